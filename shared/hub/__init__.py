@@ -1,0 +1,1 @@
+"""The telephony hub's Lambda layer: vendor models, domain logic, the DynamoDB store."""

@@ -1,0 +1,26 @@
+"""Function configuration, read from the environment template.yaml gives each function."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class HubSettings(BaseSettings):
+    """Names of the resources a function uses; the same in AWS and in the local runner."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    tenants_table: str
+    contacts_table: str
+    # Where the hub's pages live. Empty: the URL the request came in on (API Gateway's own domain).
+    public_base_url: str = ""
+    # How long a warm function trusts what it read about a tenant (token, settings, employees).
+    tenant_cache_seconds: float = 60.0
+
+
+@cache
+def get_settings() -> HubSettings:
+    """Read once per cold start, not at import time, so tests can set the environment first."""
+    return HubSettings()  # type: ignore[call-arg]

@@ -1,0 +1,131 @@
+"""Creating and changing contacts: numbers normalized, index kept with the contact, versions checked."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.domain.tenants import TenantContext
+from hub.errors import BadRequest, Conflict, InvalidPhone, NotFound
+from hub.ids import new_id, now_ms
+from hub.models.common import LooseStr
+from hub.models.contact import MAX_PHONES, Contact, ContactPhone, ContactType, PhoneEntry
+from hub.phones import normalize_phone
+
+
+class ContactRepository(Protocol):
+    def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]: ...
+    def get(self, tenant: str, contact_id: str) -> Contact | None: ...
+    def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None: ...
+    def create(self, contact: Contact) -> None: ...
+    def update(self, old: Contact, new: Contact) -> None: ...
+    def delete(self, contact: Contact) -> None: ...
+
+
+class PhoneInput(BaseModel):
+    number: LooseStr
+    remark: LooseStr | None = None
+
+
+class ContactInput(BaseModel):
+    """A contact as a person, an import file or an integration gives it: numbers in any local form."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ContactType = ContactType.CONTACT
+    name: LooseStr | None = Field(default=None, max_length=300)
+    company: LooseStr | None = Field(default=None, max_length=300)
+    description: LooseStr | None = Field(default=None, max_length=4000)
+    email: LooseStr | None = Field(default=None, max_length=254)
+    address: LooseStr | None = Field(default=None, max_length=500)
+    www: LooseStr | None = Field(default=None, max_length=500)
+    phones: list[PhoneInput] = Field(default_factory=list)
+    external_codes: dict[str, LooseStr] = Field(default_factory=dict)
+    responsible_employee_id: str | None = None
+    source: LooseStr | None = Field(default=None, max_length=300)
+
+
+def normalize_phones(phones: list[PhoneInput], default_country: str) -> list[ContactPhone]:
+    """E.164 each number, drop repeats (the first remark wins), and keep at most MAX_PHONES."""
+    normalized: dict[str, ContactPhone] = {}
+    for position, phone in enumerate(phones):
+        try:
+            e164 = normalize_phone(phone.number, default_country)
+        except InvalidPhone as exc:
+            raise InvalidPhone(exc.message, details={"phone_index": position}) from exc
+        normalized.setdefault(e164, ContactPhone(e164=e164, raw=phone.number, remark=phone.remark))
+    if len(normalized) > MAX_PHONES:
+        raise BadRequest(f"a contact has at most {MAX_PHONES} phone numbers", code="too_many_phones")
+    return list(normalized.values())
+
+
+class ContactService:
+    def __init__(self, repo: ContactRepository) -> None:
+        self.repo = repo
+
+    def create(self, context: TenantContext, data: ContactInput, created_by: str | None = None) -> Contact:
+        _check_responsible(context, data.responsible_employee_id)
+        now = now_ms()
+        contact = Contact(
+            id=new_id(),
+            tenant=context.slug,
+            **data.model_dump(exclude={"phones"}),
+            phones=normalize_phones(data.phones, context.tenant.default_country),
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        self.repo.create(contact)
+        return contact
+
+    def get(self, context: TenantContext, contact_id: str) -> Contact:
+        contact = self.repo.get(context.slug, contact_id)
+        if contact is None:
+            raise NotFound("no such contact")
+        return contact
+
+    def update(
+        self,
+        context: TenantContext,
+        contact_id: str,
+        changes: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> Contact:
+        """Apply `changes` (ContactInput fields); a stale version or a racing writer is a Conflict."""
+        current = self.get(context, contact_id)
+        if expected_version is not None and expected_version != current.version:
+            raise Conflict("the contact was changed by someone else", code="version_mismatch")
+        merged = ContactInput.model_validate({**_as_input(current), **changes})
+        _check_responsible(context, merged.responsible_employee_id)
+        updated = current.model_copy(
+            update={
+                **merged.model_dump(exclude={"phones"}),
+                "phones": normalize_phones(merged.phones, context.tenant.default_country),
+                "updated_at": max(now_ms(), current.updated_at + 1),
+                "version": current.version + 1,
+            }
+        )
+        self.repo.update(current, updated)
+        return updated
+
+    def delete(self, context: TenantContext, contact_id: str) -> None:
+        self.repo.delete(self.get(context, contact_id))
+
+    def find_by_external_code(self, context: TenantContext, vendor: str, code: str) -> Contact | None:
+        contact_id = self.repo.contact_id_by_external_code(context.slug, vendor, code)
+        return self.repo.get(context.slug, contact_id) if contact_id else None
+
+
+def _as_input(contact: Contact) -> dict[str, Any]:
+    data = contact.model_dump(include=set(ContactInput.model_fields) - {"phones"})
+    data["phones"] = [{"number": p.raw, "remark": p.remark} for p in contact.phones]
+    return data
+
+
+def _check_responsible(context: TenantContext, employee_id: str | None) -> None:
+    if employee_id is not None and employee_id not in context.employees:
+        raise BadRequest(
+            "the responsible employee is not an employee of this tenant", code="unknown_employee"
+        )

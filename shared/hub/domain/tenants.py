@@ -1,0 +1,153 @@
+"""Tenants and how a webhook finds its tenant.
+
+A webhook URL carries a per-tenant, per-vendor secret token. Only its SHA-256 is stored; the token
+is resolved with one GetItem on that hash and the digests are compared in constant time. A warm
+function keeps what it learned about a tenant for a short while (settings, employees): the caller
+lookup answers while a phone rings and must not re-read them on every ring.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from hub.errors import Forbidden, NotFound
+from hub.ids import new_id, now_ms
+from hub.models.tenant import Employee, Tenant, Vendor
+
+WEBHOOK_VENDORS = (Vendor.PHONET, Vendor.AVTODIALER)
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+T = TypeVar("T")
+
+
+class TenantRepository(Protocol):
+    def create_tenant(self, tenant: Tenant, token_hashes: dict[Vendor, str]) -> None: ...
+    def get_tenant(self, slug: str) -> Tenant | None: ...
+    def get_webhook_token(self, token_hash: str) -> dict | None: ...
+    def put_employee(self, employee: Employee) -> None: ...
+    def list_employees(self, slug: str) -> list[Employee]: ...
+
+
+def new_webhook_token() -> str:
+    """192 random bits, URL-safe: it travels in a webhook URL's path."""
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """A tenant with its employees, as a request sees it."""
+
+    tenant: Tenant
+    employees: dict[str, Employee] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.tenant.slug
+
+    def employee_by_ext_or_email(self, key: str) -> Employee | None:
+        wanted = key.strip().lower()
+        for employee in self.employees.values():
+            if (employee.ext or "").lower() == wanted or (employee.email or "").lower() == wanted:
+                return employee
+        return None
+
+
+@dataclass(frozen=True)
+class CreatedTenant:
+    tenant: Tenant
+    webhook_tokens: dict[Vendor, str]
+
+
+def create_tenant(repo: TenantRepository, tenant: Tenant) -> CreatedTenant:
+    """Store a tenant with fresh webhook tokens; the tokens are returned once and never again."""
+    tenant = tenant.model_copy(update={"created_at": now_ms()})
+    tokens = {vendor: new_webhook_token() for vendor in WEBHOOK_VENDORS}
+    repo.create_tenant(tenant, {vendor: token_hash(token) for vendor, token in tokens.items()})
+    return CreatedTenant(tenant=tenant, webhook_tokens=tokens)
+
+
+def add_employee(
+    repo: TenantRepository, tenant: Tenant, name: str, email: str | None = None, ext: str | None = None
+) -> Employee:
+    employee = Employee(
+        id=new_id(),
+        tenant=tenant.slug,
+        name=name.strip(),
+        email=(email or "").strip().lower() or None,
+        ext=(ext or "").strip() or None,
+        created_at=now_ms(),
+    )
+    repo.put_employee(employee)
+    return employee
+
+
+class TenantDirectory:
+    """Resolves tenants by slug or webhook token, caching each answer for `ttl_seconds`.
+
+    Unknown tokens are not cached, so a tenant created a second ago is found at once. A revoked
+    token or a changed setting takes at most `ttl_seconds` to reach every warm function.
+    """
+
+    def __init__(
+        self, repo: TenantRepository, ttl_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.repo = repo
+        self.ttl = ttl_seconds
+        self.clock = clock
+        self._cache: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def _cached(self, key: str, load: Callable[[], T | None]) -> T | None:
+        now = self.clock()
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit and hit[0] > now:
+            return hit[1]  # type: ignore[return-value]
+        value = load()
+        if value is not None:
+            with self._lock:
+                self._cache[key] = (now + self.ttl, value)
+        return value
+
+    def by_slug(self, slug: str) -> TenantContext:
+        context = self._cached(f"slug:{slug}", lambda: self._load(slug))
+        if context is None:
+            raise NotFound("no such tenant")
+        return context
+
+    def by_webhook_token(self, token: str, vendor: Vendor) -> TenantContext:
+        """The tenant owning this vendor's token; any other token is the same bare 404."""
+        if not _TOKEN_SHAPE.match(token):
+            raise NotFound("not found")
+        digest = token_hash(token)
+        record = self._cached(f"token:{digest}", lambda: self.repo.get_webhook_token(digest))
+        if (
+            record is None
+            or not hmac.compare_digest(str(record.get("token_hash", "")), digest)
+            or record.get("vendor") != vendor.value
+        ):
+            raise NotFound("not found")
+        return self.by_slug(str(record["tenant"]))
+
+    def _load(self, slug: str) -> TenantContext | None:
+        tenant = self.repo.get_tenant(slug)
+        if tenant is None:
+            return None
+        return TenantContext(tenant=tenant, employees={e.id: e for e in self.repo.list_employees(slug)})
+
+
+def authorize_phonet_source(context: TenantContext, source_ip: str | None) -> None:
+    """Phonet recommends checking its servers' addresses; the tenant may switch that off."""
+    if not context.tenant.settings.allows_phonet_ip(source_ip):
+        raise Forbidden("this address may not send Phonet webhooks for this tenant")

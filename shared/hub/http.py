@@ -1,0 +1,68 @@
+"""HTTP plumbing shared by the JSON endpoints: error mapping in one place, request facts.
+
+Every JSON endpoint answers errors as `{"error": {"code", "message", "details"}}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from pydantic import ValidationError
+
+from hub.errors import BadRequest, HubError
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details}}
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
+
+
+def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
+    """Where and why, without echoing the input back (it may be huge, or a secret)."""
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+        for error in exc.errors(include_input=False, include_url=False)
+    ][:20]
+
+
+def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
+    """Map domain and validation errors to 4xx/5xx JSON; anything unexpected is logged and a 500."""
+
+    @app.exception_handler(HubError)
+    def _hub_error(exc: HubError) -> Response:
+        if exc.status >= 500:
+            logger.warning("request failed", extra={"code": exc.code})
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(ValidationError)
+    def _invalid(exc: ValidationError) -> Response:
+        return error_response(400, BadRequest.code, "the request body is not valid", _validation_details(exc))
+
+    @app.not_found
+    def _not_found(_exc: Exception) -> Response:
+        return error_response(404, "not_found", "not found")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unexpected error")
+        return error_response(500, "internal_error", "internal error")
+
+
+def source_ip(app: APIGatewayHttpResolver) -> str | None:
+    """The peer address as API Gateway saw it; X-Forwarded-For is the client's to forge and is ignored."""
+    return app.current_event.request_context.http.source_ip
+
+
+def public_base_url(app: APIGatewayHttpResolver, configured: str) -> str:
+    """The configured base URL of the hub's pages, else the one this request came in on."""
+    if configured:
+        return configured.rstrip("/")
+    headers = app.current_event.headers or {}
+    host = app.current_event.request_context.domain_name or headers.get("host", "localhost")
+    scheme = headers.get("x-forwarded-proto", "https")
+    return f"{scheme}://{host}"

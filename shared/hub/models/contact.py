@@ -1,0 +1,71 @@
+"""Contacts: the people and companies whose numbers ring the tenant's phones."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+MAX_PHONES = 10
+
+
+class ContactType(StrEnum):
+    LEAD = "lead"
+    CONTACT = "contact"
+    COMPANY = "company"
+
+
+class ContactPhone(BaseModel):
+    e164: str
+    raw: str
+    remark: str | None = Field(default=None, max_length=200)
+
+
+class Contact(BaseModel):
+    id: str
+    tenant: str
+    type: ContactType = ContactType.CONTACT
+    name: str | None = Field(default=None, max_length=300)
+    company: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+    www: str | None = Field(default=None, max_length=500)
+    phones: list[ContactPhone] = Field(default_factory=list, max_length=MAX_PHONES)
+    # The contact's id in each vendor's system, e.g. {"obzvonilka": "1203"}.
+    external_codes: dict[str, str] = Field(default_factory=dict)
+    responsible_employee_id: str | None = None
+    source: str | None = Field(default=None, max_length=300)
+    created_by: str | None = None
+    created_at: int = 0
+    updated_at: int = 0
+    version: int = 0
+
+    @property
+    def display_name(self) -> str:
+        """What a phone display shows: the name, else the company, else the first number."""
+        return self.name or self.company or (self.phones[0].e164 if self.phones else self.id)
+
+    def phone_numbers(self) -> list[str]:
+        """Distinct E.164 numbers, in the contact's order."""
+        return list(dict.fromkeys(phone.e164 for phone in self.phones))
+
+
+class PhoneEntry(BaseModel):
+    """What the phone index keeps about one contact holding a number: enough to answer a lookup."""
+
+    id: str
+    type: ContactType
+    name: str
+    responsible_employee_id: str | None = None
+    updated_at: int = 0
+
+    @classmethod
+    def of(cls, contact: Contact) -> PhoneEntry:
+        return cls(
+            id=contact.id,
+            type=contact.type,
+            name=contact.display_name,
+            responsible_employee_id=contact.responsible_employee_id,
+            updated_at=contact.updated_at,
+        )

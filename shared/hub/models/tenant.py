@@ -1,0 +1,100 @@
+"""Tenants (organizations) and their employees."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hub.phones import is_supported_country
+
+# Phonet's published webhook senders (spec/phonet.md §A): the default allowlist for its webhooks.
+PHONET_SOURCE_IPS = (
+    "89.184.65.208",
+    "89.184.82.130",
+    "89.184.67.228",
+    "89.184.82.191",
+    "89.184.65.137",
+    "95.213.132.131",
+)
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+
+
+class Vendor(StrEnum):
+    PHONET = "phonet"
+    AVTODIALER = "avtodialer"
+    OBZVONILKA = "obzvonilka"
+    TELEFUM = "telefum"
+
+
+class Language(StrEnum):
+    RU = "ru"
+    EN = "en"
+
+
+class TenantSettings(BaseModel):
+    """What a tenant may change about how the hub treats it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    phonet_ip_allowlist_enabled: bool = True
+    phonet_ip_allowlist: list[str] = Field(default_factory=lambda: list(PHONET_SOURCE_IPS))
+
+    @field_validator("phonet_ip_allowlist")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        return [entry.strip() for entry in value]
+
+    def allows_phonet_ip(self, source_ip: str | None) -> bool:
+        """The PBX's address comes from the request context; a missing one fails closed."""
+        if not self.phonet_ip_allowlist_enabled:
+            return True
+        if not source_ip:
+            return False
+        try:
+            address = ipaddress.ip_address(source_ip)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(net, strict=False) for net in self.phonet_ip_allowlist)
+
+
+class Tenant(BaseModel):
+    slug: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    default_country: str = "UA"
+    timezone: str = "Europe/Kyiv"
+    language: Language = Language.RU
+    settings: TenantSettings = Field(default_factory=TenantSettings)
+    created_at: int = 0
+
+    @field_validator("default_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if not is_supported_country(value):
+            raise ValueError(f"unknown country code {value!r}")
+        return value.upper()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Employee(BaseModel):
+    """A person who takes calls: the PBX knows them by extension, the CRM by email."""
+
+    id: str
+    tenant: str
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    ext: str | None = Field(default=None, max_length=20)
+    created_at: int = 0

@@ -1,0 +1,1 @@
+"""DynamoDB persistence: the only package that talks to boto3."""

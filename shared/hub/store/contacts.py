@@ -1,0 +1,180 @@
+"""Contacts and the phone index, in the contacts table.
+
+Keys:
+- `{tenant}#C#{id}` / `CONTACT` — the contact.
+- `{tenant}#P#{e164}` / `PHONE` — the phone index: one item per number, with one attribute
+  `c:{contact id}` per contact holding it (a PhoneEntry). "Who has this number" is one GetItem, and
+  adding or removing one holder is a SET or REMOVE on its own attribute, so two contacts written at
+  once on one number never overwrite each other.
+- `{tenant}#X#{vendor}#{code}` / `EXT` — an external code, unique per tenant and vendor.
+
+Every change to a contact writes the contact and its index items in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.models.contact import Contact, PhoneEntry
+from hub.store.dynamo import default_client, from_item, to_item, to_value, translated_errors
+
+CONTACT_SK = "CONTACT"
+PHONE_SK = "PHONE"
+EXT_SK = "EXT"
+ENTRY_PREFIX = "c:"
+
+
+def contact_pk(tenant: str, contact_id: str) -> str:
+    return f"{tenant}#C#{contact_id}"
+
+
+def phone_pk(tenant: str, e164: str) -> str:
+    return f"{tenant}#P#{e164}"
+
+
+def external_pk(tenant: str, vendor: str, code: str) -> str:
+    return f"{tenant}#X#{vendor}#{code}"
+
+
+def contact_item(contact: Contact) -> dict[str, Any]:
+    data = contact.model_dump(mode="json", exclude_none=True)
+    return to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK, **data})
+
+
+class ContactStore:
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = default_client()
+        return self._client
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]:
+        """Every contact of the tenant holding this number: one GetItem, whatever the table's size."""
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": phone_pk(tenant, e164), "sk": PHONE_SK})
+        )
+        item = from_item(response.get("Item") or {})
+        return [
+            PhoneEntry.model_validate(value) for key, value in item.items() if key.startswith(ENTRY_PREFIX)
+        ]
+
+    def get(self, tenant: str, contact_id: str) -> Contact | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": contact_pk(tenant, contact_id), "sk": CONTACT_SK})
+        )
+        item = response.get("Item")
+        return Contact.model_validate(from_item(item)) if item else None
+
+    def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": external_pk(tenant, vendor, code), "sk": EXT_SK})
+        )
+        item = response.get("Item")
+        return str(from_item(item)["contact_id"]) if item else None
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def create(self, contact: Contact) -> None:
+        """Write a new contact with its index items; a taken id or external code is a Conflict."""
+        put = {
+            "Put": {
+                "TableName": self.table,
+                "Item": contact_item(contact),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        self._transact([put, *self._index_changes(None, contact)])
+
+    def update(self, old: Contact, new: Contact) -> None:
+        """Replace `old` with `new` if nobody changed it since `old` was read (optimistic locking)."""
+        put = {
+            "Put": {
+                "TableName": self.table,
+                "Item": contact_item(new),
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": to_value(old.version)},
+            }
+        }
+        self._transact([put, *self._index_changes(old, new)])
+
+    def delete(self, contact: Contact) -> None:
+        delete = {
+            "Delete": {
+                "TableName": self.table,
+                "Key": to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK}),
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": to_value(contact.version)},
+            }
+        }
+        self._transact([delete, *self._index_changes(contact, None)])
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        with translated_errors("the contact changed meanwhile, or its external code belongs to another"):
+            self.client.transact_write_items(TransactItems=items)
+
+    def _index_changes(self, old: Contact | None, new: Contact | None) -> list[dict[str, Any]]:
+        """The phone-index and external-code writes that take the indexes from `old` to `new`."""
+        contact = new or old
+        assert contact is not None
+        tenant, entry_name = contact.tenant, ENTRY_PREFIX + contact.id
+        old_numbers = set(old.phone_numbers()) if old else set()
+        new_numbers = new.phone_numbers() if new else []
+        changes: list[dict[str, Any]] = []
+        if new is not None:
+            entry = to_value(PhoneEntry.of(new).model_dump(mode="json", exclude_none=True))
+            for e164 in new_numbers:
+                changes.append(
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": to_item({"pk": phone_pk(tenant, e164), "sk": PHONE_SK}),
+                            "UpdateExpression": "SET #entry = :entry",
+                            "ExpressionAttributeNames": {"#entry": entry_name},
+                            "ExpressionAttributeValues": {":entry": entry},
+                        }
+                    }
+                )
+        for e164 in sorted(old_numbers - set(new_numbers)):
+            changes.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_item({"pk": phone_pk(tenant, e164), "sk": PHONE_SK}),
+                        "UpdateExpression": "REMOVE #entry",
+                        "ExpressionAttributeNames": {"#entry": entry_name},
+                    }
+                }
+            )
+        old_codes = set(old.external_codes.items()) if old else set()
+        new_codes = set(new.external_codes.items()) if new else set()
+        owner = {":id": to_value(contact.id)}
+        for vendor, code in sorted(new_codes - old_codes):
+            item = {"pk": external_pk(tenant, vendor, code), "sk": EXT_SK, "contact_id": contact.id}
+            changes.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(item),
+                        "ConditionExpression": "attribute_not_exists(pk) OR contact_id = :id",
+                        "ExpressionAttributeValues": owner,
+                    }
+                }
+            )
+        for vendor, code in sorted(old_codes - new_codes):
+            changes.append(
+                {
+                    "Delete": {
+                        "TableName": self.table,
+                        "Key": to_item({"pk": external_pk(tenant, vendor, code), "sk": EXT_SK}),
+                        "ConditionExpression": "contact_id = :id",
+                        "ExpressionAttributeValues": owner,
+                    }
+                }
+            )
+        return changes

@@ -1,0 +1,72 @@
+"""Low-level DynamoDB plumbing shared by the stores: client, (de)serialization, error translation.
+
+The low-level client is used rather than `boto3.resource`: it is cheaper at cold start, and the
+lookup answers while a phone rings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from hub.errors import Conflict, Unavailable
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+
+
+@cache
+def default_client() -> Any:
+    """One client per process; the endpoint comes from AWS_ENDPOINT_URL when set (local runs)."""
+    return boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+
+
+def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Serialize a plain dict, leaving out None values (DynamoDB has no use for them)."""
+    return {key: _serializer.serialize(value) for key, value in data.items() if value is not None}
+
+
+def to_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+@contextmanager
+def translated_errors(conflict_message: str = "the record changed or already exists") -> Iterator[None]:
+    """Turn DynamoDB's failure codes into domain errors, so handlers map them in one place."""
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _THROTTLED:
+            raise Unavailable("storage is busy, retry shortly") from exc
+        if code == "ConditionalCheckFailedException":
+            raise Conflict(conflict_message) from exc
+        if code == "TransactionCanceledException":
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if any(reason in _THROTTLED for reason in reasons):
+                raise Unavailable("storage is busy, retry shortly") from exc
+            raise Conflict(conflict_message, details={"reasons": reasons}) from exc
+        raise

@@ -1,0 +1,106 @@
+"""Tenants, their employees and webhook tokens, in the tenants table.
+
+Keys: `TENANT#{slug}` / `META` for the tenant, `TENANT#{slug}` / `EMP#{id}` for employees (one Query
+lists them), `TOKEN#{sha256}` / `TOKEN` for webhook tokens (one GetItem resolves a token; the token
+itself is never stored).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.ids import now_ms
+from hub.models.tenant import Employee, Tenant, Vendor
+from hub.store.dynamo import default_client, from_item, to_item, translated_errors
+
+META = "META"
+
+
+def tenant_pk(slug: str) -> str:
+    return f"TENANT#{slug}"
+
+
+def token_pk(token_hash: str) -> str:
+    return f"TOKEN#{token_hash}"
+
+
+class TenantStore:
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = default_client()
+        return self._client
+
+    def create_tenant(self, tenant: Tenant, token_hashes: dict[Vendor, str]) -> None:
+        """The tenant and its webhook tokens appear together or not at all; a taken slug is a Conflict."""
+        tenant_item = {"pk": tenant_pk(tenant.slug), "sk": META, **tenant.model_dump(mode="json")}
+        tenant_item["token_hashes"] = {vendor.value: digest for vendor, digest in token_hashes.items()}
+        items = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(tenant_item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]
+        for vendor, digest in token_hashes.items():
+            token_item = {
+                "pk": token_pk(digest),
+                "sk": "TOKEN",
+                "tenant": tenant.slug,
+                "vendor": vendor.value,
+                "token_hash": digest,
+                "created_at": now_ms(),
+            }
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(token_item),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        with translated_errors(f"tenant {tenant.slug!r} already exists"):
+            self.client.transact_write_items(TransactItems=items)
+
+    def get_tenant(self, slug: str) -> Tenant | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": tenant_pk(slug), "sk": META})
+        )
+        item = response.get("Item")
+        return Tenant.model_validate(from_item(item)) if item else None
+
+    def get_webhook_token(self, token_hash: str) -> dict[str, Any] | None:
+        """The token record (tenant, vendor, token_hash) for a token's hash, or None."""
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": token_pk(token_hash), "sk": "TOKEN"})
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def put_employee(self, employee: Employee) -> None:
+        item = {
+            "pk": tenant_pk(employee.tenant),
+            "sk": f"EMP#{employee.id}",
+            **employee.model_dump(mode="json"),
+        }
+        with translated_errors():
+            self.client.put_item(TableName=self.table, Item=to_item(item))
+
+    def list_employees(self, slug: str) -> list[Employee]:
+        employees: list[Employee] = []
+        paginator = self.client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :emp)",
+            ExpressionAttributeValues=to_item({":pk": tenant_pk(slug), ":emp": "EMP#"}),
+        )
+        for page in pages:
+            employees.extend(Employee.model_validate(from_item(item)) for item in page["Items"])
+        return employees

@@ -1,0 +1,96 @@
+"""Fixtures shared by every suite: moto AWS built from template.yaml, handlers loaded from functions/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from hub import wiring
+from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, token_hash
+from hub.models.tenant import Employee, Tenant, Vendor
+from hub.store.contacts import ContactStore
+from hub.store.tenants import TenantStore
+from hubtools.template import Template
+from tests.support import ACME_AVTODIALER_TOKEN, ACME_PHONET_TOKEN, GLOBEX_PHONET_TOKEN
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-central-1:123456789012:function:test-function"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
+
+
+@pytest.fixture
+def template() -> Template:
+    return Template(stack_name="test", region="eu-central-1")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_REGION": "eu-central-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        wiring.reset()
+        yield
+    wiring.reset()
+
+
+@pytest.fixture
+def tables(aws: None, template: Template, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The template's tables in moto, and every function's environment set as deployed."""
+    client = boto3.client("dynamodb")
+    template.create_tables(client)
+    for logical_id in template.of_type("AWS::Serverless::Function"):
+        for name, value in template.function_environment(logical_id).items():
+            monkeypatch.setenv(name, value)
+    wiring.reset()
+    return client
+
+
+@dataclass
+class Seeded:
+    tenant_store: TenantStore
+    contact_store: ContactStore
+    acme: TenantContext
+    globex: TenantContext
+    manager: Employee
+
+    def context(self, slug: str) -> TenantContext:
+        return TenantDirectory(self.tenant_store, ttl_seconds=0).by_slug(slug)
+
+
+@pytest.fixture
+def seeded(tables: Any, template: Template) -> Seeded:
+    """Two tenants: acme (UA, token of the sample events) with a manager, and globex (RU)."""
+    tenants = TenantStore(template.table_name("TenantsTable"))
+    contacts = ContactStore(template.table_name("ContactsTable"))
+    acme = Tenant(slug="acme", name="Acme", default_country="UA")
+    tenants.create_tenant(
+        acme,
+        {Vendor.PHONET: token_hash(ACME_PHONET_TOKEN), Vendor.AVTODIALER: token_hash(ACME_AVTODIALER_TOKEN)},
+    )
+    globex = Tenant(slug="globex", name="Globex", default_country="RU", timezone="Europe/Moscow")
+    tenants.create_tenant(globex, {Vendor.PHONET: token_hash(GLOBEX_PHONET_TOKEN)})
+    manager = add_employee(tenants, acme, name="Иван Менеджер", email="example@email.com", ext="001")
+    directory = TenantDirectory(tenants, ttl_seconds=0)
+    return Seeded(tenants, contacts, directory.by_slug("acme"), directory.by_slug("globex"), manager)

@@ -1,0 +1,103 @@
+"""hubctl against moto: what an operator types, and what the lookup then answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hub.domain.tenants import TenantDirectory
+from hub.models.tenant import Vendor
+from hub.store.contacts import ContactStore
+from hub.store.tenants import TenantStore
+from hubtools.hubctl import main
+
+
+@pytest.fixture
+def hubctl(tables, template, capsys):
+    def run(*argv: str) -> tuple[int, dict]:
+        code = main(["--stack", template.stack_name, *argv])
+        captured = capsys.readouterr()
+        return code, json.loads(captured.out if code == 0 else captured.err)
+
+    return run
+
+
+def test_hubctl_tenant_create_prints_tokens_and_webhook_urls_that_resolve(hubctl, template) -> None:
+    code, out = hubctl("tenant", "create", "shop", "--name", "Shop", "--api-url", "https://hub.example.com")
+    assert code == 0
+    token = out["webhook_tokens"]["phonet"]
+    assert len(token) >= 22  # 128 bits and more
+    assert out["webhook_urls"]["phonet"][0] == f"https://hub.example.com/hooks/phonet/{token}/lookup"
+    directory = TenantDirectory(TenantStore(template.table_name("TenantsTable")))
+    assert directory.by_webhook_token(token, Vendor.PHONET).slug == "shop"
+    code, err = hubctl("tenant", "create", "shop")
+    assert code == 1 and err["error"]["code"] == "conflict"
+
+
+def test_hubctl_rejects_bad_country_and_slug(hubctl) -> None:
+    assert hubctl("tenant", "create", "shop", "--country", "XX")[0] == 1
+    assert hubctl("tenant", "create", "Not A Slug")[0] == 1
+
+
+def test_hubctl_user_and_contact_add_with_responsible_by_ext(hubctl, template) -> None:
+    hubctl("tenant", "create", "shop", "--country", "RU")
+    code, out = hubctl(
+        "user", "add", "--tenant", "shop", "--name", "Anna", "--email", "Anna@Shop.ru", "--ext", "101"
+    )
+    assert code == 0 and out["employee"]["email"] == "anna@shop.ru"
+    code, out = hubctl(
+        "contact",
+        "add",
+        "--tenant",
+        "shop",
+        "--name",
+        "Пётр",
+        "--phone",
+        "89222220000",
+        "--responsible",
+        "101",
+        "--external",
+        "obzvonilka=55",
+    )
+    assert code == 0
+    contact = out["contact"]
+    assert contact["phones"] == [{"e164": "+79222220000", "raw": "89222220000", "remark": None}]
+    assert contact["external_codes"] == {"obzvonilka": "55"}
+    store = ContactStore(template.table_name("ContactsTable"))
+    assert [e.id for e in store.phone_entries("shop", "+79222220000")] == [contact["id"]]
+    code, err = hubctl("contact", "add", "--tenant", "shop", "--phone", "12")
+    assert code == 1 and err["error"]["code"] == "invalid_phone"
+    assert hubctl("contact", "add", "--tenant", "nobody", "--phone", "89222220000")[0] == 1
+
+
+def test_hubctl_contact_import_reports_bad_rows_and_merges_on_reimport(
+    hubctl, template, tmp_path: Path
+) -> None:
+    hubctl("tenant", "create", "shop", "--country", "UA")
+    hubctl("user", "add", "--tenant", "shop", "--name", "Anna", "--ext", "101")
+    csv_file = tmp_path / "contacts.csv"
+    csv_file.write_text(
+        "name,type,company,phone,phone1,phone_remark1,responsible,ext:crm\n"
+        "Иван,contact,ООО Ромашка,0442246595;0505826633,,,101,A-1\n"
+        "Ромашка,company,,,044 111 22 33,reception,,A-2\n"
+        "Broken,contact,,not-a-phone,,,,A-3\n"
+        "Nobody's,contact,,0671234567,,,999,A-4\n"
+        "Bad type,alien,,0671234568,,,,A-5\n",
+        encoding="utf-8",
+    )
+    code, out = hubctl("contact", "import", "--tenant", "shop", str(csv_file))
+    assert code == 0
+    assert (out["created"], out["updated"], out["failed"]) == (2, 0, 3)
+    assert [(e["line"], e["code"]) for e in out["errors"]] == [
+        (4, "invalid_phone"),
+        (5, "unknown_employee"),
+        (6, "bad_request"),
+    ]
+    code, again = hubctl("contact", "import", "--tenant", "shop", str(csv_file))
+    assert (again["created"], again["updated"]) == (0, 2)
+    store = ContactStore(template.table_name("ContactsTable"))
+    assert len(store.phone_entries("shop", "+380442246595")) == 1
+    (company,) = store.phone_entries("shop", "+380441112233")
+    assert company.type == "company"

@@ -1,0 +1,32 @@
+"""Helpers the test suites import: sample events, fresh handler modules, the sample events' tokens."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = ROOT / "events"
+# The token the sample events in events/ carry; tests give it to the "acme" tenant.
+ACME_PHONET_TOKEN = "acme-phonet-token-0123456789abcdef"
+ACME_AVTODIALER_TOKEN = "acme-avtodialer-token-0123456789ab"
+GLOBEX_PHONET_TOKEN = "globex-phonet-token-0123456789abcd"
+
+
+def load_event(relative: str) -> dict[str, Any]:
+    return json.loads((EVENTS / relative).read_text(encoding="utf-8"))
+
+
+def load_function(name: str) -> ModuleType:
+    """A fresh copy of functions/<name>/app.py: every test gets cold-start state."""
+    path = ROOT / "functions" / name / "app.py"
+    spec = importlib.util.spec_from_file_location(f"functions_{name}_app", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

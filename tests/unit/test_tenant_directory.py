@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+
+from hub.domain.tenants import TenantDirectory, authorize_phonet_source, token_hash
+from hub.errors import Forbidden, NotFound
+from hub.models.tenant import Employee, Tenant, TenantSettings, Vendor
+
+TOKEN = "a-token-of-twenty-chars-or-more"
+
+
+class FakeRepo:
+    """An in-memory TenantRepository that counts its reads."""
+
+    def __init__(self) -> None:
+        self.tenants: dict[str, Tenant] = {"acme": Tenant(slug="acme", name="Acme")}
+        self.tokens = {
+            token_hash(TOKEN): {"tenant": "acme", "vendor": "phonet", "token_hash": token_hash(TOKEN)}
+        }
+        self.reads = 0
+
+    def get_tenant(self, slug: str) -> Tenant | None:
+        self.reads += 1
+        return self.tenants.get(slug)
+
+    def get_webhook_token(self, digest: str) -> dict | None:
+        self.reads += 1
+        return self.tokens.get(digest)
+
+    def list_employees(self, slug: str) -> list[Employee]:
+        self.reads += 1
+        return [Employee(id="e1", tenant=slug, name="Ivan", ext="001")]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_tenant_directory_caches_a_resolved_token_until_ttl_expires() -> None:
+    repo, clock = FakeRepo(), Clock()
+    directory = TenantDirectory(repo, ttl_seconds=60, clock=clock)
+    assert directory.by_webhook_token(TOKEN, Vendor.PHONET).slug == "acme"
+    reads = repo.reads
+    directory.by_webhook_token(TOKEN, Vendor.PHONET)
+    assert repo.reads == reads
+    clock.now += 61
+    directory.by_webhook_token(TOKEN, Vendor.PHONET)
+    assert repo.reads > reads
+
+
+def test_tenant_directory_unknown_token_is_not_found_and_not_cached() -> None:
+    repo = FakeRepo()
+    directory = TenantDirectory(repo)
+    unknown = "b-token-of-twenty-chars-or-more"
+    with pytest.raises(NotFound):
+        directory.by_webhook_token(unknown, Vendor.PHONET)
+    repo.tokens[token_hash(unknown)] = {
+        "tenant": "acme",
+        "vendor": "phonet",
+        "token_hash": token_hash(unknown),
+    }
+    assert directory.by_webhook_token(unknown, Vendor.PHONET).slug == "acme"
+
+
+def test_tenant_directory_token_of_another_vendor_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        TenantDirectory(FakeRepo()).by_webhook_token(TOKEN, Vendor.AVTODIALER)
+
+
+@pytest.mark.parametrize(
+    "token", ["short", "has space in it and is long enough", "../../etc/passwd-is-long", "é" * 30]
+)
+def test_tenant_directory_malformed_token_rejected_without_a_read(token: str) -> None:
+    repo = FakeRepo()
+    with pytest.raises(NotFound):
+        TenantDirectory(repo).by_webhook_token(token, Vendor.PHONET)
+    assert repo.reads == 0
+
+
+def test_authorize_phonet_source_allowlist_default_cidr_and_off() -> None:
+    directory = TenantDirectory(FakeRepo())
+    context = directory.by_webhook_token(TOKEN, Vendor.PHONET)
+    authorize_phonet_source(context, "89.184.65.208")
+    for ip in ("203.0.113.7", None, "", "not-an-ip"):
+        with pytest.raises(Forbidden):
+            authorize_phonet_source(context, ip)
+    cidr = context.tenant.model_copy(update={"settings": TenantSettings(phonet_ip_allowlist=["10.0.0.0/8"])})
+    assert cidr.settings.allows_phonet_ip("10.1.2.3") and not cidr.settings.allows_phonet_ip("11.0.0.1")
+    assert TenantSettings(phonet_ip_allowlist_enabled=False).allows_phonet_ip("203.0.113.7")

@@ -1,0 +1,253 @@
+"""hubctl: the hub's admin CLI. Creates tenants, employees and contacts in AWS or any AWS_ENDPOINT_URL.
+
+Every command prints JSON on stdout; errors print JSON on stderr and exit non-zero. Table names come
+from TENANTS_TABLE / CONTACTS_TABLE, else from the stack name (`{stack}-tenants`, `{stack}-contacts`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from hub.domain.contacts import ContactInput, ContactService, PhoneInput
+from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, create_tenant
+from hub.errors import BadRequest, HubError
+from hub.models.contact import MAX_PHONES, Contact, ContactType
+from hub.models.tenant import Language, Tenant, TenantSettings, Vendor
+from hub.store.contacts import ContactStore
+from hub.store.tenants import TenantStore
+
+WEBHOOK_PATHS = {
+    Vendor.PHONET: [
+        "/hooks/phonet/{token}/lookup",
+        "/hooks/phonet/{token}/events",
+        "/hooks/phonet/{token}/utm",
+    ],
+    Vendor.AVTODIALER: ["/hooks/avtodialer/{token}/result"],
+}
+
+
+class Hub:
+    """The stores hubctl works on, named by the environment or the stack."""
+
+    def __init__(self, stack: str) -> None:
+        self.tenants = TenantStore(os.environ.get("TENANTS_TABLE") or f"{stack}-tenants")
+        self.contacts = ContactService(ContactStore(os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts"))
+
+    def context(self, slug: str) -> TenantContext:
+        return TenantDirectory(self.tenants, ttl_seconds=0).by_slug(slug)
+
+
+def webhook_urls(api_url: str, tokens: dict[Vendor, str]) -> dict[str, list[str]]:
+    base = api_url.rstrip("/")
+    return {
+        vendor.value: [base + path.format(token=tokens[vendor]) for path in paths]
+        for vendor, paths in WEBHOOK_PATHS.items()
+    }
+
+
+def cmd_tenant_create(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    settings = TenantSettings(phonet_ip_allowlist_enabled=not args.no_ip_allowlist)
+    if args.allow_ip:
+        settings.phonet_ip_allowlist = TenantSettings(phonet_ip_allowlist=args.allow_ip).phonet_ip_allowlist
+    tenant = Tenant(
+        slug=args.slug,
+        name=args.name or args.slug,
+        default_country=args.country,
+        timezone=args.timezone,
+        language=args.language,
+        settings=settings,
+    )
+    created = create_tenant(hub.tenants, tenant)
+    return {
+        "tenant": created.tenant.model_dump(mode="json"),
+        "webhook_tokens": {vendor.value: token for vendor, token in created.webhook_tokens.items()},
+        "webhook_urls": webhook_urls(args.api_url, created.webhook_tokens) if args.api_url else None,
+        "note": "the webhook tokens are shown once; only their hashes are stored",
+    }
+
+
+def cmd_user_add(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    context = hub.context(args.tenant)
+    employee = add_employee(hub.tenants, context.tenant, name=args.name, email=args.email, ext=args.ext)
+    return {"employee": employee.model_dump(mode="json")}
+
+
+def _responsible_id(context: TenantContext, key: str | None) -> str | None:
+    if not key:
+        return None
+    employee = context.employee_by_ext_or_email(key)
+    if employee is None:
+        raise BadRequest(f"no employee with extension or email {key!r}", code="unknown_employee")
+    return employee.id
+
+
+def _external_codes(pairs: Sequence[str]) -> dict[str, str]:
+    codes = {}
+    for pair in pairs:
+        vendor, sep, code = pair.partition("=")
+        if not sep or not vendor.strip() or not code.strip():
+            raise BadRequest(f"external code must be VENDOR=CODE, got {pair!r}", code="bad_external_code")
+        codes[vendor.strip()] = code.strip()
+    return codes
+
+
+def cmd_contact_add(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    context = hub.context(args.tenant)
+    data = ContactInput(
+        type=args.type,
+        name=args.name,
+        company=args.company,
+        description=args.description,
+        email=args.email,
+        phones=[PhoneInput(number=phone) for phone in args.phone],
+        external_codes=_external_codes(args.external),
+        responsible_employee_id=_responsible_id(context, args.responsible),
+        source=args.source,
+    )
+    contact = hub.contacts.create(context, data, created_by="hubctl")
+    return {"contact": contact.model_dump(mode="json")}
+
+
+CSV_FIELDS = ("type", "name", "company", "description", "email", "address", "www", "source")
+
+
+def contact_input_from_row(context: TenantContext, row: dict[str, str]) -> ContactInput:
+    """One CSV row: `phone` (several separated by `;`), or `phone1..phone10` with `phone_remark1..10`;
+    `responsible` is an extension or email; `ext:VENDOR` columns carry external codes."""
+    row = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+    phones = [PhoneInput(number=n) for n in row.get("phone", "").split(";") if n.strip()]
+    for i in range(1, MAX_PHONES + 1):
+        if row.get(f"phone{i}"):
+            phones.append(PhoneInput(number=row[f"phone{i}"], remark=row.get(f"phone_remark{i}") or None))
+    codes = {key[4:]: value for key, value in row.items() if key.startswith("ext:") and value}
+    fields: dict[str, Any] = {name: row.get(name) or None for name in CSV_FIELDS}
+    fields["type"] = fields["type"] or ContactType.CONTACT
+    return ContactInput(
+        **fields,
+        phones=phones,
+        external_codes=codes,
+        responsible_employee_id=_responsible_id(context, row.get("responsible")),
+    )
+
+
+def import_rows(hub: Hub, context: TenantContext, rows: Iterator[dict[str, str]]) -> dict[str, Any]:
+    """Create each row, or merge it into the contact that already has one of its external codes,
+    so that importing the same file twice creates nobody twice. A bad row does not stop the rest."""
+    created = updated = 0
+    errors = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            data = contact_input_from_row(context, row)
+            existing: Contact | None = None
+            for vendor, code in data.external_codes.items():
+                existing = hub.contacts.find_by_external_code(context, vendor, code)
+                if existing:
+                    break
+            if existing is None:
+                hub.contacts.create(context, data, created_by="hubctl-import")
+                created += 1
+            else:
+                changes = data.model_dump(exclude_unset=True, exclude_none=True)
+                changes["external_codes"] = {**existing.external_codes, **data.external_codes}
+                hub.contacts.update(context, existing.id, changes)
+                updated += 1
+        except HubError as exc:
+            errors.append({"line": line, "code": exc.code, "message": exc.message})
+        except ValidationError as exc:
+            first = exc.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(part) for part in first["loc"])
+            errors.append({"line": line, "code": "bad_request", "message": f"{where}: {first['msg']}"})
+    return {"created": created, "updated": updated, "failed": len(errors), "errors": errors}
+
+
+def cmd_contact_import(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    context = hub.context(args.tenant)
+    with Path(args.file).open(newline="", encoding="utf-8-sig") as handle:
+        return import_rows(hub, context, csv.DictReader(handle))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hubctl", description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default=os.environ.get("HUB_STACK_NAME", "telephony-hub"))
+    sub = parser.add_subparsers(dest="area", required=True)
+
+    tenant = sub.add_parser("tenant").add_subparsers(dest="action", required=True)
+    create = tenant.add_parser("create", help="create a tenant and print its webhook tokens (shown once)")
+    create.add_argument("slug")
+    create.add_argument("--name")
+    create.add_argument("--country", default="UA", help="default country for local numbers (ISO code)")
+    create.add_argument("--timezone", default="Europe/Kyiv")
+    create.add_argument("--language", default=Language.RU.value, choices=[lang.value for lang in Language])
+    create.add_argument(
+        "--no-ip-allowlist", action="store_true", help="accept Phonet webhooks from any address"
+    )
+    create.add_argument(
+        "--allow-ip", action="append", help="replace Phonet's addresses (repeatable, CIDR ok)"
+    )
+    create.add_argument("--api-url", default=os.environ.get("HUB_API_URL"), help="to print webhook URLs")
+    create.set_defaults(run=cmd_tenant_create)
+
+    user = sub.add_parser("user").add_subparsers(dest="action", required=True)
+    add_user = user.add_parser("add", help="add an employee")
+    add_user.add_argument("--tenant", required=True)
+    add_user.add_argument("--name", required=True)
+    add_user.add_argument("--email")
+    add_user.add_argument("--ext", help="PBX extension, e.g. 001")
+    add_user.set_defaults(run=cmd_user_add)
+
+    contact = sub.add_parser("contact").add_subparsers(dest="action", required=True)
+    add_contact = contact.add_parser("add", help="add a contact")
+    add_contact.add_argument("--tenant", required=True)
+    add_contact.add_argument("--name")
+    add_contact.add_argument("--phone", action="append", default=[], help="repeatable")
+    add_contact.add_argument(
+        "--type", default=ContactType.CONTACT.value, choices=[t.value for t in ContactType]
+    )
+    add_contact.add_argument("--company")
+    add_contact.add_argument("--description")
+    add_contact.add_argument("--email")
+    add_contact.add_argument("--source")
+    add_contact.add_argument("--responsible", help="the responsible employee's extension or email")
+    add_contact.add_argument("--external", action="append", default=[], help="VENDOR=CODE, repeatable")
+    add_contact.set_defaults(run=cmd_contact_add)
+    imp = contact.add_parser("import", help="import contacts from a CSV file (merged by external code)")
+    imp.add_argument("--tenant", required=True)
+    imp.add_argument("file")
+    imp.set_defaults(run=cmd_contact_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.run(Hub(args.stack), args)
+    except (HubError, ValidationError, OSError) as exc:
+        print(json.dumps({"error": _describe(exc)}, ensure_ascii=False), file=sys.stderr)
+        return 1
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _describe(exc: Exception) -> dict[str, Any]:
+    if isinstance(exc, HubError):
+        return {"code": exc.code, "message": exc.message, "details": exc.details}
+    if isinstance(exc, ValidationError):
+        errors = exc.errors(include_url=False, include_input=False)
+        return {
+            "code": "bad_request",
+            "message": "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
+        }
+    return {"code": "io_error", "message": str(exc)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
