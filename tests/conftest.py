@@ -15,8 +15,11 @@ from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, tok
 from hub.models.tenant import Employee, Tenant, Vendor
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
+from hubtools.moto_atomic import make_moto_requests_atomic
 from hubtools.template import Template
 from tests.support import ACME_AVTODIALER_TOKEN, ACME_PHONET_TOKEN, GLOBEX_PHONET_TOKEN
+
+make_moto_requests_atomic()
 
 
 @dataclass

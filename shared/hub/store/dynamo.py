@@ -6,6 +6,8 @@ lookup answers while a phone rings.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
@@ -70,3 +72,28 @@ def translated_errors(conflict_message: str = "the record changed or already exi
                 raise Unavailable("storage is busy, retry shortly") from exc
             raise Conflict(conflict_message, details={"reasons": reasons}) from exc
         raise
+
+
+def _only_transaction_conflicts(exc: ClientError) -> bool:
+    """True when a cancelled transaction lost a race with another one and no condition failed."""
+    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return False
+    reasons = {r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])}
+    return "TransactionConflict" in reasons and reasons <= {"TransactionConflict", "None"}
+
+
+def transact_write(
+    client: Any, items: list[dict[str, Any]], conflict_message: str, attempts: int = 4
+) -> None:
+    """TransactWriteItems, retried when it only collided with a concurrent transaction (nothing was
+    written then, so a retry is safe): two contacts saved at once on one number both land."""
+    for attempt in range(1, attempts + 1):
+        try:
+            client.transact_write_items(TransactItems=items)
+            return
+        except ClientError as exc:
+            if attempt < attempts and _only_transaction_conflicts(exc):
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                continue
+            with translated_errors(conflict_message):
+                raise

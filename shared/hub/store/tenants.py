@@ -11,7 +11,7 @@ from typing import Any
 
 from hub.ids import now_ms
 from hub.models.tenant import Employee, Tenant, Vendor
-from hub.store.dynamo import default_client, from_item, to_item, translated_errors
+from hub.store.dynamo import default_client, from_item, to_item, transact_write, translated_errors
 
 META = "META"
 
@@ -66,8 +66,7 @@ class TenantStore:
                     }
                 }
             )
-        with translated_errors(f"tenant {tenant.slug!r} already exists"):
-            self.client.transact_write_items(TransactItems=items)
+        transact_write(self.client, items, f"tenant {tenant.slug!r} already exists")
 
     def get_tenant(self, slug: str) -> Tenant | None:
         response = self.client.get_item(

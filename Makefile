@@ -1,0 +1,75 @@
+# Two commands on a fresh machine: `make run` (the hub locally) and `make test` (lint + tests).
+# Everything they need is installed here, into .venv (Python 3.13, as on Lambda) and .venv-tools (SAM CLI).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is python3.13: use the same interpreter for the virtualenv.
+PYTHON313 ?= $(firstword $(shell command -v python3.13 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+PYTHON ?= $(if $(PYTHON313),$(PYTHON313),python3)
+VENV := .venv
+TOOLS := .venv-tools
+PY := $(VENV)/bin/python
+PIP_QUIET := --quiet --disable-pip-version-check
+PYTEST_ARGS ?=
+# SAM finds the runtime's interpreter (python3.13) on PATH: the project's venv has it.
+SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
+
+.PHONY: help venv tools lint format test test-fast validate build bench bench-smoke run clean
+
+help:
+	@echo "make run      start the hub locally (no AWS account, no Docker)"
+	@echo "make test     install what is missing, lint, run every test suite"
+	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
+	@echo "make bench    full benchmarks (100k contacts; minutes)"
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -c "import hub, hubtools, moto, pytest" && touch $@
+
+venv: $(VENV)/.installed
+
+# SAM CLI pins boto3[crt], which slows `import boto3` by ~70%: it lives in its own virtualenv.
+$(TOOLS)/.installed:
+	@test -x $(TOOLS)/bin/python || python3 -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install $(PIP_QUIET) aws-sam-cli cfn-lint 2>&1 | grep -v '^WARNING: Location' || true
+	@$(TOOLS)/bin/sam --version >/dev/null && touch $@
+
+tools: $(TOOLS)/.installed
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory bench-smoke
+
+test-fast: venv
+	$(VENV)/bin/pytest -x -q tests/unit tests/integration
+
+validate: tools
+	$(TOOLS)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint
+
+build: tools venv
+	$(SAM) build
+
+# The benchmarks print figures; the smoke run proves the script works at small sizes.
+bench: venv
+	$(PY) benchmarks/lookup.py --sizes 1000,10000,100000
+
+bench-smoke: venv
+	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2
+
+run: venv
+	$(PY) -m hubtools.local $(RUN_ARGS)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .ruff_cache

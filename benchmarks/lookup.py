@@ -1,0 +1,209 @@
+"""Caller lookup benchmark: handler latency against a bare GetItem floor, as the contact count grows.
+
+Prints a table; asserts nothing (machines are noisy: read the ratios, measured in the same run).
+- handler: the Phonet lookup function invoked in-process with an API Gateway event (warm container:
+  tenant and employees cached, as between rings), moto behind boto3;
+- floor: one boto3 GetItem on the same phone-index item;
+- cold import: fresh interpreters importing the function module, against `import boto3` + a client.
+
+    python benchmarks/lookup.py --sizes 1000,10000,100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="eu-central-1")
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from hub import wiring  # noqa: E402
+from hub.domain.tenants import add_employee, token_hash  # noqa: E402
+from hub.ids import now_ms  # noqa: E402
+from hub.models.contact import Contact, ContactPhone  # noqa: E402
+from hub.models.tenant import Tenant, TenantSettings, Vendor  # noqa: E402
+from hub.store.contacts import PHONE_SK, ContactStore, phone_pk  # noqa: E402
+from hub.store.tenants import TenantStore  # noqa: E402
+from hubtools.template import Template  # noqa: E402
+from tests.support import ACME_PHONET_TOKEN, load_event, load_function  # noqa: E402
+
+
+@dataclass
+class Stats:
+    median_ms: float
+    p95_ms: float
+
+
+def stats(samples: list[float]) -> Stats:
+    samples = sorted(samples)
+    return Stats(statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)])
+
+
+def elapsed_ms(call: Callable[[], object]) -> float:
+    start = time.perf_counter_ns()
+    call()
+    return (time.perf_counter_ns() - start) / 1e6
+
+
+def measure_pair(
+    lookup: Any, context: Any, event: dict[str, Any], client: Any, template: Template, numbers: list[str]
+) -> tuple[Stats, Stats]:
+    """Handler and floor alternate, number by number, so drift and noise hit both alike.
+    The first 50 of each are warm-up (imports, clients, the tenant cache) and are not counted."""
+    table = template.table_name("ContactsTable")
+    handler_ms, floor_ms = [], []
+    for number in numbers:
+        event["body"] = json.dumps({"request": "call.settings", "otherLegNum": number})
+        key = {"pk": {"S": phone_pk("acme", number)}, "sk": {"S": PHONE_SK}}
+        handler_ms.append(elapsed_ms(lambda: check_ok(lookup.handler(event, context))))  # noqa: B023
+        floor_ms.append(elapsed_ms(lambda: client.get_item(TableName=table, Key=key)))  # noqa: B023
+    return stats(handler_ms[50:]), stats(floor_ms[50:])
+
+
+def check_ok(response: dict[str, Any]) -> None:
+    assert response["statusCode"] == 200, response
+
+
+def make_contacts(start: int, stop: int, manager_id: str) -> list[Contact]:
+    now = now_ms()
+    return [
+        Contact(
+            id=f"{i:024x}",
+            tenant="acme",
+            name=f"Контакт {i}",
+            phones=[ContactPhone(e164=f"+38050{i:07d}", raw=f"050{i:07d}")],
+            responsible_employee_id=manager_id if i % 2 else None,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        for i in range(start, stop)
+    ]
+
+
+def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
+    rows = []
+    with mock_aws():
+        template = Template(stack_name="bench", region="eu-central-1")
+        client = boto3.client("dynamodb")
+        template.create_tables(client)
+        for name, value in template.function_environment("PhonetLookupFunction").items():
+            os.environ.setdefault(name, value)
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+        wiring.reset()
+        tenants = TenantStore(template.table_name("TenantsTable"), client)
+        tenant = Tenant(slug="acme", name="Acme", settings=TenantSettings(phonet_ip_allowlist_enabled=False))
+        tenants.create_tenant(tenant, {Vendor.PHONET: token_hash(ACME_PHONET_TOKEN)})
+        manager = add_employee(tenants, tenant, name="Manager", email="m@example.com", ext="001")
+        contacts = ContactStore(template.table_name("ContactsTable"), client)
+        lookup = load_function("phonet_lookup")
+        context = type(
+            "Ctx",
+            (),
+            {
+                "function_name": "bench",
+                "memory_limit_in_mb": 512,
+                "invoked_function_arn": "arn",
+                "aws_request_id": "bench",
+            },
+        )()
+        event = load_event("phonet_lookup/known_contact.json")
+        loaded = 0
+        rng = random.Random(7)
+        for size in sizes:
+            started = time.perf_counter()
+            contacts.bulk_put_new(make_contacts(loaded, size, manager.id))
+            load_seconds = time.perf_counter() - started
+            loaded = size
+            numbers = [f"+38050{rng.randrange(size):07d}" for _ in range(requests + 50)]
+            handler, floor = measure_pair(lookup, context, event, client, template, numbers)
+            rows.append(
+                {
+                    "contacts": size,
+                    "load_s": load_seconds,
+                    "handler_median": handler.median_ms,
+                    "handler_p95": handler.p95_ms,
+                    "floor_median": floor.median_ms,
+                    "floor_p95": floor.p95_ms,
+                }
+            )
+            print(f"measured {size} contacts (loaded in {load_seconds:.1f} s)", file=sys.stderr)
+    return rows
+
+
+def cold_import_ms(code: str, runs: int) -> float:
+    """Median wall time of `code` in fresh interpreters (one unmeasured run first, for .pyc files)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "functions" / "phonet_lookup")])}
+    env.update(TENANTS_TABLE="t", CONTACTS_TABLE="c")
+    probe = f"import time; t = time.perf_counter(); {code}; print((time.perf_counter() - t) * 1000)"
+    samples = []
+    for attempt in range(runs + 1):
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        )
+        if attempt:
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="contact counts, ascending")
+    parser.add_argument("--requests", type=int, default=2000, help="timed lookups per size")
+    parser.add_argument("--cold-runs", type=int, default=5)
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+
+    rows = measure_lookups(sizes, args.requests)
+    print(f"\nPhonet lookup, in-process on moto, {args.requests} lookups per size (ms)\n")
+    print("| contacts | handler median | handler p95 | GetItem median | GetItem p95 | handler/GetItem |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        ratio = row["handler_median"] / row["floor_median"]
+        print(
+            f"| {row['contacts']:,} | {row['handler_median']:.2f} | {row['handler_p95']:.2f} "
+            f"| {row['floor_median']:.2f} | {row['floor_p95']:.2f} | {ratio:.2f}x |"
+        )
+    first, last = rows[0], rows[-1]
+    print(
+        f"\nhandler median at {last['contacts']:,} / at {first['contacts']:,}: "
+        f"{last['handler_median'] / first['handler_median']:.2f}x"
+        f"  (GetItem floor: {last['floor_median'] / first['floor_median']:.2f}x)"
+    )
+
+    baseline = cold_import_ms(
+        "import boto3; boto3.client('dynamodb', region_name='eu-central-1')", args.cold_runs
+    )
+    app_only = cold_import_ms("import app", args.cold_runs)
+    app_ready = cold_import_ms(
+        "import app; from hub import wiring; wiring.contact_store().client; wiring.tenant_store().client",
+        args.cold_runs,
+    )
+    print(f"\nCold start, fresh interpreters, median of {args.cold_runs} (ms)\n")
+    print("| what | ms | vs boto3 + client |")
+    print("|---|---:|---:|")
+    print(f"| import boto3 + DynamoDB client (baseline) | {baseline:.0f} | 1.00x |")
+    print(f"| import the lookup function | {app_only:.0f} | {app_only / baseline:.2f}x |")
+    ready = "import the lookup function + its DynamoDB client"
+    print(f"| {ready} | {app_ready:.0f} | {app_ready / baseline:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
