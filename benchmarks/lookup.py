@@ -35,10 +35,11 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from hub import wiring  # noqa: E402
-from hub.domain.tenants import add_employee, token_hash  # noqa: E402
+from hub.domain.tenants import add_employee  # noqa: E402
 from hub.ids import now_ms  # noqa: E402
 from hub.models.contact import Contact, ContactPhone  # noqa: E402
 from hub.models.tenant import Tenant, TenantSettings, Vendor  # noqa: E402
+from hub.secrets import sha256_hex  # noqa: E402
 from hub.store.contacts import PHONE_SK, ContactStore, phone_pk  # noqa: E402
 from hub.store.tenants import TenantStore  # noqa: E402
 from hubtools.template import Template  # noqa: E402
@@ -110,7 +111,7 @@ def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
         wiring.reset()
         tenants = TenantStore(template.table_name("TenantsTable"), client)
         tenant = Tenant(slug="acme", name="Acme", settings=TenantSettings(phonet_ip_allowlist_enabled=False))
-        tenants.create_tenant(tenant, {Vendor.PHONET: token_hash(ACME_PHONET_TOKEN)})
+        tenants.create_tenant(tenant, {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN)})
         manager = add_employee(tenants, tenant, name="Manager", email="m@example.com", ext="001")
         contacts = ContactStore(template.table_name("ContactsTable"), client)
         lookup = load_function("phonet_lookup")

@@ -11,8 +11,9 @@ import pytest
 from moto import mock_aws
 
 from hub import wiring
-from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, token_hash
+from hub.domain.tenants import TenantContext, TenantDirectory, add_employee
 from hub.models.tenant import Employee, Tenant, Vendor
+from hub.secrets import sha256_hex
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
 from hubtools.moto_atomic import make_moto_requests_atomic
@@ -90,10 +91,10 @@ def seeded(tables: Any, template: Template) -> Seeded:
     acme = Tenant(slug="acme", name="Acme", default_country="UA")
     tenants.create_tenant(
         acme,
-        {Vendor.PHONET: token_hash(ACME_PHONET_TOKEN), Vendor.AVTODIALER: token_hash(ACME_AVTODIALER_TOKEN)},
+        {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN), Vendor.AVTODIALER: sha256_hex(ACME_AVTODIALER_TOKEN)},
     )
     globex = Tenant(slug="globex", name="Globex", default_country="RU", timezone="Europe/Moscow")
-    tenants.create_tenant(globex, {Vendor.PHONET: token_hash(GLOBEX_PHONET_TOKEN)})
+    tenants.create_tenant(globex, {Vendor.PHONET: sha256_hex(GLOBEX_PHONET_TOKEN)})
     manager = add_employee(tenants, acme, name="Иван Менеджер", email="example@email.com", ext="001")
     directory = TenantDirectory(tenants, ttl_seconds=0)
     return Seeded(tenants, contacts, directory.by_slug("acme"), directory.by_slug("globex"), manager)

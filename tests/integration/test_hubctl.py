@@ -9,6 +9,7 @@ import pytest
 
 from hub.domain.tenants import TenantDirectory
 from hub.models.tenant import Vendor
+from hub.secrets import sha256_hex, verify_password
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
 from hubtools.hubctl import main
@@ -101,3 +102,28 @@ def test_hubctl_contact_import_reports_bad_rows_and_merges_on_reimport(
     assert len(store.phone_entries("shop", "+380442246595")) == 1
     (company,) = store.phone_entries("shop", "+380441112233")
     assert company.type == "company"
+
+
+def test_hubctl_user_login_password_is_hashed_and_login_unique(hubctl, template) -> None:
+    hubctl("tenant", "create", "shop")
+    code, out = hubctl("user", "add", "--tenant", "shop", "--name", "Anna", "--login", "Anna")
+    assert code == 0 and out["employee"]["login"] == "anna" and len(out["password"]) >= 12
+    assert "password_hash" not in out["employee"]
+    (stored,) = TenantStore(template.table_name("TenantsTable")).list_employees("shop")
+    assert stored.password_hash and out["password"] not in stored.password_hash
+    assert verify_password(stored.password_hash, out["password"])
+    assert not verify_password(stored.password_hash, "wrong")
+    code, err = hubctl(
+        "user", "add", "--tenant", "shop", "--name", "Other Anna", "--login", "anna", "--password", "x"
+    )
+    assert code == 1 and err["error"]["code"] == "conflict"
+    assert len(TenantStore(template.table_name("TenantsTable")).list_employees("shop")) == 1
+
+
+def test_hubctl_apikey_create_stores_only_a_hash(hubctl, template) -> None:
+    hubctl("tenant", "create", "shop")
+    code, out = hubctl("apikey", "create", "--tenant", "shop", "--name", "website")
+    assert code == 0 and out["api_key"].startswith("hub_")
+    record = TenantStore(template.table_name("TenantsTable")).get_api_key(sha256_hex(out["api_key"]))
+    assert record["tenant"] == "shop" and record["prefix"] == out["api_key"][:10]
+    assert out["api_key"] not in json.dumps(record)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain.tenants import TenantDirectory, authorize_phonet_source, token_hash
+from hub.domain.tenants import TenantDirectory, authorize_phonet_source
 from hub.errors import Forbidden, NotFound
 from hub.models.tenant import Employee, Tenant, TenantSettings, Vendor
+from hub.secrets import sha256_hex
 
 TOKEN = "a-token-of-twenty-chars-or-more"
 
@@ -15,7 +16,7 @@ class FakeRepo:
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {"acme": Tenant(slug="acme", name="Acme")}
         self.tokens = {
-            token_hash(TOKEN): {"tenant": "acme", "vendor": "phonet", "token_hash": token_hash(TOKEN)}
+            sha256_hex(TOKEN): {"tenant": "acme", "vendor": "phonet", "token_hash": sha256_hex(TOKEN)}
         }
         self.reads = 0
 
@@ -58,10 +59,10 @@ def test_tenant_directory_unknown_token_is_not_found_and_not_cached() -> None:
     unknown = "b-token-of-twenty-chars-or-more"
     with pytest.raises(NotFound):
         directory.by_webhook_token(unknown, Vendor.PHONET)
-    repo.tokens[token_hash(unknown)] = {
+    repo.tokens[sha256_hex(unknown)] = {
         "tenant": "acme",
         "vendor": "phonet",
-        "token_hash": token_hash(unknown),
+        "token_hash": sha256_hex(unknown),
     }
     assert directory.by_webhook_token(unknown, Vendor.PHONET).slug == "acme"
 

@@ -18,10 +18,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, create_tenant
+from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, create_api_key, create_tenant
 from hub.errors import BadRequest, HubError
 from hub.models.contact import MAX_PHONES, Contact, ContactType
 from hub.models.tenant import Language, Tenant, TenantSettings, Vendor
+from hub.secrets import new_password
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
 
@@ -76,9 +77,28 @@ def cmd_tenant_create(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_user_add(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    """With --login and no --password, a password is generated and printed once."""
     context = hub.context(args.tenant)
-    employee = add_employee(hub.tenants, context.tenant, name=args.name, email=args.email, ext=args.ext)
-    return {"employee": employee.model_dump(mode="json")}
+    password = args.password or (new_password() if args.login else None)
+    employee = add_employee(
+        hub.tenants,
+        context.tenant,
+        name=args.name,
+        email=args.email,
+        ext=args.ext,
+        login=args.login,
+        password=password,
+    )
+    result: dict[str, Any] = {"employee": employee.model_dump(mode="json")}
+    if password and not args.password:
+        result["password"] = password
+    return result
+
+
+def cmd_apikey_create(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    context = hub.context(args.tenant)
+    key, secret = create_api_key(hub.tenants, context.tenant, name=args.name)
+    return {"api_key": secret, "key": key.model_dump(mode="json"), "note": "the key is shown once"}
 
 
 def _responsible_id(context: TenantContext, key: str | None) -> str | None:
@@ -202,7 +222,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("--name", required=True)
     add_user.add_argument("--email")
     add_user.add_argument("--ext", help="PBX extension, e.g. 001")
+    add_user.add_argument("--login", help="login for the hub's pages and TelefUM")
+    add_user.add_argument("--password", help="default: generated and printed once")
     add_user.set_defaults(run=cmd_user_add)
+
+    apikey = sub.add_parser("apikey").add_subparsers(dest="action", required=True)
+    create_key = apikey.add_parser("create", help="create a tenant API key (printed once)")
+    create_key.add_argument("--tenant", required=True)
+    create_key.add_argument("--name", default="")
+    create_key.set_defaults(run=cmd_apikey_create)
 
     contact = sub.add_parser("contact").add_subparsers(dest="action", required=True)
     add_contact = contact.add_parser("add", help="add a contact")

@@ -8,10 +8,7 @@ lookup answers while a phone rings and must not re-read them on every ring.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +17,8 @@ from typing import Protocol, TypeVar
 
 from hub.errors import Forbidden, NotFound
 from hub.ids import new_id, now_ms
-from hub.models.tenant import Employee, Tenant, Vendor
+from hub.models.tenant import ApiKey, Employee, Tenant, Vendor
+from hub.secrets import hash_password, new_api_key, new_webhook_token, same_digest, sha256_hex
 
 WEBHOOK_VENDORS = (Vendor.PHONET, Vendor.AVTODIALER)
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
@@ -32,16 +30,8 @@ class TenantRepository(Protocol):
     def get_tenant(self, slug: str) -> Tenant | None: ...
     def get_webhook_token(self, token_hash: str) -> dict | None: ...
     def put_employee(self, employee: Employee) -> None: ...
+    def create_api_key(self, key: ApiKey, key_hash: str) -> None: ...
     def list_employees(self, slug: str) -> list[Employee]: ...
-
-
-def new_webhook_token() -> str:
-    """192 random bits, URL-safe: it travels in a webhook URL's path."""
-    return secrets.token_urlsafe(24)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -73,23 +63,40 @@ def create_tenant(repo: TenantRepository, tenant: Tenant) -> CreatedTenant:
     """Store a tenant with fresh webhook tokens; the tokens are returned once and never again."""
     tenant = tenant.model_copy(update={"created_at": now_ms()})
     tokens = {vendor: new_webhook_token() for vendor in WEBHOOK_VENDORS}
-    repo.create_tenant(tenant, {vendor: token_hash(token) for vendor, token in tokens.items()})
+    repo.create_tenant(tenant, {vendor: sha256_hex(token) for vendor, token in tokens.items()})
     return CreatedTenant(tenant=tenant, webhook_tokens=tokens)
 
 
 def add_employee(
-    repo: TenantRepository, tenant: Tenant, name: str, email: str | None = None, ext: str | None = None
+    repo: TenantRepository,
+    tenant: Tenant,
+    name: str,
+    email: str | None = None,
+    ext: str | None = None,
+    login: str | None = None,
+    password: str | None = None,
 ) -> Employee:
+    """A new employee; a login already taken in the tenant is a Conflict."""
     employee = Employee(
         id=new_id(),
         tenant=tenant.slug,
         name=name.strip(),
         email=(email or "").strip().lower() or None,
         ext=(ext or "").strip() or None,
+        login=(login or "").strip().lower() or None,
+        password_hash=hash_password(password) if password else None,
         created_at=now_ms(),
     )
     repo.put_employee(employee)
     return employee
+
+
+def create_api_key(repo: TenantRepository, tenant: Tenant, name: str = "") -> tuple[ApiKey, str]:
+    """A new API key for the tenant: the record, and the secret, which is shown once."""
+    secret = new_api_key()
+    key = ApiKey(key_id=new_id(), tenant=tenant.slug, name=name, prefix=secret[:10], created_at=now_ms())
+    repo.create_api_key(key, sha256_hex(secret))
+    return key, secret
 
 
 class TenantDirectory:
@@ -130,11 +137,11 @@ class TenantDirectory:
         """The tenant owning this vendor's token; any other token is the same bare 404."""
         if not _TOKEN_SHAPE.match(token):
             raise NotFound("not found")
-        digest = token_hash(token)
+        digest = sha256_hex(token)
         record = self._cached(f"token:{digest}", lambda: self.repo.get_webhook_token(digest))
         if (
             record is None
-            or not hmac.compare_digest(str(record.get("token_hash", "")), digest)
+            or not same_digest(str(record.get("token_hash", "")), digest)
             or record.get("vendor") != vendor.value
         ):
             raise NotFound("not found")

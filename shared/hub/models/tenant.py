@@ -97,4 +97,18 @@ class Employee(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=254)
     ext: str | None = Field(default=None, max_length=20)
+    # Logs in to the hub's pages and TelefUM's API; unique within the tenant.
+    login: str | None = Field(default=None, max_length=100)
+    password_hash: str | None = Field(default=None, exclude=True, repr=False)
     created_at: int = 0
+
+
+class ApiKey(BaseModel):
+    """A tenant's API key as stored: the secret itself is shown once, at creation, and never kept."""
+
+    key_id: str
+    tenant: str
+    name: str = Field(default="", max_length=100)
+    prefix: str
+    created_at: int = 0
+    revoked_at: int | None = None

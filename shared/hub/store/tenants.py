@@ -1,8 +1,9 @@
 """Tenants, their employees and webhook tokens, in the tenants table.
 
-Keys: `TENANT#{slug}` / `META` for the tenant, `TENANT#{slug}` / `EMP#{id}` for employees (one Query
-lists them), `TOKEN#{sha256}` / `TOKEN` for webhook tokens (one GetItem resolves a token; the token
-itself is never stored).
+Keys, under `TENANT#{slug}`: `META` (the tenant), `EMP#{id}` (employees: one Query lists them),
+`LOGIN#{login}` (an employee's login, unique in the tenant), `APIKEY#{key id}` (the tenant's keys).
+Secrets resolve with one GetItem on their hash: `TOKEN#{sha256}` / `TOKEN` for webhook tokens,
+`APIKEY#{sha256}` / `APIKEY` for API keys. No secret is stored in the clear.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from hub.ids import now_ms
-from hub.models.tenant import Employee, Tenant, Vendor
-from hub.store.dynamo import default_client, from_item, to_item, transact_write, translated_errors
+from hub.models.tenant import ApiKey, Employee, Tenant, Vendor
+from hub.store.dynamo import default_client, from_item, to_item, transact_write
 
 META = "META"
 
@@ -39,15 +40,7 @@ class TenantStore:
         """The tenant and its webhook tokens appear together or not at all; a taken slug is a Conflict."""
         tenant_item = {"pk": tenant_pk(tenant.slug), "sk": META, **tenant.model_dump(mode="json")}
         tenant_item["token_hashes"] = {vendor.value: digest for vendor, digest in token_hashes.items()}
-        items = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": to_item(tenant_item),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-        ]
+        items = [self._put_new(tenant_item)]
         for vendor, digest in token_hashes.items():
             token_item = {
                 "pk": token_pk(digest),
@@ -57,15 +50,7 @@ class TenantStore:
                 "token_hash": digest,
                 "created_at": now_ms(),
             }
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": to_item(token_item),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
+            items.append(self._put_new(token_item))
         transact_write(self.client, items, f"tenant {tenant.slug!r} already exists")
 
     def get_tenant(self, slug: str) -> Tenant | None:
@@ -84,13 +69,46 @@ class TenantStore:
         return from_item(item) if item else None
 
     def put_employee(self, employee: Employee) -> None:
+        """Store a new employee with its login reserved in the same transaction."""
         item = {
             "pk": tenant_pk(employee.tenant),
             "sk": f"EMP#{employee.id}",
             **employee.model_dump(mode="json"),
         }
-        with translated_errors():
-            self.client.put_item(TableName=self.table, Item=to_item(item))
+        item["password_hash"] = employee.password_hash
+        writes = [self._put_new(item)]
+        if employee.login:
+            login = {
+                "pk": tenant_pk(employee.tenant),
+                "sk": f"LOGIN#{employee.login}",
+                "employee_id": employee.id,
+            }
+            writes.append(self._put_new(login))
+        transact_write(self.client, writes, f"login {employee.login!r} is taken")
+
+    def create_api_key(self, key: ApiKey, key_hash: str) -> None:
+        record = key.model_dump(mode="json")
+        writes = [
+            self._put_new({"pk": f"APIKEY#{key_hash}", "sk": "APIKEY", "key_hash": key_hash, **record}),
+            self._put_new({"pk": tenant_pk(key.tenant), "sk": f"APIKEY#{key.key_id}", **record}),
+        ]
+        transact_write(self.client, writes, "API key collision")
+
+    def get_api_key(self, key_hash: str) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"})
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     def list_employees(self, slug: str) -> list[Employee]:
         employees: list[Employee] = []

@@ -1,0 +1,60 @@
+"""Secrets the hub hands out or accepts: webhook tokens, API keys, employee passwords.
+
+None of them is stored: tokens and API keys as SHA-256 (they carry 192+ random bits, so a fast hash
+is enough), passwords as salted scrypt (people choose weak ones). Comparisons are constant-time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+API_KEY_PREFIX = "hub_"
+
+
+def new_webhook_token() -> str:
+    """192 random bits, URL-safe: it travels in a webhook URL's path."""
+    return secrets.token_urlsafe(24)
+
+
+def new_api_key() -> str:
+    """256 random bits with a recognizable prefix (secret scanners and people can tell what it is)."""
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def sha256_hex(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same_digest(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    encode = base64.b64encode
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encode(salt).decode()}${encode(digest).decode()}"
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """False for a wrong password or a malformed hash; never raises on user input."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def new_password() -> str:
+    """A readable generated password for demo and first logins."""
+    return secrets.token_urlsafe(12)
