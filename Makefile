@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 # SAM finds the runtime's interpreter (python3.13) on PATH: the project's venv has it.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: help venv tools lint format test test-fast validate build bench bench-smoke run clean
+.PHONY: help venv tools lint format test test-fast validate build bench bench-smoke run demo clean
 
 help:
 	@echo "make run      start the hub locally (no AWS account, no Docker)"
@@ -73,3 +73,7 @@ run: venv
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .ruff_cache
+
+# `make run` plus a few calls played through the fake PBX.
+demo: venv
+	$(PY) -m hubtools.local --demo

@@ -107,7 +107,7 @@ class Template:
         if resource["Type"] == "AWS::DynamoDB::Table":
             return self.table_name(name)
         if resource["Type"] == "AWS::SQS::Queue":
-            return self.queue_name(name)
+            return self.queue_url(name)
         return name
 
     def _sub(self, arg: Any) -> str:
@@ -129,6 +129,10 @@ class Template:
             return f"arn:aws:dynamodb:{self.region}:123456789012:table/{self.table_name(logical_id)}"
         if kind == "AWS::SQS::Queue" and attribute == "Arn":
             return f"arn:aws:sqs:{self.region}:123456789012:{self.queue_name(logical_id)}"
+        if kind == "AWS::SQS::Queue" and attribute == "QueueName":
+            return self.queue_name(logical_id)
+        if kind == "AWS::SQS::Queue" and attribute == "QueueUrl":
+            return self.queue_url(logical_id)
         return f"{logical_id}.{attribute}"
 
     # -- resources -----------------------------------------------------------------------------
@@ -151,6 +155,17 @@ class Template:
             if "QueueName" in props
             else f"{self.stack_name}-{logical_id}"
         )
+
+    def queue_url(self, logical_id: str) -> str:
+        """A queue's URL as CloudFormation gives it; with AWS_ENDPOINT_URL set, boto3 sends the
+        request to that endpoint and the queue is found by this URL's last segment."""
+        return f"https://sqs.{self.region}.amazonaws.com/123456789012/{self.queue_name(logical_id)}"
+
+    def queue_logical_id(self, arn: str) -> str:
+        for logical_id in self.of_type("AWS::SQS::Queue"):
+            if self._get_att(logical_id, "Arn") == arn:
+                return logical_id
+        raise KeyError(f"no queue has the ARN {arn}")
 
     def table_definitions(self) -> list[dict[str, Any]]:
         """CreateTable arguments for every table, straight from its CloudFormation properties."""

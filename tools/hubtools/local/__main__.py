@@ -1,0 +1,118 @@
+"""`make run`: the whole hub on loopback, with a demo tenant wired to the vendor fakes.
+
+Ports come from the environment: HUB_API_PORT (3000), HUB_AWS_PORT (4566), HUB_PHONET_PORT,
+HUB_AVTODIALER_PORT, HUB_OBZVONILKA_PORT (3001-3003); 0 picks a free one. HUB_HOST (127.0.0.1).
+Writes .local/demo.json (the local run contract) and serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from hubtools.fakes import AvtodialerFake, ObzvonilkaFake, PhonetFake
+from hubtools.local.demo import DEMO_EMPLOYEES, seed_demo
+from hubtools.local.runner import LocalHub
+from hubtools.template import REPO_ROOT
+
+SAMPLE_LOOKUP = {"request": "call.settings", "otherLegNum": "+380442246595", "trunkNum": "0800218500"}
+DEMO_CALLS = [
+    ("inbound_answered", {"caller": "+380442246595", "ext": "001"}),
+    ("inbound_missed", {"caller": "+380509998877", "ext": "002"}),
+    ("outbound_answered", {"caller": "0505826633", "ext": "002"}),
+]
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def start_fakes(host: str, api_url: str, tenant: dict[str, Any]) -> dict[str, Any]:
+    phonet = PhonetFake(
+        _port("HUB_PHONET_PORT", 3001),
+        host=host,
+        employees=[
+            {"id": 30 + i, "displayName": e["name"], "ext": e["ext"], "email": e["email"]}
+            for i, e in enumerate(DEMO_EMPLOYEES)
+        ],
+        hook_base_url=f"{api_url}/hooks/phonet/{tenant['phonet_token']}",
+    ).start()
+    avtodialer = AvtodialerFake(
+        _port("HUB_AVTODIALER_PORT", 3002),
+        host=host,
+        webhook_url=f"{api_url}/hooks/avtodialer/{tenant['avtodialer_token']}/result",
+    ).start()
+    obzvonilka = ObzvonilkaFake(_port("HUB_OBZVONILKA_PORT", 3003), host=host).start()
+    return {"phonet": phonet, "avtodialer": avtodialer, "obzvonilka": obzvonilka}
+
+
+def play_demo_calls(phonet: PhonetFake) -> None:
+    for scenario, params in DEMO_CALLS:
+        result = phonet.play(scenario, **params)
+        answers = ", ".join(f"{d.kind} {d.status}" for d in result.deliveries)
+        print(f"  played {scenario} ({params['caller']} via {params['ext']}): {answers}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m hubtools.local", description=__doc__.splitlines()[0])
+    parser.add_argument("--demo", action="store_true", help="play a few calls through the fake PBX")
+    parser.add_argument("--state-file", type=Path, default=REPO_ROOT / ".local" / "demo.json")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    # werkzeug's access log prints raw paths, and webhook paths carry secret tokens: the gateway
+    # logs each request itself, with the route's template in place of the token.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    host = os.environ.get("HUB_HOST", "127.0.0.1")
+    started = time.monotonic()
+    hub = LocalHub(
+        host=host, api_port=_port("HUB_API_PORT", 3000), aws_port=_port("HUB_AWS_PORT", 4566)
+    ).start()
+    demo = seed_demo(hub.aws, hub.template, hub.api_url)
+    fakes = start_fakes(host, hub.api_url, demo["tenant"])
+    state = {
+        "api_url": hub.api_url,
+        "aws_endpoint_url": hub.aws.url,
+        **demo,
+        "fakes": {name: fake.url for name, fake in fakes.items()},
+        "region": hub.region,
+        "tables": {lid: hub.template.table_name(lid) for lid in hub.template.of_type("AWS::DynamoDB::Table")},
+        "hubctl_env": {**hub.aws.environment(), "HUB_STACK_NAME": hub.template.stack_name},
+    }
+    args.state_file.parent.mkdir(parents=True, exist_ok=True)
+    args.state_file.write_text(json.dumps(state, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    lookup = demo["tenant"]["webhooks"]["phonet"][0]
+    print(
+        f"\nTelephony hub running in {time.monotonic() - started:.1f} s\n"
+        f"  API            {hub.api_url}\n"
+        f"  AWS (moto)     {hub.aws.url}\n"
+        f"  fakes          " + "  ".join(f"{n} {f.url}" for n, f in fakes.items()) + "\n"
+        f"  state          {args.state_file}\n\n"
+        "Try the Phonet caller lookup:\n"
+        f"  curl -s -X POST {lookup} -H 'content-type: application/json' \\\n"
+        f"    -d '{json.dumps(SAMPLE_LOOKUP)}'\n\n"
+        "Ctrl-C stops everything.\n",
+        flush=True,
+    )
+    if args.demo:
+        play_demo_calls(fakes["phonet"])
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for fake in fakes.values():
+            fake.stop()
+        hub.stop()
+
+
+if __name__ == "__main__":
+    main()
