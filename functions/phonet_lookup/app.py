@@ -5,21 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.config import get_settings
 from hub.domain.lookup import CallerMatch, lookup_caller
 from hub.domain.tenants import authorize_phonet_source
-from hub.http import public_base_url, register_error_handlers, source_ip
+from hub.http import json_resolver, public_base_url, source_ip
 from hub.links import contact_card_url, new_contact_url
 from hub.models.phonet import CallSettingsRequest, CallSettingsResponse, OtherLeg
 from hub.models.tenant import Language, Vendor
 
 logger = Logger()
-app = APIGatewayHttpResolver()
-register_error_handlers(app, logger)
+app = json_resolver(logger)
 
 NEW_CONTACT_TEXT = {Language.RU: "Добавить контакт", Language.EN: "Add contact"}
 

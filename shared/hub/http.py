@@ -5,6 +5,8 @@ Every JSON endpoint answers errors as `{"error": {"code", "message", "details"}}
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -28,6 +30,14 @@ def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
         {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
         for error in exc.errors(include_input=False, include_url=False)
     ][:20]
+
+
+def json_resolver(logger: Logger) -> APIGatewayHttpResolver:
+    """An HTTP API resolver answering compact UTF-8 JSON (names stay readable, not \\u-escaped), with
+    the hub's error mapping registered."""
+    app = APIGatewayHttpResolver(serializer=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
+    register_error_handlers(app, logger)
+    return app
 
 
 def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None:
