@@ -4,8 +4,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# The Lambda runtime is python3.13: use the same interpreter for the virtualenv.
-PYTHON313 ?= $(firstword $(shell command -v python3.13 2>/dev/null) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))
+# The Lambda runtime is python3.13: use the same interpreter for the virtualenv. pyenv's shim for
+# python3.13 exists even where it refuses to run, so a real interpreter is looked for first.
+PYTHON313 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) \
+	$(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
 PYTHON ?= $(if $(PYTHON313),$(PYTHON313),python3)
 VENV := .venv
 TOOLS := .venv-tools
