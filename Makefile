@@ -25,11 +25,15 @@ help:
 	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
 	@echo "make bench    full benchmarks (100k contacts; minutes)"
 
-$(VENV)/.installed: pyproject.toml
+# Stamps record what is installed: `make run` needs the runtime and moto, `make test` also the test tools.
+$(VENV)/.local: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -m pip install $(PIP_QUIET) -e '.[local]' 2>&1 | grep -v '^WARNING: Location' || true
+	@$(PY) -c "import hub, hubtools, moto, flask, yaml" && touch $@
+
+$(VENV)/.installed: $(VENV)/.local
 	@$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-	@$(PY) -c "import hub, hubtools, moto, pytest" && touch $@
+	@$(PY) -c "import pytest, hypothesis, xdist" && touch $@
 
 venv: $(VENV)/.installed
 
@@ -70,12 +74,12 @@ bench: venv
 bench-smoke: venv
 	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2
 
-run: venv
+run: $(VENV)/.local
 	$(PY) -m hubtools.local $(RUN_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .ruff_cache
 
 # `make run` plus a few calls played through the fake PBX.
-demo: venv
+demo: $(VENV)/.local
 	$(PY) -m hubtools.local --demo

@@ -103,11 +103,12 @@ def main() -> None:
     if args.demo:
         play_demo_calls(fakes["phonet"])
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     try:
-        stopping.wait()
-    except KeyboardInterrupt:
-        pass
+        while not stopping.wait(0.5):
+            pass
+        print("stopping...", flush=True)
     finally:
         for fake in fakes.values():
             fake.stop()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -39,6 +40,9 @@ class LambdaContext:
 
 def main() -> None:
     code_dir, handler_path = sys.argv[1], sys.argv[2]
+    # Ctrl-C in a terminal reaches the whole process group: the runner, not the signal, ends workers
+    # (it closes their stdin), so an invocation in flight is never cut off mid-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
