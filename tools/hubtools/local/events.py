@@ -17,6 +17,7 @@ from hubtools.local.lambdas import FunctionSpec, InvocationError
 log = logging.getLogger("hubtools.local")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+IDLE_POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,20 @@ class SqsPoller:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        """Short polls with a pause when idle: a long poll would hold moto's request lock (see
+        hubtools.moto_atomic) and stall every other AWS call for its duration."""
         while not self._stop.is_set():
             try:
-                self.poll_once(wait_s=1)
+                received = self.poll_once()
             except Exception:  # noqa: BLE001 - a poller must survive anything and keep polling
                 log.exception("polling %s failed", self.source.queue_arn)
-                self._stop.wait(1)
+                received = 0
+            if not received:
+                self._stop.wait(IDLE_POLL_SECONDS)
 
-    def poll_once(self, wait_s: int = 0) -> int:
+    def poll_once(self) -> int:
         """One batch: returns how many messages were received."""
-        messages = self._receive(wait_s)
+        messages = self._receive()
         if not messages:
             return 0
         event = {"Records": [self._record(message) for message in messages]}
@@ -86,14 +91,14 @@ class SqsPoller:
             )
         return len(messages)
 
-    def _receive(self, wait_s: int) -> list[dict[str, Any]]:
+    def _receive(self) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.source.window_s
         while len(messages) < self.source.batch_size:
             response = self.sqs.receive_message(
                 QueueUrl=self.source.queue_url,
                 MaxNumberOfMessages=min(10, self.source.batch_size - len(messages)),
-                WaitTimeSeconds=wait_s if not messages else 0,
+                WaitTimeSeconds=0,
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
