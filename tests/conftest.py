@@ -18,7 +18,12 @@ from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
 from hubtools.moto_atomic import make_moto_requests_atomic
 from hubtools.template import Template
-from tests.support import ACME_AVTODIALER_TOKEN, ACME_PHONET_TOKEN, GLOBEX_PHONET_TOKEN
+from tests.support import (
+    ACME_AVTODIALER_TOKEN,
+    ACME_PHONET_TOKEN,
+    GLOBEX_AVTODIALER_TOKEN,
+    GLOBEX_PHONET_TOKEN,
+)
 
 make_moto_requests_atomic()
 
@@ -64,6 +69,7 @@ def tables(aws: None, template: Template, monkeypatch: pytest.MonkeyPatch) -> An
     """The template's tables in moto, and every function's environment set as deployed."""
     client = boto3.client("dynamodb")
     template.create_tables(client)
+    template.create_queues(boto3.client("sqs"))
     for logical_id in template.of_type("AWS::Serverless::Function"):
         for name, value in template.function_environment(logical_id).items():
             monkeypatch.setenv(name, value)
@@ -85,7 +91,8 @@ class Seeded:
 
 @pytest.fixture
 def seeded(tables: Any, template: Template) -> Seeded:
-    """Two tenants: acme (UA, token of the sample events) with a manager, and globex (RU)."""
+    """Two tenants: acme (UA, the Phonet samples' tenant) with a manager, and globex (RU, the
+    Avtodialer samples' tenant: Avtodialer dials Russian numbers)."""
     tenants = TenantStore(template.table_name("TenantsTable"))
     contacts = ContactStore(template.table_name("ContactsTable"))
     acme = Tenant(slug="acme", name="Acme", default_country="UA")
@@ -94,7 +101,13 @@ def seeded(tables: Any, template: Template) -> Seeded:
         {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN), Vendor.AVTODIALER: sha256_hex(ACME_AVTODIALER_TOKEN)},
     )
     globex = Tenant(slug="globex", name="Globex", default_country="RU", timezone="Europe/Moscow")
-    tenants.create_tenant(globex, {Vendor.PHONET: sha256_hex(GLOBEX_PHONET_TOKEN)})
+    tenants.create_tenant(
+        globex,
+        {
+            Vendor.PHONET: sha256_hex(GLOBEX_PHONET_TOKEN),
+            Vendor.AVTODIALER: sha256_hex(GLOBEX_AVTODIALER_TOKEN),
+        },
+    )
     manager = add_employee(tenants, acme, name="Иван Менеджер", email="example@email.com", ext="001")
     directory = TenantDirectory(tenants, ttl_seconds=0)
     return Seeded(tenants, contacts, directory.by_slug("acme"), directory.by_slug("globex"), manager)

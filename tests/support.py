@@ -15,6 +15,7 @@ EVENTS = ROOT / "events"
 ACME_PHONET_TOKEN = "acme-phonet-token-0123456789abcdef"
 ACME_AVTODIALER_TOKEN = "acme-avtodialer-token-0123456789ab"
 GLOBEX_PHONET_TOKEN = "globex-phonet-token-0123456789abcd"
+GLOBEX_AVTODIALER_TOKEN = "globex-avtodialer-token-0123456789"
 
 
 def load_event(relative: str) -> dict[str, Any]:
@@ -30,3 +31,15 @@ def load_function(name: str) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def with_body(event_file: str, body: Any, **overrides: Any) -> dict[str, Any]:
+    """A sample event with another body (a dict or list is sent as JSON)."""
+    event = load_event(event_file)
+    event["body"] = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+    event.update(overrides)
+    return event
+
+
+def event_body(event_file: str) -> Any:
+    return json.loads(load_event(event_file)["body"])

@@ -14,6 +14,10 @@ class HubSettings(BaseSettings):
 
     tenants_table: str
     contacts_table: str
+    calls_table: str = ""
+    leads_queue_url: str = ""
+    # Lead messages wait this long, so the webhook's own write has landed when the worker looks.
+    leads_queue_delay_seconds: int = 2
     # Where the hub's pages live. Empty: the URL the request came in on (API Gateway's own domain).
     public_base_url: str = ""
     # How long a warm function trusts what it read about a tenant (token, settings, employees).

@@ -28,6 +28,11 @@ class InvalidPhone(BadRequest):
     code = "invalid_phone"
 
 
+class PayloadTooLarge(HubError):
+    status = 413
+    code = "payload_too_large"
+
+
 class Forbidden(HubError):
     status = 403
     code = "forbidden"

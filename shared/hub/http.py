@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from pydantic import ValidationError
 
-from hub.errors import BadRequest, HubError
+from hub.errors import BadRequest, HubError, PayloadTooLarge
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -76,3 +76,21 @@ def public_base_url(app: APIGatewayHttpResolver, configured: str) -> str:
     host = app.current_event.request_context.domain_name or headers.get("host", "localhost")
     scheme = headers.get("x-forwarded-proto", "https")
     return f"{scheme}://{host}"
+
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+
+def webhook_body(app: APIGatewayHttpResolver, limit: int = MAX_WEBHOOK_BYTES) -> str:
+    """The request body as text; an oversized one is refused before anything parses or stores it."""
+    body = app.current_event.decoded_body or ""
+    if len(body) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    return body
+
+
+def json_payload(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise BadRequest("the body is not valid JSON") from exc

@@ -5,9 +5,13 @@ from __future__ import annotations
 from functools import cache
 
 from hub.config import get_settings
+from hub.domain.calls import CallService, LeadRequest
+from hub.domain.contacts import ContactService
 from hub.domain.tenants import TenantDirectory
+from hub.store.calls import CallStore
 from hub.store.contacts import ContactStore
 from hub.store.dynamo import default_client
+from hub.store.queues import QueuePublisher, default_sqs_client
 from hub.store.tenants import TenantStore
 
 
@@ -26,7 +30,44 @@ def tenant_directory() -> TenantDirectory:
     return TenantDirectory(tenant_store(), ttl_seconds=get_settings().tenant_cache_seconds)
 
 
+@cache
+def call_store() -> CallStore:
+    settings = get_settings()
+    return CallStore(settings.calls_table, settings.contacts_table, settings.tenants_table)
+
+
+@cache
+def leads_queue() -> QueuePublisher:
+    settings = get_settings()
+    return QueuePublisher(settings.leads_queue_url, delay_seconds=settings.leads_queue_delay_seconds)
+
+
+def _request_lead(request: LeadRequest) -> None:
+    leads_queue().send(request)
+
+
+@cache
+def call_service() -> CallService:
+    return CallService(call_store(), contact_store(), _request_lead)
+
+
+@cache
+def contact_service() -> ContactService:
+    return ContactService(contact_store())
+
+
 def reset() -> None:
     """Forget every cached client, store and tenant: for tests, which swap the AWS behind them."""
-    for cached in (get_settings, default_client, tenant_store, contact_store, tenant_directory):
+    for cached in (
+        get_settings,
+        default_client,
+        default_sqs_client,
+        tenant_store,
+        contact_store,
+        tenant_directory,
+        call_store,
+        leads_queue,
+        call_service,
+        contact_service,
+    ):
         cached.cache_clear()

@@ -7,6 +7,7 @@ function environments, which is what runs outside AWS needs.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,15 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -202,6 +212,30 @@ class Template:
             dynamodb.update_time_to_live(
                 TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute}
             )
+
+    def create_queues(self, sqs: Any) -> dict[str, str]:
+        """Every queue, dead-letter queues first (a redrive policy names its DLQ by ARN).
+        Returns logical id -> queue URL."""
+        queues = self.of_type("AWS::SQS::Queue")
+        ordered = sorted(queues, key=lambda lid: "RedrivePolicy" in queues[lid].get("Properties", {}))
+        urls = {}
+        for logical_id in ordered:
+            props = self.resolve(queues[logical_id].get("Properties", {}))
+            attributes = {
+                name: str(props[name]).lower() if isinstance(props[name], bool) else str(props[name])
+                for name in _QUEUE_ATTRIBUTES
+                if name in props
+            }
+            if "RedrivePolicy" in props:
+                attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+            created = sqs.create_queue(QueueName=self.queue_name(logical_id), Attributes=attributes)
+            urls[logical_id] = created["QueueUrl"]
+        return urls
+
+    def create_parameters(self, ssm: Any) -> None:
+        for resource in self.of_type("AWS::SSM::Parameter").values():
+            props = self.resolve(resource["Properties"])
+            ssm.put_parameter(Name=props["Name"], Value=str(props["Value"]), Type=props.get("Type", "String"))
 
     def function_environment(self, logical_id: str) -> dict[str, str]:
         """A function's environment: the Globals' variables overlaid with its own."""

@@ -18,7 +18,8 @@ class ContactRepository(Protocol):
     def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]: ...
     def get(self, tenant: str, contact_id: str) -> Contact | None: ...
     def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None: ...
-    def create(self, contact: Contact) -> None: ...
+    def create(self, contact: Contact, unique_key: str | None = None) -> None: ...
+    def unique_owner(self, tenant: str, unique_key: str) -> str | None: ...
     def update(self, old: Contact, new: Contact) -> None: ...
     def delete(self, contact: Contact) -> None: ...
 
@@ -64,7 +65,14 @@ class ContactService:
     def __init__(self, repo: ContactRepository) -> None:
         self.repo = repo
 
-    def create(self, context: TenantContext, data: ContactInput, created_by: str | None = None) -> Contact:
+    def create(
+        self,
+        context: TenantContext,
+        data: ContactInput,
+        created_by: str | None = None,
+        unique_key: str | None = None,
+    ) -> Contact:
+        """A new contact. With `unique_key`, at most one contact is ever created under that key."""
         _check_responsible(context, data.responsible_employee_id)
         now = now_ms()
         contact = Contact(
@@ -77,8 +85,23 @@ class ContactService:
             updated_at=now,
             version=1,
         )
-        self.repo.create(contact)
+        self.repo.create(contact, unique_key=unique_key)
         return contact
+
+    def create_once(
+        self, context: TenantContext, data: ContactInput, unique_key: str, created_by: str | None = None
+    ) -> Contact:
+        """The contact created under `unique_key`: this one, or the one a concurrent or earlier call
+        created (a retried message must not make a second lead)."""
+        owner = self.repo.unique_owner(context.slug, unique_key)
+        if owner is None:
+            try:
+                return self.create(context, data, created_by=created_by, unique_key=unique_key)
+            except Conflict:
+                owner = self.repo.unique_owner(context.slug, unique_key)
+                if owner is None:
+                    raise
+        return self.get(context, owner)
 
     def get(self, context: TenantContext, contact_id: str) -> Contact:
         contact = self.repo.get(context.slug, contact_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -36,6 +37,8 @@ class Contact(BaseModel):
     external_codes: dict[str, str] = Field(default_factory=dict)
     responsible_employee_id: str | None = None
     source: str | None = Field(default=None, max_length=300)
+    # First-touch marketing attribution (UTM labels of the first call that carried them).
+    attribution: dict[str, Any] | None = None
     created_by: str | None = None
     created_at: int = 0
     updated_at: int = 0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.models.common import LooseStr
+from hub.models.common import EpochMs, LooseStr
+
+UUID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
 
 class CallSettingsRequest(BaseModel):
@@ -32,3 +34,95 @@ class OtherLeg(BaseModel):
 
 class CallSettingsResponse(BaseModel):
     otherLeg: OtherLeg | None  # noqa: N815
+
+
+class PhonetLeg(BaseModel):
+    """An employee's side of a call (§A2 `leg`, `leg2`); `type` appears in history rows."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: LooseStr | None = Field(default=None, max_length=64)
+    ext: LooseStr | None = Field(default=None, max_length=20)
+    display_name: LooseStr | None = Field(default=None, alias="displayName", max_length=300)
+    type: int | None = None
+
+
+class PhonetOtherLeg(BaseModel):
+    """The client as one connected CRM knows them; every field may be missing or null."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: LooseStr | None = Field(default=None, max_length=100)
+    name: LooseStr | None = Field(default=None, max_length=300)
+    num: LooseStr | None = Field(default=None, max_length=64)
+    company_name: LooseStr | None = Field(default=None, alias="companyName", max_length=300)
+    url: LooseStr | None = Field(default=None, max_length=2000)
+    priority: int | None = None
+
+
+class CallEvent(BaseModel):
+    """§A2: call.dial / call.bridge / call.hangup, and pause/unpause (lgDirection 32/64)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event: Literal["call.dial", "call.bridge", "call.hangup"]
+    account_domain: LooseStr | None = Field(default=None, alias="accountDomain", max_length=253)
+    uuid: LooseStr = Field(pattern=UUID_PATTERN)
+    parent_uuid: LooseStr | None = Field(default=None, alias="parentUuid", pattern=UUID_PATTERN)
+    dial_at: EpochMs | None = Field(default=None, alias="dialAt")
+    bridge_at: EpochMs | None = Field(default=None, alias="bridgeAt")
+    server_time: EpochMs | None = Field(default=None, alias="serverTime")
+    lg_direction: Literal[1, 2, 4, 32, 64] = Field(alias="lgDirection")
+    leg: PhonetLeg | None = None
+    leg2: PhonetLeg | None = None
+    other_legs: list[PhonetOtherLeg] | None = Field(default=None, alias="otherLegs", max_length=50)
+    other_leg_num: LooseStr | None = Field(default=None, alias="otherLegNum", max_length=64)
+    trunk_num: LooseStr | None = Field(default=None, alias="trunkNum", max_length=64)
+    trunk_name: LooseStr | None = Field(default=None, alias="trunkName", max_length=300)
+
+
+class UtmLabel(BaseModel):
+    """§A3: one item of a UTM batch. `(not set)` means absent; unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    utm_source: LooseStr | None = Field(default=None, alias="utmSource", max_length=500)
+    utm_medium: LooseStr | None = Field(default=None, alias="utmMedium", max_length=500)
+    utm_campaign: LooseStr | None = Field(default=None, alias="utmCampaign", max_length=500)
+    utm_content: LooseStr | None = Field(default=None, alias="utmContent", max_length=500)
+    utm_term: LooseStr | None = Field(default=None, alias="utmTerm", max_length=500)
+    google_client_id: LooseStr | None = Field(default=None, alias="googleClientId", max_length=200)
+    client_ip: LooseStr | None = Field(default=None, alias="clientIp", max_length=64)
+    referrer: LooseStr | None = Field(default=None, max_length=2000)
+    other_leg_num: LooseStr | None = Field(default=None, alias="otherLegNum", max_length=64)
+    trunk_source: LooseStr | None = Field(default=None, alias="trunkSource", max_length=64)
+    label: LooseStr | None = Field(default=None, max_length=1000)
+    call_date: EpochMs | None = Field(default=None, alias="callDate")
+    call_start: EpochMs | None = Field(default=None, alias="callStart")
+    call_parent_uuid: LooseStr | None = Field(default=None, alias="callParentUuid", pattern=UUID_PATTERN)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_set_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {
+                k: None if isinstance(v, str) and v.strip().lower() == "(not set)" else v
+                for k, v in data.items()
+            }
+        return data
+
+    def attribution(self) -> dict[str, Any]:
+        """The labels worth keeping on a call or contact, without the empty ones."""
+        fields = (
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_content",
+            "utm_term",
+            "google_client_id",
+            "client_ip",
+            "referrer",
+            "label",
+            "trunk_source",
+        )
+        return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}

@@ -35,6 +35,20 @@ class Language(StrEnum):
     EN = "en"
 
 
+class AvtodialerFields(BaseModel):
+    """Which of Avtodialer's webhook fields carries what (spec/avtodialer.md §4)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    phone: str = "phone"
+    duration: str = "duration"
+    record: str = "record"
+    answer: str = "answer"
+    uuid: str = "UUID"
+    code: str = "code"
+    query_id: str = "query_id"
+
+
 class TenantSettings(BaseModel):
     """What a tenant may change about how the hub treats it."""
 
@@ -42,6 +56,17 @@ class TenantSettings(BaseModel):
 
     phonet_ip_allowlist_enabled: bool = True
     phonet_ip_allowlist: list[str] = Field(default_factory=lambda: list(PHONET_SOURCE_IPS))
+    # Phonet records each side separately (`{uuid}-rx`, `{uuid}-tx`) besides the mixed recording.
+    phonet_split_recording: bool = False
+    # Unknown callers become leads; unknown numbers the tenant dials do not, unless asked for.
+    leads_from_inbound: bool = True
+    leads_from_outbound: bool = False
+    # The tenant's own lines (E.164): never a customer, never a lead.
+    own_numbers: list[str] = Field(default_factory=list)
+    # Avtodialer's result webhook: its field names are set in Avtodialer's cabinet, so they are
+    # mapped here (our name -> theirs).
+    avtodialer_fields: AvtodialerFields = Field(default_factory=lambda: AvtodialerFields())
+    leads_from_avtodialer: bool = False
 
     @field_validator("phonet_ip_allowlist")
     @classmethod

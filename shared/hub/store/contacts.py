@@ -7,6 +7,8 @@ Keys:
   adding or removing one holder is a SET or REMOVE on its own attribute, so two contacts written at
   once on one number never overwrite each other.
 - `{tenant}#X#{vendor}#{code}` / `EXT` — an external code, unique per tenant and vendor.
+- `{tenant}#U#{key}` / `UNIQUE` — a contact created "once per key" (e.g. one lead per number).
+- `{tenant}#C#{id}` / `CALL#{dial at}#{uuid}` — the contact's call timeline.
 
 Every change to a contact writes the contact and its index items in one transaction.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.errors import Conflict
 from hub.models.contact import Contact, PhoneEntry
 from hub.store.dynamo import default_client, from_item, to_item, to_value, transact_write, translated_errors
 
@@ -80,16 +83,66 @@ class ContactStore:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def create(self, contact: Contact) -> None:
-        """Write a new contact with its index items; a taken id or external code is a Conflict."""
-        put = {
-            "Put": {
-                "TableName": self.table,
-                "Item": contact_item(contact),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-        self._transact([put, *self._index_changes(None, contact)])
+    def create(self, contact: Contact, unique_key: str | None = None) -> None:
+        """Write a new contact with its index items; a taken id, external code or `unique_key` is a
+        Conflict and writes nothing."""
+        writes = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": contact_item(contact),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            *self._index_changes(None, contact),
+        ]
+        if unique_key:
+            marker = {"pk": f"{contact.tenant}#U#{unique_key}", "sk": "UNIQUE", "contact_id": contact.id}
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(marker),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        self._transact(writes)
+
+    def unique_owner(self, tenant: str, unique_key: str) -> str | None:
+        """The contact created under `unique_key`, if any."""
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=to_item({"pk": f"{tenant}#U#{unique_key}", "sk": "UNIQUE"}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return str(from_item(item)["contact_id"]) if item else None
+
+    def set_attribution_if_absent(self, tenant: str, contact_id: str, attribution: dict[str, Any]) -> bool:
+        """First touch: the first attribution a contact gets is kept. The version moves, so an edit
+        racing with this one fails its version check instead of dropping the attribution."""
+        try:
+            with translated_errors():
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": contact_pk(tenant, contact_id), "sk": CONTACT_SK}),
+                    UpdateExpression="SET attribution = :a, version = version + :one",
+                    ConditionExpression="attribute_exists(pk) AND attribute_not_exists(attribution)",
+                    ExpressionAttributeValues=to_item({":a": attribution, ":one": 1}),
+                )
+        except Conflict:
+            return False
+        return True
+
+    def timeline_call_uuids(self, tenant: str, contact_id: str) -> list[str]:
+        """The contact's calls, oldest first."""
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :call)",
+            ExpressionAttributeValues=to_item({":pk": contact_pk(tenant, contact_id), ":call": "CALL#"}),
+        )
+        return [str(from_item(item)["call_uuid"]) for item in response["Items"]]
 
     def update(self, old: Contact, new: Contact) -> None:
         """Replace `old` with `new` if nobody changed it since `old` was read (optimistic locking)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
@@ -15,15 +14,6 @@ from hubtools.template import Template
 
 # Credentials moto accepts; nothing here ever reaches AWS.
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
-_QUEUE_ATTRIBUTES = (
-    "DelaySeconds",
-    "MaximumMessageSize",
-    "MessageRetentionPeriod",
-    "ReceiveMessageWaitTimeSeconds",
-    "VisibilityTimeout",
-    "FifoQueue",
-    "ContentBasedDeduplication",
-)
 
 
 class LocalAws:
@@ -75,30 +65,8 @@ class LocalAws:
 
 
 def provision(template: Template, aws: LocalAws) -> dict[str, str]:
-    """Create the template's tables, queues (dead-letter queues first) and SSM parameters.
-    Returns queue logical id -> queue URL."""
+    """Create the template's tables, queues and SSM parameters; returns queue logical id -> URL."""
     template.create_tables(aws.client("dynamodb"))
-    sqs = aws.client("sqs")
-    queues = template.of_type("AWS::SQS::Queue")
-    # A queue's redrive policy names its DLQ by ARN, which must exist first.
-    ordered = sorted(
-        queues, key=lambda logical_id: "RedrivePolicy" in queues[logical_id].get("Properties", {})
-    )
-    urls = {}
-    for logical_id in ordered:
-        props = template.resolve(queues[logical_id].get("Properties", {}))
-        attributes = {
-            name: str(props[name]).lower() if isinstance(props[name], bool) else str(props[name])
-            for name in _QUEUE_ATTRIBUTES
-            if name in props
-        }
-        if "RedrivePolicy" in props:
-            attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
-        urls[logical_id] = sqs.create_queue(QueueName=template.queue_name(logical_id), Attributes=attributes)[
-            "QueueUrl"
-        ]
-    ssm = aws.client("ssm")
-    for resource in template.of_type("AWS::SSM::Parameter").values():
-        props = template.resolve(resource["Properties"])
-        ssm.put_parameter(Name=props["Name"], Value=str(props["Value"]), Type=props.get("Type", "String"))
+    urls = template.create_queues(aws.client("sqs"))
+    template.create_parameters(aws.client("ssm"))
     return urls

@@ -1,0 +1,100 @@
+"""Avtodialer's call-result webhook (spec/avtodialer.md §4): JSON or form, field names per tenant."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hub import wiring
+from hub.domain.calls import RobotCallResult
+from hub.errors import BadRequest
+from hub.http import json_resolver, webhook_body
+from hub.ids import now_ms
+from hub.models.tenant import AvtodialerFields, Vendor
+from hub.phones import normalize_phone
+
+logger = Logger()
+app = json_resolver(logger)
+
+
+def webhook_fields(body: str, content_type: str) -> dict[str, str]:
+    """A flat field map from a JSON object or a form-encoded body, whichever the cabinet sends."""
+    text = body.strip()
+    if "json" in content_type or text.startswith("{"):
+        try:
+            payload = json.loads(text)
+        except ValueError as exc:
+            raise BadRequest("the body is not valid JSON") from exc
+        if not isinstance(payload, dict):
+            raise BadRequest("expected a JSON object")
+        return {
+            str(k): "" if v is None else str(v) for k, v in payload.items() if not isinstance(v, dict | list)
+        }
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def robot_call(fields: dict[str, str], names: AvtodialerFields, country: str) -> RobotCallResult:
+    def field(name: str) -> str | None:
+        return (fields.get(getattr(names, name)) or "").strip() or None
+
+    raw_phone = field("phone")
+    if raw_phone is None:
+        raise BadRequest(f"the field {names.phone!r} (the number called) is missing", code="missing_phone")
+    duration = field("duration")
+    try:
+        seconds = int(float(duration)) if duration is not None else None
+    except ValueError as exc:
+        raise BadRequest(f"the field {names.duration!r} is not a number of seconds") from exc
+    if seconds is not None and not 0 <= seconds < 86400:
+        raise BadRequest(f"the field {names.duration!r} is out of range")
+    return RobotCallResult(
+        phone=normalize_phone(raw_phone, country),
+        phone_raw=raw_phone,
+        received_at=now_ms(),
+        duration_seconds=seconds,
+        recording=field("record"),
+        answer=field("answer"),
+        code=field("code"),
+        our_uuid=field("uuid"),
+        query_id=field("query_id"),
+    )
+
+
+def robot_call_uuid(result: RobotCallResult) -> str:
+    """The same webhook delivered twice names the same call."""
+    key = "|".join(
+        str(v)
+        for v in (
+            result.query_id,
+            result.our_uuid,
+            result.phone,
+            result.duration_seconds,
+            result.recording,
+            result.code,
+            result.answer,
+        )
+    )
+    return "avt-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+@app.post("/hooks/avtodialer/<token>/result")
+def result(token: str) -> dict[str, Any]:
+    context = wiring.tenant_directory().by_webhook_token(token, Vendor.AVTODIALER)
+    logger.append_keys(tenant=context.slug)
+    body = webhook_body(app)
+    fields = webhook_fields(body, app.current_event.headers.get("content-type", ""))
+    outcome = robot_call(fields, context.tenant.settings.avtodialer_fields, context.tenant.default_country)
+    uuid = robot_call_uuid(outcome)
+    wiring.call_store().put_raw(context.slug, "avtodialer", uuid, body)
+    call = wiring.call_service().record_robot_call(context, uuid, outcome)
+    return {"result": "ok", "call": call.uuid}
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

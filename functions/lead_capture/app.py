@@ -1,0 +1,33 @@
+"""Lead capture worker: one SQS message per unknown caller; failures retry, then go to the DLQ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hub import wiring
+from hub.domain.calls import LeadRequest
+from hub.domain.leads import capture_lead
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def capture(record: SQSRecord) -> None:
+    request = LeadRequest(**record.json_body)
+    context = wiring.tenant_directory().by_slug(request.tenant)
+    linked = capture_lead(
+        context, request, wiring.contact_store(), wiring.contact_service(), wiring.call_service()
+    )
+    logger.info(
+        "call linked", extra={"tenant": request.tenant, "call": request.call_uuid, "contacts": linked}
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=capture, processor=processor, context=context)

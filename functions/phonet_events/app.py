@@ -1,0 +1,47 @@
+"""Phonet call events (spec/phonet.md §A2): one call record per conversation, whatever the order.
+
+A PBX configured with a single URL sends its `call.settings` lookups here too; those are answered
+as the lookup endpoint answers them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hub import wiring
+from hub.config import get_settings
+from hub.domain.tenants import authorize_phonet_source
+from hub.http import json_payload, json_resolver, public_base_url, source_ip, webhook_body
+from hub.models.phonet import CallEvent, CallSettingsRequest
+from hub.models.tenant import Vendor
+from hub.phonet import answer_call_settings
+
+logger = Logger()
+app = json_resolver(logger)
+
+
+@app.post("/hooks/phonet/<token>/events")
+def events(token: str) -> dict[str, Any]:
+    context = wiring.tenant_directory().by_webhook_token(token, Vendor.PHONET)
+    logger.append_keys(tenant=context.slug)
+    authorize_phonet_source(context, source_ip(app))
+    body = webhook_body(app)
+    payload = json_payload(body)
+    if isinstance(payload, dict) and payload.get("request") == "call.settings":
+        request = CallSettingsRequest.model_validate(payload)
+        base_url = public_base_url(app, get_settings().public_base_url)
+        return answer_call_settings(wiring.contact_store(), context, request.other_leg_num, base_url)
+    event = CallEvent.model_validate(payload)
+    wiring.call_store().put_raw(context.slug, "phonet", event.parent_uuid or event.uuid, body)
+    call = wiring.call_service().record_phonet_event(context, event)
+    if call is not None:
+        logger.info("call event", extra={"event": event.event, "call": call.uuid, "state": call.state.name})
+    return {"result": "ok"}
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,40 @@
+"""Phonet UTM labels (spec/phonet.md §A3): a JSON array sent every minute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hub import wiring
+from hub.domain.attribution import record_utm_batch
+from hub.domain.tenants import authorize_phonet_source
+from hub.errors import BadRequest
+from hub.http import json_payload, json_resolver, source_ip, webhook_body
+from hub.models.tenant import Vendor
+
+logger = Logger()
+app = json_resolver(logger)
+
+
+@app.post("/hooks/phonet/<token>/utm")
+def utm(token: str) -> dict[str, Any]:
+    context = wiring.tenant_directory().by_webhook_token(token, Vendor.PHONET)
+    logger.append_keys(tenant=context.slug)
+    authorize_phonet_source(context, source_ip(app))
+    body = webhook_body(app)
+    payload = json_payload(body)
+    items = [payload] if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        raise BadRequest("expected a JSON array of UTM labels")
+    wiring.call_store().put_raw(context.slug, "utm", "batch", body)
+    result = record_utm_batch(
+        context, items, wiring.call_service(), wiring.contact_store(), wiring.contact_store()
+    )
+    return {"accepted": result.accepted, "rejected": len(result.rejected), "errors": result.rejected}
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,477 @@
+"""Call logging: one record per conversation, whatever order and however often the PBX's events come.
+
+Every event is kept as a normalized snapshot under its leg and event name (a repeat replaces its twin
+only if it is newer), and every field of the record is *derived* from that set of snapshots. The
+record therefore depends on which events arrived, never on their order; the state only moves
+forward. Writes are conditional on the version read, so concurrent deliveries cannot lose an update:
+the loser re-reads, re-merges and usually finds nothing left to write.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hub.domain.tenants import TenantContext
+from hub.errors import Conflict, InvalidPhone
+from hub.ids import now_ms
+from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent
+from hub.models.contact import PhoneEntry
+from hub.models.phonet import CallEvent
+from hub.phones import normalize_phone
+
+log = logging.getLogger(__name__)
+
+DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND}
+PRESENCE = {32: "away", 64: "back"}
+_EVENT_ORDER = ("hangup", "bridge", "dial")  # the most advanced event knows the most
+_MAX_MISSED_KEPT = 20
+_SAVE_ATTEMPTS = 6
+
+
+# -- normalizing ------------------------------------------------------------------------------
+
+
+def leg_event(event: CallEvent, default_country: str) -> LegEvent:
+    """The snapshot one PBX event gives of one leg: E.164 number, ms timestamps, flat fields."""
+    other_raw, other_name = event.other_leg_num, None
+    others = sorted(event.other_legs or [], key=lambda o: (o.priority is None, o.priority or 0))
+    for other in others:
+        if other.num:
+            other_raw = other_raw or other.num
+            other_name = other.name or other.company_name
+            break
+    return LegEvent(
+        event=event.event.removeprefix("call."),
+        uuid=event.uuid,
+        parent_uuid=event.parent_uuid,
+        direction_code=event.lg_direction,
+        dial_at=event.dial_at,
+        bridge_at=event.bridge_at,
+        server_time=event.server_time,
+        employee_ext=event.leg.ext if event.leg else None,
+        employee_name=event.leg.display_name if event.leg else None,
+        employee_pbx_id=event.leg.id if event.leg else None,
+        employee2_ext=event.leg2.ext if event.leg2 else None,
+        other_number=_e164_or_none(other_raw, default_country),
+        other_number_raw=other_raw,
+        other_name=other_name,
+        trunk_num=_e164_or_none(event.trunk_num, default_country) or event.trunk_num,
+        trunk_name=event.trunk_name,
+        account_domain=event.account_domain,
+    )
+
+
+def _e164_or_none(raw: str | None, country: str) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalize_phone(raw, country)
+    except InvalidPhone:
+        return None
+
+
+# -- merging (pure) ----------------------------------------------------------------------------
+
+
+def _newer(candidate: LegEvent, kept: LegEvent | None) -> bool:
+    """Of two deliveries of one event, keep the later one; ties go to the larger JSON, so the choice
+    does not depend on which arrived first."""
+    if kept is None:
+        return True
+    key = (candidate.server_time or 0, candidate.model_dump_json())
+    return key > (kept.server_time or 0, kept.model_dump_json())
+
+
+def add_leg_event(call: Call, snapshot: LegEvent, split_recording: bool) -> Call:
+    """The call with this snapshot merged in and every derived field recomputed."""
+    legs = {uuid: dict(events) for uuid, events in call.legs.items()}
+    leg = legs.setdefault(snapshot.uuid, {})
+    if _newer(snapshot, leg.get(snapshot.event)):
+        leg[snapshot.event] = snapshot
+    # Sorted keys: the stored record is the same text whatever order the events came in.
+    canonical = {uuid: dict(sorted(legs[uuid].items())) for uuid in sorted(legs)}
+    return derive(call.model_copy(update={"legs": canonical}), split_recording)
+
+
+def _first(values: Iterable[object]) -> object:
+    return next((value for value in values if value is not None), None)
+
+
+def _bridged(events: dict[str, LegEvent]) -> bool:
+    return "bridge" in events or any(e.bridge_at for e in events.values())
+
+
+def _bridge_time(events: dict[str, LegEvent]) -> int:
+    times = [e.bridge_at for e in events.values() if e.bridge_at]
+    if "bridge" in events and events["bridge"].server_time:
+        times.append(events["bridge"].server_time)
+    return min(times, default=0)
+
+
+def _ended(own: dict[str, LegEvent], children: dict[str, dict[str, LegEvent]]) -> tuple[bool, int | None]:
+    """A conversation ends with its own hangup; one known only by its legs, when every leg hung up."""
+    if own:
+        hangups = [own["hangup"].server_time] if "hangup" in own else []
+        ended = bool(hangups)
+    else:
+        hangups = [events["hangup"].server_time for events in children.values() if "hangup" in events]
+        ended = bool(children) and len(hangups) == len(children)
+    return ended, max((t for t in hangups if t), default=None) if ended else None
+
+
+def _status(state: CallState, answered: bool, direction: Direction | None) -> CallStatus | None:
+    if state != CallState.ENDED:
+        return None
+    if answered:
+        return CallStatus.ANSWERED
+    return CallStatus.MISSED if direction == Direction.INBOUND else CallStatus.NO_ANSWER
+
+
+def _recordings(domain: object, leg_uuid: str, split: bool) -> list[str]:
+    """Phonet's recording links (§A2), which exist only after the talk ended."""
+    base = f"https://{domain}/rest/public/calls/{leg_uuid}"
+    return [f"{base}/audio"] + ([f"{base}-rx/audio", f"{base}-tx/audio"] if split else [])
+
+
+def derive(call: Call, split_recording: bool) -> Call:
+    """Every field of the record from its snapshots; `state` never goes back.
+
+    Fields are taken from the conversation's own leg first, then from its employee legs (the one
+    that answered first), each leg's most advanced event first; the employee is the one who answered.
+    """
+    own = call.legs.get(call.uuid, {})
+    children = {uuid: events for uuid, events in call.legs.items() if uuid != call.uuid}
+    ordered_children = sorted(
+        children.items(), key=lambda kv: (not _bridged(kv[1]), _bridge_time(kv[1]), kv[0])
+    )
+    ordered_legs = ([(call.uuid, own)] if own else []) + ordered_children
+    snapshots = [events[name] for _, events in ordered_legs for name in _EVENT_ORDER if name in events]
+
+    def pick(attribute: str, pool: list[LegEvent] = snapshots) -> object:
+        return _first(getattr(snapshot, attribute) for snapshot in pool)
+
+    answered_leg = next((uuid for uuid, events in ordered_children if _bridged(events)), None)
+    if answered_leg is None and own and _bridged(own):
+        answered_leg = call.uuid
+    employee_pool = snapshots
+    if answered_leg is not None:
+        answering = call.legs[answered_leg]
+        employee_pool = [answering[name] for name in _EVENT_ORDER if name in answering] + snapshots
+
+    dial_times = [s.dial_at or (s.server_time if s.event == "dial" else None) for s in snapshots]
+    bridge_at = min((_bridge_time(events) for _, events in ordered_legs if _bridged(events)), default=None)
+    ended, ended_at = _ended(own, children)
+    derived_state = CallState.ENDED if ended else CallState.ANSWERED if answered_leg else CallState.RINGING
+    state = max(call.state, derived_state)
+    direction = DIRECTIONS.get(int(pick("direction_code") or 0))
+    domain = pick("account_domain")
+    external = direction in (Direction.INBOUND, Direction.OUTBOUND)
+    recorded = state == CallState.ENDED and answered_leg is not None and domain
+    return call.model_copy(
+        update={
+            "direction": direction,
+            "state": state,
+            "status": _status(state, answered_leg is not None, direction),
+            "dial_at": min((t for t in dial_times if t), default=None),
+            "bridge_at": bridge_at or None,
+            "ended_at": ended_at,
+            "talk_seconds": (ended_at - bridge_at) // 1000 if ended_at and bridge_at else None,
+            "employee_ext": pick("employee_ext", employee_pool),
+            "employee_name": pick("employee_name", employee_pool),
+            "employee2_ext": pick("employee2_ext") if direction == Direction.INTERNAL else None,
+            "answered_leg": answered_leg,
+            "other_number": pick("other_number") if external else None,
+            "other_number_raw": pick("other_number_raw") if external else None,
+            "other_name": pick("other_name") if external else None,
+            "trunk_num": pick("trunk_num"),
+            "trunk_name": pick("trunk_name"),
+            "account_domain": domain,
+            "recordings": _recordings(domain, answered_leg, split_recording) if recorded else [],  # type: ignore[arg-type]
+        }
+    )
+
+
+def apply_missed(callback: Callback, call: Call) -> Callback | None:
+    """The callback after a missed call from its number, or None when the number was already answered
+    after this miss (the events came late) or the miss was counted already."""
+    missed_at = call.dial_at or call.ended_at or 0
+    if callback.last_answered_at and callback.last_answered_at >= missed_at:
+        return None
+    if call.uuid in callback.missed_calls:
+        return None
+    return callback.model_copy(
+        update={
+            "open": True,
+            "count": callback.count + 1 if callback.open else 1,
+            "first_missed_at": min(
+                filter(None, [callback.first_missed_at if callback.open else None, missed_at])
+            ),
+            "last_missed_at": max(callback.last_missed_at or 0, missed_at) if callback.open else missed_at,
+            "missed_calls": ([*callback.missed_calls] if callback.open else [])[-_MAX_MISSED_KEPT + 1 :]
+            + [call.uuid],
+            "closed_at": None,
+            "closed_by_employee_ext": None,
+            "closed_by_call": None,
+        }
+    )
+
+
+def apply_answered(callback: Callback, call: Call) -> tuple[Callback, Callback | None]:
+    """The callback after an answered call with its number, and the closed callback when this call
+    returned it: answered after the last miss."""
+    answered_at = call.bridge_at or call.dial_at or 0
+    after = callback.model_copy(update={"last_answered_at": max(callback.last_answered_at or 0, answered_at)})
+    if not callback.open or (callback.last_missed_at or 0) > answered_at:
+        return after, None
+    closed = callback.model_copy(
+        update={
+            "open": False,
+            "closed_at": answered_at,
+            "closed_by_employee_ext": call.employee_ext,
+            "closed_by_call": call.uuid,
+        }
+    )
+    reopened_later = {
+        "open": False,
+        "count": 0,
+        "first_missed_at": None,
+        "last_missed_at": None,
+        "missed_calls": [],
+    }
+    return after.model_copy(update=reopened_later), closed
+
+
+# -- the service --------------------------------------------------------------------------------
+
+
+@dataclass
+class CallChanges:
+    """What saving a call writes besides the call: all in one transaction."""
+
+    new_contact_links: list[str] = field(default_factory=list)
+    callback_before: Callback | None = None
+    callback_after: Callback | None = None
+    closed_callback: Callback | None = None
+
+
+class CallRepository(Protocol):
+    def get_call(self, tenant: str, uuid: str) -> Call | None: ...
+    def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None: ...
+    def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
+    def own_numbers(self, tenant: str) -> set[str]: ...
+    def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool: ...
+
+
+class PhoneIndex(Protocol):
+    def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]: ...
+
+
+@dataclass(frozen=True)
+class RobotCallResult:
+    """What Avtodialer's result webhook says of one robot call, in our terms."""
+
+    phone: str
+    phone_raw: str
+    received_at: int
+    duration_seconds: int | None = None
+    recording: str | None = None
+    answer: str | None = None
+    code: str | None = None
+    our_uuid: str | None = None  # the UUID we sent with the record: a dial campaign's record
+    query_id: str | None = None
+
+    def details(self) -> dict[str, str]:
+        fields = {
+            "answer": self.answer,
+            "code": self.code,
+            "dial_record": self.our_uuid,
+            "query_id": self.query_id,
+        }
+        return {name: value for name, value in fields.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class LeadRequest:
+    tenant: str
+    call_uuid: str
+    phone: str
+    employee_ext: str | None
+    source: str | None
+
+
+class CallService:
+    def __init__(
+        self, calls: CallRepository, phones: PhoneIndex, request_lead: Callable[[LeadRequest], None]
+    ) -> None:
+        self.calls = calls
+        self.phones = phones
+        self.request_lead = request_lead
+
+    def record_phonet_event(self, context: TenantContext, event: CallEvent) -> Call | None:
+        """Merge one §A2 event; pause/unpause only set the employee's presence (returns None)."""
+        if event.lg_direction in PRESENCE:
+            ext = event.leg.ext if event.leg else None
+            if ext:
+                self.calls.set_presence(
+                    context.slug, ext, PRESENCE[event.lg_direction], event.server_time or now_ms()
+                )
+            return None
+        snapshot = leg_event(event, context.tenant.default_country)
+        conversation = snapshot.parent_uuid or snapshot.uuid
+        split = context.tenant.settings.phonet_split_recording
+        return self._update(
+            context, conversation, lambda call: add_leg_event(call, snapshot, split), source="phonet"
+        )
+
+    def link_contacts(self, context: TenantContext, call_uuid: str, contact_ids: list[str]) -> Call:
+        """Attach contacts found or created after the call was logged (the lead worker's step)."""
+
+        def attach(call: Call) -> Call:
+            ids = list(dict.fromkeys([*call.contact_ids, *contact_ids]))
+            return call.model_copy(update={"contact_ids": ids, "lead_pending": False})
+
+        call = self._update(context, call_uuid, attach, create=False)
+        if call is None:
+            raise Conflict(f"call {call_uuid} is not logged yet", code="call_not_found")
+        return call
+
+    def record_robot_call(self, context: TenantContext, uuid: str, result: RobotCallResult) -> Call:
+        """An Avtodialer call, logged once however often its webhook is delivered."""
+
+        def build(call: Call) -> Call:
+            if "robot" in call.extra:
+                return call
+            ended_at = result.received_at
+            talk = result.duration_seconds or 0
+            return call.model_copy(
+                update={
+                    "direction": Direction.OUTBOUND,
+                    "state": CallState.ENDED,
+                    "status": CallStatus.ANSWERED if talk > 0 else CallStatus.NO_ANSWER,
+                    "dial_at": ended_at - talk * 1000,
+                    "bridge_at": ended_at - talk * 1000 if talk > 0 else None,
+                    "ended_at": ended_at,
+                    "talk_seconds": talk,
+                    "other_number": result.phone,
+                    "other_number_raw": result.phone_raw,
+                    "recordings": [result.recording] if result.recording else [],
+                    "extra": {**call.extra, "robot": result.details()},
+                }
+            )
+
+        call = self._update(context, uuid, build, source="avtodialer")
+        assert call is not None
+        return call
+
+    def set_utm(self, context: TenantContext, call_uuid: str, labels: dict) -> Call | None:
+        """Attribution on the call, field by field: a later batch adds what an earlier one lacked."""
+
+        def merge(call: Call) -> Call:
+            return call.model_copy(update={"utm": {**(call.utm or {}), **labels}})
+
+        return self._update(context, call_uuid, merge)
+
+    def _update(
+        self,
+        context: TenantContext,
+        uuid: str,
+        change: Callable[[Call], Call],
+        source: str = "phonet",
+        create: bool = True,
+    ) -> Call | None:
+        for _ in range(_SAVE_ATTEMPTS):
+            current = self.calls.get_call(context.slug, uuid)
+            if current is None and not create:
+                return None
+            base = current or Call(tenant=context.slug, uuid=uuid, source=source, created_at=now_ms())
+            merged = change(base)
+            merged, changes, lead = self._consequences(context, current, merged)
+            if current is not None and _same(current, merged):
+                return current
+            merged = merged.model_copy(
+                update={"version": base.version + 1, "updated_at": max(now_ms(), base.updated_at + 1)}
+            )
+            if lead is not None:
+                # Before the save: a failed send then fails the webhook, and the PBX's retry sends again.
+                self.request_lead(lead)
+            try:
+                self.calls.save_call(current, merged, changes)
+            except Conflict:
+                continue  # someone saved meanwhile: read their version and merge again
+            return merged
+        raise Conflict("the call kept changing while it was saved; retry", code="busy_call")
+
+    def _consequences(
+        self, context: TenantContext, before: Call | None, call: Call
+    ) -> tuple[Call, CallChanges, LeadRequest | None]:
+        """Employee, contact links, the lead decision and the callback list: each worked out from
+        the merged call, and each applied at most once per call."""
+        employee = context.employee_by_ext_or_email(call.employee_ext) if call.employee_ext else None
+        call = call.model_copy(update={"employee_id": employee.id if employee else None})
+        lead = None
+        if call.is_external and call.other_number and call.other_number != call.extra.get("linked_number"):
+            found = [entry.id for entry in self.phones.phone_entries(context.slug, call.other_number)]
+            call = call.model_copy(
+                update={
+                    "contact_ids": list(dict.fromkeys([*call.contact_ids, *found])),
+                    "extra": {**call.extra, "linked_number": call.other_number},
+                }
+            )
+            if not call.contact_ids and not call.lead_pending and self._wants_lead(context, call):
+                call = call.model_copy(update={"lead_pending": True})
+                lead = LeadRequest(
+                    tenant=context.slug,
+                    call_uuid=call.uuid,
+                    phone=call.other_number,
+                    employee_ext=call.employee_ext,
+                    source=call.trunk_name or call.trunk_num,
+                )
+        linked_before = set(before.contact_ids) if before else set()
+        changes = CallChanges(new_contact_links=[cid for cid in call.contact_ids if cid not in linked_before])
+        return self._callback_effects(context, call, changes), changes, lead
+
+    def _wants_lead(self, context: TenantContext, call: Call) -> bool:
+        """An unknown external number becomes a lead when the tenant wants it for that direction,
+        never when it is one of the tenant's own lines (configured, or seen as a trunk)."""
+        settings = context.tenant.settings
+        wanted = (
+            settings.leads_from_inbound
+            if call.direction == Direction.INBOUND
+            else settings.leads_from_outbound
+        )
+        if not wanted or call.other_number in (call.trunk_num, *settings.own_numbers):
+            return False
+        return call.other_number not in self.calls.own_numbers(context.slug)
+
+    def _callback_effects(self, context: TenantContext, call: Call, changes: CallChanges) -> Call:
+        """A missed inbound call opens (or counts on) its number's callback; an answered call with the
+        number, either direction, closes it. Marks on the call keep a replay from applying either twice.
+        Only people's calls count: a robot reaching the customer returns nobody's call."""
+        if call.source != "phonet" or not (call.is_external and call.other_number):
+            return call
+        missed = call.status == CallStatus.MISSED and "missed" not in call.callback_effects
+        answered = call.bridge_at is not None and "answered" not in call.callback_effects
+        if not (missed or answered):
+            return call
+        stored = self.calls.get_callback(context.slug, call.other_number)
+        callback = stored or Callback(tenant=context.slug, phone=call.other_number)
+        effects = list(call.callback_effects)
+        if missed:
+            callback = apply_missed(callback, call) or callback
+            effects.append("missed")
+        if answered:
+            callback, changes.closed_callback = apply_answered(callback, call)
+            effects.append("answered")
+        changes.callback_before = stored
+        changes.callback_after = callback.model_copy(
+            update={"version": (stored.version if stored else 0) + 1}
+        )
+        return call.model_copy(update={"callback_effects": effects})
+
+
+def _same(a: Call, b: Call) -> bool:
+    ignore = {"version", "updated_at", "created_at"}
+    return a.model_dump(exclude=ignore) == b.model_dump(exclude=ignore)

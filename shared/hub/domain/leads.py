@@ -1,0 +1,38 @@
+"""Unknown callers become leads, off the webhook's hot path (an SQS worker runs this)."""
+
+from __future__ import annotations
+
+from hub.domain.calls import CallService, LeadRequest, PhoneIndex
+from hub.domain.contacts import ContactInput, ContactService, PhoneInput
+from hub.domain.tenants import TenantContext
+from hub.models.contact import ContactType
+
+
+def capture_lead(
+    context: TenantContext,
+    request: LeadRequest,
+    phones: PhoneIndex,
+    contacts: ContactService,
+    calls: CallService,
+) -> list[str]:
+    """Link the call to whoever holds the number now, else to a new lead named by the number, with
+    the employee who took or made the call as responsible and the line as source. At most one lead
+    is created per number, however often this runs."""
+    holders = [entry.id for entry in phones.phone_entries(context.slug, request.phone)]
+    if not holders:
+        employee = context.employee_by_ext_or_email(request.employee_ext) if request.employee_ext else None
+        lead = contacts.create_once(
+            context,
+            ContactInput(
+                type=ContactType.LEAD,
+                name=request.phone,
+                phones=[PhoneInput(number=request.phone)],
+                responsible_employee_id=employee.id if employee else None,
+                source=request.source,
+            ),
+            unique_key=f"LEAD#{request.phone}",
+            created_by="phonet",
+        )
+        holders = [lead.id]
+    calls.link_contacts(context, request.call_uuid, holders)
+    return holders

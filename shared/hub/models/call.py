@@ -1,0 +1,110 @@
+"""Call records: one per conversation, merged from however many PBX events arrive, in any order."""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class CallState(IntEnum):
+    """Only ever moves forward."""
+
+    RINGING = 1
+    ANSWERED = 2
+    ENDED = 3
+
+
+class CallStatus(StrEnum):
+    """How an ended call went."""
+
+    ANSWERED = "answered"
+    MISSED = "missed"  # inbound, nobody answered
+    NO_ANSWER = "no_answer"  # outbound or internal, the other side did not answer
+
+
+class LegEvent(BaseModel):
+    """What one PBX event said about one leg of a call, normalized (numbers E.164, times in ms)."""
+
+    event: str  # dial | bridge | hangup
+    uuid: str
+    parent_uuid: str | None = None
+    direction_code: int
+    dial_at: int | None = None
+    bridge_at: int | None = None
+    server_time: int | None = None
+    employee_ext: str | None = None
+    employee_name: str | None = None
+    employee_pbx_id: str | None = None
+    employee2_ext: str | None = None
+    other_number: str | None = None  # E.164 when it parsed
+    other_number_raw: str | None = None
+    other_name: str | None = None
+    trunk_num: str | None = None
+    trunk_name: str | None = None
+    account_domain: str | None = None
+
+
+class Call(BaseModel):
+    tenant: str
+    uuid: str  # the conversation: a department call's parent uuid, else the call's own
+    source: str = "phonet"
+    # leg uuid -> event name -> what that event said; the fields below are derived from these alone.
+    legs: dict[str, dict[str, LegEvent]] = Field(default_factory=dict)
+    direction: Direction | None = None
+    state: CallState = CallState.RINGING
+    status: CallStatus | None = None
+    dial_at: int | None = None
+    bridge_at: int | None = None
+    ended_at: int | None = None
+    talk_seconds: int | None = None
+    employee_ext: str | None = None
+    employee_name: str | None = None
+    employee_id: str | None = None
+    employee2_ext: str | None = None
+    answered_leg: str | None = None
+    other_number: str | None = None
+    other_number_raw: str | None = None
+    other_name: str | None = None
+    trunk_num: str | None = None
+    trunk_name: str | None = None
+    account_domain: str | None = None
+    recordings: list[str] = Field(default_factory=list)
+    contact_ids: list[str] = Field(default_factory=list)
+    utm: dict[str, Any] | None = None
+    lead_pending: bool = False
+    # Set once the call's effect on the callback list was applied, so a replay cannot apply it twice.
+    callback_effects: list[str] = Field(default_factory=list)
+    # Fields of a robot or imported call that no PBX event derives (e.g. Avtodialer's recognized answer).
+    extra: dict[str, Any] = Field(default_factory=dict)
+    created_at: int = 0
+    updated_at: int = 0
+    version: int = 0
+
+    @property
+    def is_external(self) -> bool:
+        return self.direction in (Direction.INBOUND, Direction.OUTBOUND)
+
+
+class Callback(BaseModel):
+    """Missed calls from one number still to return; repeated misses are one callback with a count."""
+
+    tenant: str
+    phone: str
+    open: bool = False
+    count: int = 0
+    first_missed_at: int | None = None
+    last_missed_at: int | None = None
+    missed_calls: list[str] = Field(default_factory=list)
+    last_answered_at: int | None = None
+    closed_at: int | None = None
+    closed_by_employee_ext: str | None = None
+    closed_by_call: str | None = None
+    version: int = 0

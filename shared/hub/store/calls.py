@@ -1,0 +1,196 @@
+"""Calls, callbacks, presence and raw webhooks in the calls table (with what they touch elsewhere).
+
+Keys in the calls table:
+- `{tenant}#CALL#{uuid}` / `CALL` — a call record (a conversation).
+- `{tenant}#NUM#{e164}` / `CALLBACK` — the number's callback state; while open it carries
+  `gsi1pk = {tenant}#CALLBACKS` and `gsi1sk = {last missed at}#{e164}`, so the open list is one
+  Query on gsi1, newest first. `{tenant}#NUM#{e164}` / `CLOSED#{at}#{call}` — a returned callback.
+- `{tenant}#TRUNKS` / `SET` — the tenant's lines as seen in calls (never turned into leads).
+- `{tenant}#RAW#{kind}#{ref}` / `{received at}#{random}` — raw webhook bodies, expiring (TTL).
+A call's timeline entry on each linked contact lives under the contact in the contacts table.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from hub.domain.calls import CallChanges
+from hub.errors import Conflict
+from hub.ids import now_ms
+from hub.models.call import Call, Callback
+from hub.store.contacts import contact_pk
+from hub.store.dynamo import default_client, from_item, to_item, to_value, transact_write, translated_errors
+from hub.store.tenants import tenant_pk
+
+RAW_RETENTION_DAYS = 30
+MAX_RAW_BYTES = 256 * 1024
+
+
+def call_pk(tenant: str, uuid: str) -> str:
+    return f"{tenant}#CALL#{uuid}"
+
+
+def number_pk(tenant: str, e164: str) -> str:
+    return f"{tenant}#NUM#{e164}"
+
+
+def open_callbacks_pk(tenant: str) -> str:
+    return f"{tenant}#CALLBACKS"
+
+
+class CallStore:
+    def __init__(self, calls_table: str, contacts_table: str, tenants_table: str, client: Any = None) -> None:
+        self.table = calls_table
+        self.contacts_table = contacts_table
+        self.tenants_table = tenants_table
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = default_client()
+        return self._client
+
+    def _get(self, pk: str, sk: str, table: str | None = None) -> dict[str, Any] | None:
+        response = self.client.get_item(
+            TableName=table or self.table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def get_call(self, tenant: str, uuid: str) -> Call | None:
+        """Strongly consistent: the merge must start from the latest saved version."""
+        item = self._get(call_pk(tenant, uuid), "CALL")
+        return Call.model_validate(item) if item else None
+
+    def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None:
+        """The call, its new timeline entries and its callback change, all or nothing. A version other
+        than `old`'s (somebody saved meanwhile) is a Conflict."""
+        item = {
+            "pk": call_pk(new.tenant, new.uuid),
+            "sk": "CALL",
+            **new.model_dump(mode="json", exclude_none=True),
+        }
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
+        if old is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": to_value(old.version)}
+        writes: list[dict[str, Any]] = [{"Put": put}]
+        for contact_id in changes.new_contact_links:
+            entry = {
+                "pk": contact_pk(new.tenant, contact_id),
+                "sk": f"CALL#{new.dial_at or new.created_at:013d}#{new.uuid}",
+                "call_uuid": new.uuid,
+            }
+            writes.append({"Put": {"TableName": self.contacts_table, "Item": to_item(entry)}})
+        if changes.callback_after is not None:
+            writes.append(self._callback_write(changes.callback_before, changes.callback_after))
+        if changes.closed_callback is not None:
+            closed = changes.closed_callback
+            record = {
+                "pk": number_pk(closed.tenant, closed.phone),
+                "sk": f"CLOSED#{closed.closed_at or 0:013d}#{closed.closed_by_call}",
+                **closed.model_dump(mode="json", exclude_none=True),
+            }
+            writes.append({"Put": {"TableName": self.table, "Item": to_item(record)}})
+        if old is None and new.trunk_num:
+            writes.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_item({"pk": f"{new.tenant}#TRUNKS", "sk": "SET"}),
+                        "UpdateExpression": "ADD numbers :n",
+                        "ExpressionAttributeValues": {":n": {"SS": [new.trunk_num]}},
+                    }
+                }
+            )
+        transact_write(self.client, writes, "the call was saved meanwhile")
+
+    def _callback_write(self, before: Callback | None, after: Callback) -> dict[str, Any]:
+        item = {"pk": number_pk(after.tenant, after.phone), "sk": "CALLBACK", **after.model_dump(mode="json")}
+        if after.open:
+            item["gsi1pk"] = open_callbacks_pk(after.tenant)
+            item["gsi1sk"] = f"{after.last_missed_at or 0:013d}#{after.phone}"
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
+        if before is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": to_value(before.version)}
+        return {"Put": put}
+
+    # -- callbacks -----------------------------------------------------------------------------
+
+    def get_callback(self, tenant: str, phone: str) -> Callback | None:
+        item = self._get(number_pk(tenant, phone), "CALLBACK")
+        return Callback.model_validate(item) if item else None
+
+    def open_callbacks(self, tenant: str, limit: int = 100) -> list[Callback]:
+        """Open callbacks, the most recently missed first."""
+        response = self.client.query(
+            TableName=self.table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": open_callbacks_pk(tenant)}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [Callback.model_validate(from_item(item)) for item in response["Items"]]
+
+    def closed_callbacks(self, tenant: str, phone: str) -> list[Callback]:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :closed)",
+            ExpressionAttributeValues=to_item({":pk": number_pk(tenant, phone), ":closed": "CLOSED#"}),
+        )
+        return [Callback.model_validate(from_item(item)) for item in response["Items"]]
+
+    # -- the tenant's lines, presence, raw webhooks ----------------------------------------------
+
+    def own_numbers(self, tenant: str) -> set[str]:
+        item = self._get(f"{tenant}#TRUNKS", "SET")
+        return set(item.get("numbers", [])) if item else set()
+
+    def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool:
+        """Record away/back unless a later change is already recorded; False when this one is older."""
+        try:
+            with translated_errors("a later presence change is recorded"):
+                self.client.update_item(
+                    TableName=self.tenants_table,
+                    Key=to_item({"pk": tenant_pk(tenant), "sk": f"PRESENCE#{ext}"}),
+                    UpdateExpression="SET #status = :status, #at = :at, ext = :ext",
+                    ConditionExpression="attribute_not_exists(#at) OR #at < :at",
+                    ExpressionAttributeNames={"#status": "status", "#at": "at"},
+                    ExpressionAttributeValues=to_item({":status": status, ":at": at, ":ext": ext}),
+                )
+        except Conflict:
+            return False
+        return True
+
+    def presence(self, tenant: str, ext: str) -> dict[str, Any] | None:
+        return self._get(tenant_pk(tenant), f"PRESENCE#{ext}", table=self.tenants_table)
+
+    def put_raw(self, tenant: str, kind: str, ref: str, body: str) -> None:
+        """Keep a webhook's body for diagnosis, for RAW_RETENTION_DAYS (DynamoDB's TTL removes it)."""
+        received = now_ms()
+        item = {
+            "pk": f"{tenant}#RAW#{kind}#{ref}",
+            "sk": f"{received:013d}#{secrets.token_hex(4)}",
+            "body": body[:MAX_RAW_BYTES],
+            "expires_at": received // 1000 + RAW_RETENTION_DAYS * 86400,
+        }
+        with translated_errors():
+            self.client.put_item(TableName=self.table, Item=to_item(item))
+
+    def raw_bodies(self, tenant: str, kind: str, ref: str) -> list[dict[str, Any]]:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": f"{tenant}#RAW#{kind}#{ref}"}),
+        )
+        return [from_item(item) for item in response["Items"]]
