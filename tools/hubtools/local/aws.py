@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import threading
+import logging
+import os
+import select
+import signal
+import subprocess
+import sys
 from typing import Any
 
 import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import make_server
 
 from hubtools.moto_atomic import atomic_wsgi
 from hubtools.template import Template
@@ -17,33 +22,45 @@ LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "loc
 
 
 class LocalAws:
-    """moto's server in a thread; each request runs alone, as AWS applies each atomically."""
+    """moto's server in a child process, each request running alone as AWS applies each atomically.
+
+    A process of its own, because moto's backends are process-global: another runner, or a test's
+    `mock_aws`, in the same process would share or reset them.
+    """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, region: str = "eu-central-1") -> None:
         self.host, self.port, self.region = host, port, region
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._bound_port: int | None = None
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() first"
-        return f"http://{self.host}:{self._server.server_port}"
+        assert self._bound_port is not None, "start() first"
+        return f"http://{self.host}:{self._bound_port}"
 
     def start(self) -> LocalAws:
-        app = atomic_wsgi(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(
-            self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "hubtools.local.aws", self.host, str(self.port)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **LOCAL_CREDENTIALS},
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
-        self._thread.start()
+        assert self._process.stdout
+        ready, _, _ = select.select([self._process.stdout], [], [], 30)
+        line = self._process.stdout.readline() if ready else ""
+        if not line.strip().isdigit():
+            self.stop()
+            raise RuntimeError(f"the local AWS did not start on {self.host}:{self.port} (port in use?)")
+        self._bound_port = int(line)
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
+        if self._process and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
 
     def environment(self) -> dict[str, str]:
         """What a process needs to talk to this AWS with plain boto3."""
@@ -70,3 +87,18 @@ def provision(template: Template, aws: LocalAws) -> dict[str, str]:
     urls = template.create_queues(aws.client("sqs"))
     template.create_parameters(aws.client("ssm"))
     return urls
+
+
+def serve(host: str, port: int) -> None:
+    """The child process: bind, print the port on stdout, serve until the runner terminates it
+    (a terminal's Ctrl-C reaches the whole process group; the runner decides when AWS stops)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    app = atomic_wsgi(DomainDispatcherApplication(create_backend_app))
+    server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]))
