@@ -70,9 +70,11 @@ build: tools venv
 # The benchmarks print figures; the smoke run proves the script works at small sizes.
 bench: venv
 	$(PY) benchmarks/lookup.py --sizes 1000,10000,100000
+	$(PY) benchmarks/events.py --calls 500
 
 bench-smoke: venv
 	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2
+	$(PY) benchmarks/events.py --calls 30
 
 run: $(VENV)/.local
 	$(PY) -m hubtools.local $(RUN_ARGS)
