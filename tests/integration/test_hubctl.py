@@ -127,3 +127,28 @@ def test_hubctl_apikey_create_stores_only_a_hash(hubctl, template) -> None:
     record = TenantStore(template.table_name("TenantsTable")).get_api_key(sha256_hex(out["api_key"]))
     assert record["tenant"] == "shop" and record["prefix"] == out["api_key"][:10]
     assert out["api_key"] not in json.dumps(record)
+
+
+def test_hubctl_tenant_settings_show_merge_validate(hubctl) -> None:
+    hubctl("tenant", "create", "shop", "--country", "RU")
+    code, out = hubctl("tenant", "settings", "shop")
+    assert code == 0 and out["settings"]["leads_from_inbound"] is True
+    changes = json.dumps(
+        {
+            "leads_from_outbound": True,
+            "own_numbers": ["8 800 555-35-35"],
+            "avtodialer_fields": {"phone": "DST"},
+        }
+    )
+    code, out = hubctl("tenant", "settings", "shop", changes)
+    assert code == 0
+    settings = out["settings"]
+    assert settings["leads_from_outbound"] is True and settings["own_numbers"] == ["+78005553535"]
+    assert (
+        settings["avtodialer_fields"]["phone"] == "DST"
+        and settings["avtodialer_fields"]["duration"] == "duration"
+    )
+    assert hubctl("tenant", "settings", "shop")[1]["settings"] == settings
+    assert hubctl("tenant", "settings", "shop", '{"phonet_ip_allowlist": ["not an ip"]}')[0] == 1
+    assert hubctl("tenant", "settings", "shop", "[1]")[0] == 1
+    assert hubctl("tenant", "settings", "nobody")[0] == 1

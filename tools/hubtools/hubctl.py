@@ -22,6 +22,7 @@ from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, cre
 from hub.errors import BadRequest, HubError
 from hub.models.contact import MAX_PHONES, Contact, ContactType
 from hub.models.tenant import Language, Tenant, TenantSettings, Vendor
+from hub.phones import normalize_phone
 from hub.secrets import new_password
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
@@ -74,6 +75,31 @@ def cmd_tenant_create(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
         "webhook_urls": webhook_urls(args.api_url, created.webhook_tokens) if args.api_url else None,
         "note": "the webhook tokens are shown once; only their hashes are stored",
     }
+
+
+def cmd_tenant_settings(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    """Show the settings, or merge a JSON object into them (validated as a whole before saving)."""
+    context = hub.context(args.slug)
+    settings = context.tenant.settings
+    if args.changes:
+        try:
+            changes = json.loads(args.changes)
+        except ValueError as exc:
+            raise BadRequest(f"settings changes must be a JSON object: {exc}") from exc
+        if not isinstance(changes, dict):
+            raise BadRequest("settings changes must be a JSON object")
+        merged = settings.model_dump(mode="json")
+        for key, value in changes.items():
+            current = merged.get(key)
+            merged[key] = (
+                {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
+            )
+        if "own_numbers" in changes:
+            country = context.tenant.default_country
+            merged["own_numbers"] = [normalize_phone(n, country) for n in merged["own_numbers"]]
+        settings = TenantSettings.model_validate(merged)
+        hub.tenants.put_settings(args.slug, settings)
+    return {"tenant": args.slug, "settings": settings.model_dump(mode="json")}
 
 
 def cmd_user_add(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
@@ -215,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--api-url", default=os.environ.get("HUB_API_URL"), help="to print webhook URLs")
     create.set_defaults(run=cmd_tenant_create)
+    settings = tenant.add_parser("settings", help="show or change a tenant's settings")
+    settings.add_argument("slug")
+    settings.add_argument(
+        "changes", nargs="?", help="a JSON object to merge, e.g. '{\"leads_from_outbound\": true}'"
+    )
+    settings.set_defaults(run=cmd_tenant_settings)
 
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add_user = user.add_parser("add", help="add an employee")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from hub.ids import now_ms
-from hub.models.tenant import ApiKey, Employee, Tenant, Vendor
-from hub.store.dynamo import default_client, from_item, to_item, transact_write
+from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor
+from hub.store.dynamo import default_client, from_item, to_item, to_value, transact_write, translated_errors
 
 META = "META"
 
@@ -59,6 +59,16 @@ class TenantStore:
         )
         item = response.get("Item")
         return Tenant.model_validate(from_item(item)) if item else None
+
+    def put_settings(self, slug: str, settings: TenantSettings) -> None:
+        with translated_errors(f"no tenant {slug!r}"):
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(slug), "sk": META}),
+                UpdateExpression="SET settings = :settings",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":settings": to_value(settings.model_dump(mode="json"))},
+            )
 
     def get_webhook_token(self, token_hash: str) -> dict[str, Any] | None:
         """The token record (tenant, vendor, token_hash) for a token's hash, or None."""
