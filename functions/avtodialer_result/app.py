@@ -17,6 +17,7 @@ from hub.http import json_resolver, webhook_body
 from hub.ids import now_ms
 from hub.models.tenant import AvtodialerFields, Vendor
 from hub.phones import normalize_phone
+from hub.webhooks import webhook_tenant
 
 logger = Logger()
 app = json_resolver(logger)
@@ -84,8 +85,7 @@ def robot_call_uuid(result: RobotCallResult) -> str:
 
 @app.post("/hooks/avtodialer/<token>/result")
 def result(token: str) -> dict[str, Any]:
-    context = wiring.tenant_directory().by_webhook_token(token, Vendor.AVTODIALER)
-    logger.append_keys(tenant=context.slug)
+    context = webhook_tenant(app, token, Vendor.AVTODIALER, logger)
     body = webhook_body(app)
     fields = webhook_fields(body, app.current_event.headers.get("content-type", ""))
     outcome = robot_call(fields, context.tenant.settings.avtodialer_fields, context.tenant.default_country)

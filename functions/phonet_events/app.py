@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.config import get_settings
-from hub.domain.tenants import authorize_phonet_source
-from hub.http import json_payload, json_resolver, public_base_url, source_ip, webhook_body
+from hub.http import json_payload, json_resolver, public_base_url, webhook_body
 from hub.models.phonet import CallEvent, CallSettingsRequest
 from hub.models.tenant import Vendor
 from hub.phonet import answer_call_settings
+from hub.webhooks import webhook_tenant
 
 logger = Logger()
 app = json_resolver(logger)
@@ -25,9 +25,7 @@ app = json_resolver(logger)
 
 @app.post("/hooks/phonet/<token>/events")
 def events(token: str) -> dict[str, Any]:
-    context = wiring.tenant_directory().by_webhook_token(token, Vendor.PHONET)
-    logger.append_keys(tenant=context.slug)
-    authorize_phonet_source(context, source_ip(app))
+    context = webhook_tenant(app, token, Vendor.PHONET, logger)
     body = webhook_body(app)
     payload = json_payload(body)
     if isinstance(payload, dict) and payload.get("request") == "call.settings":

@@ -9,11 +9,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.config import get_settings
-from hub.domain.tenants import authorize_phonet_source
-from hub.http import json_resolver, public_base_url, source_ip
+from hub.http import json_resolver, public_base_url
 from hub.models.phonet import CallSettingsRequest
 from hub.models.tenant import Vendor
 from hub.phonet import answer_call_settings
+from hub.webhooks import webhook_tenant
 
 logger = Logger()
 app = json_resolver(logger)
@@ -21,9 +21,7 @@ app = json_resolver(logger)
 
 @app.post("/hooks/phonet/<token>/lookup")
 def lookup(token: str) -> dict[str, Any]:
-    context = wiring.tenant_directory().by_webhook_token(token, Vendor.PHONET)
-    logger.append_keys(tenant=context.slug)
-    authorize_phonet_source(context, source_ip(app))
+    context = webhook_tenant(app, token, Vendor.PHONET, logger)
     request = CallSettingsRequest.model_validate_json(app.current_event.decoded_body or "")
     base_url = public_base_url(app, get_settings().public_base_url)
     return answer_call_settings(wiring.contact_store(), context, request.other_leg_num, base_url)

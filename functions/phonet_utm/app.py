@@ -9,10 +9,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.domain.attribution import record_utm_batch
-from hub.domain.tenants import authorize_phonet_source
 from hub.errors import BadRequest
-from hub.http import json_payload, json_resolver, source_ip, webhook_body
+from hub.http import json_payload, json_resolver, webhook_body
 from hub.models.tenant import Vendor
+from hub.webhooks import webhook_tenant
 
 logger = Logger()
 app = json_resolver(logger)
@@ -20,9 +20,7 @@ app = json_resolver(logger)
 
 @app.post("/hooks/phonet/<token>/utm")
 def utm(token: str) -> dict[str, Any]:
-    context = wiring.tenant_directory().by_webhook_token(token, Vendor.PHONET)
-    logger.append_keys(tenant=context.slug)
-    authorize_phonet_source(context, source_ip(app))
+    context = webhook_tenant(app, token, Vendor.PHONET, logger)
     body = webhook_body(app)
     payload = json_payload(body)
     items = [payload] if isinstance(payload, dict) else payload

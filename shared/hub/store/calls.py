@@ -20,7 +20,7 @@ from hub.errors import Conflict
 from hub.ids import now_ms
 from hub.models.call import Call, Callback
 from hub.store.contacts import contact_pk
-from hub.store.dynamo import default_client, from_item, to_item, to_value, transact_write, translated_errors
+from hub.store.dynamo import DynamoStore, from_item, to_item, transact_write, translated_errors, versioned_put
 from hub.store.tenants import tenant_pk
 
 RAW_RETENTION_DAYS = 30
@@ -39,18 +39,11 @@ def open_callbacks_pk(tenant: str) -> str:
     return f"{tenant}#CALLBACKS"
 
 
-class CallStore:
+class CallStore(DynamoStore):
     def __init__(self, calls_table: str, contacts_table: str, tenants_table: str, client: Any = None) -> None:
-        self.table = calls_table
+        super().__init__(calls_table, client)
         self.contacts_table = contacts_table
         self.tenants_table = tenants_table
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = default_client()
-        return self._client
 
     def _get(self, pk: str, sk: str, table: str | None = None) -> dict[str, Any] | None:
         response = self.client.get_item(
@@ -74,13 +67,7 @@ class CallStore:
             "sk": "CALL",
             **new.model_dump(mode="json", exclude_none=True),
         }
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
-        if old is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "version = :expected"
-            put["ExpressionAttributeValues"] = {":expected": to_value(old.version)}
-        writes: list[dict[str, Any]] = [{"Put": put}]
+        writes = [versioned_put(self.table, item, old.version if old else None)]
         for contact_id in changes.new_contact_links:
             entry = {
                 "pk": contact_pk(new.tenant, contact_id),
@@ -116,13 +103,7 @@ class CallStore:
         if after.open:
             item["gsi1pk"] = open_callbacks_pk(after.tenant)
             item["gsi1sk"] = f"{after.last_missed_at or 0:013d}#{after.phone}"
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
-        if before is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "version = :expected"
-            put["ExpressionAttributeValues"] = {":expected": to_value(before.version)}
-        return {"Put": put}
+        return versioned_put(self.table, item, before.version if before else None)
 
     # -- callbacks -----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from hub.errors import Conflict
 from hub.models.contact import Contact, PhoneEntry
-from hub.store.dynamo import default_client, from_item, to_item, to_value, transact_write, translated_errors
+from hub.store.dynamo import DynamoStore, from_item, to_item, to_value, transact_write, translated_errors
 
 CONTACT_SK = "CONTACT"
 PHONE_SK = "PHONE"
@@ -44,17 +44,7 @@ def contact_item(contact: Contact) -> dict[str, Any]:
     return to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK, **data})
 
 
-class ContactStore:
-    def __init__(self, table_name: str, client: Any = None) -> None:
-        self.table = table_name
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = default_client()
-        return self._client
-
+class ContactStore(DynamoStore):
     # -- reads -------------------------------------------------------------------------------
 
     def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]:

@@ -32,6 +32,31 @@ def default_client() -> Any:
     return boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 3}))
 
 
+class DynamoStore:
+    """A store over one table, with its client injected (tests) or made on first use (functions)."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = default_client()
+        return self._client
+
+
+def versioned_put(table: str, item: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
+    """A transaction Put that only lands on the version it was read at (None: only if it is new)."""
+    put: dict[str, Any] = {"TableName": table, "Item": to_item(item)}
+    if expected_version is None:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "version = :expected"
+        put["ExpressionAttributeValues"] = {":expected": to_value(expected_version)}
+    return {"Put": put}
+
+
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
     """Serialize a plain dict, leaving out None values (DynamoDB has no use for them)."""
     return {key: _serializer.serialize(value) for key, value in data.items() if value is not None}

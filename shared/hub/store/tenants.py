@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.ids import now_ms
 from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor
-from hub.store.dynamo import default_client, from_item, to_item, to_value, transact_write, translated_errors
+from hub.store.dynamo import DynamoStore, from_item, to_item, to_value, transact_write, translated_errors
 
 META = "META"
 
@@ -25,17 +25,7 @@ def token_pk(token_hash: str) -> str:
     return f"TOKEN#{token_hash}"
 
 
-class TenantStore:
-    def __init__(self, table_name: str, client: Any = None) -> None:
-        self.table = table_name
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = default_client()
-        return self._client
-
+class TenantStore(DynamoStore):
     def create_tenant(self, tenant: Tenant, token_hashes: dict[Vendor, str]) -> None:
         """The tenant and its webhook tokens appear together or not at all; a taken slug is a Conflict."""
         tenant_item = {"pk": tenant_pk(tenant.slug), "sk": META, **tenant.model_dump(mode="json")}
