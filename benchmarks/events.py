@@ -34,7 +34,7 @@ from hub.secrets import sha256_hex  # noqa: E402
 from hub.store.dynamo import default_client  # noqa: E402
 from hub.store.tenants import TenantStore  # noqa: E402
 from hubtools.template import Template  # noqa: E402
-from tests.support import ACME_PHONET_TOKEN, load_event, load_function  # noqa: E402
+from tests.support import ACME_PHONET_TOKEN, LambdaContext, load_event, load_function  # noqa: E402
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
 
@@ -123,16 +123,7 @@ def main() -> None:
             {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN)},
         )
         handler = load_function("phonet_events").handler
-        context = type(
-            "Ctx",
-            (),
-            {
-                "function_name": "bench",
-                "memory_limit_in_mb": 512,
-                "invoked_function_arn": "arn",
-                "aws_request_id": "bench",
-            },
-        )()
+        context = LambdaContext(function_name="bench")
         event = load_event("phonet_events/call_dial.json")
         counter = RequestCounter(default_client())
 

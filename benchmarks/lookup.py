@@ -43,7 +43,7 @@ from hub.secrets import sha256_hex  # noqa: E402
 from hub.store.contacts import PHONE_SK, ContactStore, phone_pk  # noqa: E402
 from hub.store.tenants import TenantStore  # noqa: E402
 from hubtools.template import Template  # noqa: E402
-from tests.support import ACME_PHONET_TOKEN, load_event, load_function  # noqa: E402
+from tests.support import ACME_PHONET_TOKEN, LambdaContext, load_event, load_function  # noqa: E402
 
 
 @dataclass
@@ -115,16 +115,7 @@ def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
         manager = add_employee(tenants, tenant, name="Manager", email="m@example.com", ext="001")
         contacts = ContactStore(template.table_name("ContactsTable"), client)
         lookup = load_function("phonet_lookup")
-        context = type(
-            "Ctx",
-            (),
-            {
-                "function_name": "bench",
-                "memory_limit_in_mb": 512,
-                "invoked_function_arn": "arn",
-                "aws_request_id": "bench",
-            },
-        )()
+        context = LambdaContext(function_name="bench")
         event = load_event("phonet_lookup/known_contact.json")
         loaded = 0
         rng = random.Random(7)

@@ -23,17 +23,10 @@ from tests.support import (
     ACME_PHONET_TOKEN,
     GLOBEX_AVTODIALER_TOKEN,
     GLOBEX_PHONET_TOKEN,
+    LambdaContext,
 )
 
 make_moto_requests_atomic()
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "test-function"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:eu-central-1:123456789012:function:test-function"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -43,3 +44,13 @@ def with_body(event_file: str, body: Any, **overrides: Any) -> dict[str, Any]:
 
 def event_body(event_file: str) -> Any:
     return json.loads(load_event(event_file)["body"])
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context that the handlers and Powertools read."""
+
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:eu-central-1:123456789012:function:test-function"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
