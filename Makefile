@@ -70,7 +70,7 @@ build: tools venv
 # The benchmarks print figures; the smoke run proves the script works at small sizes.
 bench: venv
 	$(PY) benchmarks/lookup.py --sizes 1000,10000,100000
-	$(PY) benchmarks/events.py --calls 500
+	$(PY) benchmarks/events.py --calls 200
 
 bench-smoke: venv
 	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2

@@ -90,7 +90,7 @@ def result(token: str) -> dict[str, Any]:
     fields = webhook_fields(body, app.current_event.headers.get("content-type", ""))
     outcome = robot_call(fields, context.tenant.settings.avtodialer_fields, context.tenant.default_country)
     uuid = robot_call_uuid(outcome)
-    wiring.call_store().put_raw(context.slug, "avtodialer", uuid, body)
+    wiring.webhook_log().put(context.slug, "avtodialer", uuid, body)
     call = wiring.call_service().record_robot_call(context, uuid, outcome)
     return {"result": "ok", "call": call.uuid}
 

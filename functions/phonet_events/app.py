@@ -33,7 +33,7 @@ def events(token: str) -> dict[str, Any]:
         base_url = public_base_url(app, get_settings().public_base_url)
         return answer_call_settings(wiring.contact_store(), context, request.other_leg_num, base_url)
     event = CallEvent.model_validate(payload)
-    wiring.call_store().put_raw(context.slug, "phonet", event.parent_uuid or event.uuid, body)
+    wiring.webhook_log().put(context.slug, "phonet", event.parent_uuid or event.uuid, body)
     call = wiring.call_service().record_phonet_event(context, event)
     if call is not None:
         logger.info("call event", extra={"event": event.event, "call": call.uuid, "state": call.state.name})

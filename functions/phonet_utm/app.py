@@ -26,7 +26,7 @@ def utm(token: str) -> dict[str, Any]:
     items = [payload] if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         raise BadRequest("expected a JSON array of UTM labels")
-    wiring.call_store().put_raw(context.slug, "utm", "batch", body)
+    wiring.webhook_log().put(context.slug, "utm", "batch", body)
     result = record_utm_batch(
         context, items, wiring.call_service(), wiring.contact_store(), wiring.contact_store()
     )

@@ -8,7 +8,7 @@ from hub.config import get_settings
 from hub.domain.calls import CallService, LeadRequest
 from hub.domain.contacts import ContactService
 from hub.domain.tenants import TenantDirectory
-from hub.store.calls import CallStore
+from hub.store.calls import CallStore, WebhookLog
 from hub.store.contacts import ContactStore
 from hub.store.dynamo import default_client
 from hub.store.queues import QueuePublisher, default_sqs_client
@@ -34,6 +34,11 @@ def tenant_directory() -> TenantDirectory:
 def call_store() -> CallStore:
     settings = get_settings()
     return CallStore(settings.calls_table, settings.contacts_table, settings.tenants_table)
+
+
+@cache
+def webhook_log() -> WebhookLog:
+    return WebhookLog(get_settings().webhook_log_table)
 
 
 @cache
@@ -66,6 +71,7 @@ def reset() -> None:
         contact_store,
         tenant_directory,
         call_store,
+        webhook_log,
         leads_queue,
         call_service,
         contact_service,

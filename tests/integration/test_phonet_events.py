@@ -16,7 +16,7 @@ from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.models.call import CallState, CallStatus, Direction
 from hub.models.contact import ContactType
 from hub.models.phonet import CallEvent
-from hub.store.calls import CallStore
+from hub.store.calls import CallStore, WebhookLog
 from tests.conftest import Seeded
 from tests.support import event_body, load_event, load_function, with_body
 
@@ -65,7 +65,7 @@ def lead_messages(template) -> list[dict[str, Any]]:
     return messages
 
 
-def test_events_spec_example_logs_an_answered_inbound_call(events, calls, lambda_context) -> None:
+def test_events_spec_example_logs_an_answered_inbound_call(events, calls, template, lambda_context) -> None:
     for name in ("call_dial", "call_bridge", "call_hangup"):
         status, answer = send(events, load_event(f"phonet_events/{name}.json"), lambda_context)
         assert (status, answer) == (200, {"result": "ok"})
@@ -77,7 +77,7 @@ def test_events_spec_example_logs_an_answered_inbound_call(events, calls, lambda
     )
     assert (call.employee_ext, call.other_number, call.trunk_num) == ("001", CUSTOMER, "+380442246595")
     assert call.recordings == [f"https://qwerty.phonet.com.ua/rest/public/calls/{CALL}/audio"]
-    assert len(calls.raw_bodies("acme", "phonet", CALL)) == 3
+    assert len(raw_log(template).bodies("acme", "phonet", CALL)) == 3
 
 
 def test_events_six_orders_and_triplicates_give_identical_records(events, calls, lambda_context) -> None:
@@ -147,10 +147,13 @@ def test_events_concurrent_deliveries_lose_no_update(seeded, calls, attempt: int
         "{" * 5000,
     ],
 )
-def test_events_garbage_is_400_and_nothing_is_stored(events, calls, lambda_context, payload: str) -> None:
+def test_events_garbage_is_400_and_nothing_is_stored(
+    events, calls, tables, template, lambda_context, payload: str
+) -> None:
     status, answer = send(events, with_body("phonet_events/call_dial.json", payload), lambda_context)
     assert status == 400 and answer["error"]["code"] == "bad_request"
-    assert calls.get_call("acme", CALL) is None and calls.raw_bodies("acme", "phonet", CALL) == []
+    assert calls.get_call("acme", CALL) is None
+    assert tables.scan(TableName=template.table_name("WebhookLogTable"))["Count"] == 0
 
 
 def test_events_oversized_body_is_413_and_nothing_is_stored(events, calls, lambda_context) -> None:
@@ -317,3 +320,7 @@ def _record(message: dict[str, Any]) -> dict[str, Any]:
 
 def test_wiring_reset_between_tests_keeps_tenants_apart() -> None:
     wiring.reset()  # a guard for the fixtures above: every test starts with cold caches
+
+
+def raw_log(template) -> WebhookLog:
+    return WebhookLog(template.table_name("WebhookLogTable"))

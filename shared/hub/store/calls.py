@@ -6,7 +6,6 @@ Keys in the calls table:
   `gsi1pk = {tenant}#CALLBACKS` and `gsi1sk = {last missed at}#{e164}`, so the open list is one
   Query on gsi1, newest first. `{tenant}#NUM#{e164}` / `CLOSED#{at}#{call}` — a returned callback.
 - `{tenant}#TRUNKS` / `SET` — the tenant's lines as seen in calls (never turned into leads).
-- `{tenant}#RAW#{kind}#{ref}` / `{received at}#{random}` — raw webhook bodies, expiring (TTL).
 A call's timeline entry on each linked contact lives under the contact in the contacts table.
 """
 
@@ -131,7 +130,7 @@ class CallStore(DynamoStore):
         )
         return [Callback.model_validate(from_item(item)) for item in response["Items"]]
 
-    # -- the tenant's lines, presence, raw webhooks ----------------------------------------------
+    # -- the tenant's lines, presence ----------------------------------------------
 
     def own_numbers(self, tenant: str) -> set[str]:
         item = self._get(f"{tenant}#TRUNKS", "SET")
@@ -156,11 +155,15 @@ class CallStore(DynamoStore):
     def presence(self, tenant: str, ext: str) -> dict[str, Any] | None:
         return self._get(tenant_pk(tenant), f"PRESENCE#{ext}", table=self.tenants_table)
 
-    def put_raw(self, tenant: str, kind: str, ref: str, body: str) -> None:
-        """Keep a webhook's body for diagnosis, for RAW_RETENTION_DAYS (DynamoDB's TTL removes it)."""
+
+class WebhookLog(DynamoStore):
+    """Raw webhook bodies, for diagnosis: `{tenant}#{kind}#{ref}` / `{received at}#{random}`, each
+    deleted by DynamoDB's TTL after RAW_RETENTION_DAYS. A table of its own, apart from the records."""
+
+    def put(self, tenant: str, kind: str, ref: str, body: str) -> None:
         received = now_ms()
         item = {
-            "pk": f"{tenant}#RAW#{kind}#{ref}",
+            "pk": f"{tenant}#{kind}#{ref}",
             "sk": f"{received:013d}#{secrets.token_hex(4)}",
             "body": body[:MAX_RAW_BYTES],
             "expires_at": received // 1000 + RAW_RETENTION_DAYS * 86400,
@@ -168,10 +171,10 @@ class CallStore(DynamoStore):
         with translated_errors():
             self.client.put_item(TableName=self.table, Item=to_item(item))
 
-    def raw_bodies(self, tenant: str, kind: str, ref: str) -> list[dict[str, Any]]:
+    def bodies(self, tenant: str, kind: str, ref: str) -> list[dict[str, Any]]:
         response = self.client.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=to_item({":pk": f"{tenant}#RAW#{kind}#{ref}"}),
+            ExpressionAttributeValues=to_item({":pk": f"{tenant}#{kind}#{ref}"}),
         )
         return [from_item(item) for item in response["Items"]]
