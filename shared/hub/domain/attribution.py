@@ -7,7 +7,8 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from hub.domain.calls import CallService, PhoneIndex
+from hub.domain.calls import CallService
+from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
 from hub.errors import HubError
 from hub.models.phonet import UtmLabel

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, InvalidPhone
 from hub.ids import now_ms
 from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent
-from hub.models.contact import PhoneEntry
 from hub.models.phonet import CallEvent
 from hub.phones import normalize_phone
 
@@ -263,10 +263,6 @@ class CallRepository(Protocol):
     def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
     def own_numbers(self, tenant: str) -> set[str]: ...
     def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool: ...
-
-
-class PhoneIndex(Protocol):
-    def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]: ...
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hub.domain.calls import CallService, LeadRequest, PhoneIndex
+from hub.domain.calls import CallService, LeadRequest
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
+from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
 from hub.models.contact import ContactType
 
