@@ -33,6 +33,18 @@ class PayloadTooLarge(HubError):
     code = "payload_too_large"
 
 
+class Unauthorized(HubError):
+    status = 401
+    code = "unauthorized"
+
+
+class TooManyAttempts(HubError):
+    """Too many wrong passwords for one login: it is locked for a while."""
+
+    status = 429
+    code = "locked_out"
+
+
 class Forbidden(HubError):
     status = 403
     code = "forbidden"

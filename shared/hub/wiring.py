@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from hub.config import get_settings
+from hub.domain.auth import Authenticator
 from hub.domain.calls import CallService, LeadRequest
 from hub.domain.contacts import ContactService
 from hub.domain.tenants import TenantDirectory
@@ -28,6 +29,11 @@ def contact_store() -> ContactStore:
 @cache
 def tenant_directory() -> TenantDirectory:
     return TenantDirectory(tenant_store(), ttl_seconds=get_settings().tenant_cache_seconds)
+
+
+@cache
+def authenticator() -> Authenticator:
+    return Authenticator(tenant_store())
 
 
 @cache
@@ -70,6 +76,7 @@ def reset() -> None:
         tenant_store,
         contact_store,
         tenant_directory,
+        authenticator,
         call_store,
         webhook_log,
         leads_queue,

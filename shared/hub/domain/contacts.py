@@ -20,6 +20,7 @@ class ContactRepository(Protocol):
     def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None: ...
     def create(self, contact: Contact, unique_key: str | None = None) -> None: ...
     def unique_owner(self, tenant: str, unique_key: str) -> str | None: ...
+    def add_event(self, tenant: str, contact_id: str, event: dict[str, Any]) -> None: ...
     def update(self, old: Contact, new: Contact) -> None: ...
     def delete(self, contact: Contact) -> None: ...
 
@@ -135,6 +136,41 @@ class ContactService:
 
     def delete(self, context: TenantContext, contact_id: str) -> None:
         self.repo.delete(self.get(context, contact_id))
+
+    def with_number(self, context: TenantContext, number: str) -> list[Contact]:
+        """Every contact holding the number, in any local form; an unparseable number holds nobody."""
+        try:
+            e164 = normalize_phone(number, context.tenant.default_country)
+        except InvalidPhone:
+            return []
+        found = (
+            self.repo.get(context.slug, entry.id) for entry in self.repo.phone_entries(context.slug, e164)
+        )
+        return sorted((c for c in found if c is not None), key=lambda c: (c.created_at, c.id))
+
+    def add_event(
+        self,
+        context: TenantContext,
+        contact_id: str,
+        kind: str,
+        subject: str | None,
+        description: str | None,
+        author_id: str | None,
+    ) -> str:
+        """An event on the contact's timeline; returns its id. An unknown contact is NotFound."""
+        event = {
+            "id": new_id(),
+            "kind": kind,
+            "subject": subject,
+            "description": description,
+            "author_employee_id": author_id,
+            "at": now_ms(),
+        }
+        try:
+            self.repo.add_event(context.slug, contact_id, {k: v for k, v in event.items() if v is not None})
+        except Conflict as exc:
+            raise NotFound("no such contact") from exc
+        return str(event["id"])
 
     def find_by_external_code(self, context: TenantContext, vendor: str, code: str) -> Contact | None:
         contact_id = self.repo.contact_id_by_external_code(context.slug, vendor, code)

@@ -125,6 +125,32 @@ class ContactStore(DynamoStore):
             return False
         return True
 
+    def add_event(self, tenant: str, contact_id: str, event: dict[str, Any]) -> None:
+        """An event (call, SMS, note) on the contact's timeline, only while the contact exists."""
+        item = {
+            "pk": contact_pk(tenant, contact_id),
+            "sk": f"EVENT#{event['at']:013d}#{event['id']}",
+            **event,
+        }
+        check = {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item({"pk": contact_pk(tenant, contact_id), "sk": CONTACT_SK}),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+        transact_write(
+            self.client, [check, {"Put": {"TableName": self.table, "Item": to_item(item)}}], "no such contact"
+        )
+
+    def events(self, tenant: str, contact_id: str) -> list[dict[str, Any]]:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :event)",
+            ExpressionAttributeValues=to_item({":pk": contact_pk(tenant, contact_id), ":event": "EVENT#"}),
+        )
+        return [from_item(item) for item in response["Items"]]
+
     def timeline_call_uuids(self, tenant: str, contact_id: str) -> list[str]:
         """The contact's calls, oldest first."""
         response = self.client.query(

@@ -110,6 +110,47 @@ class TenantStore(DynamoStore):
             }
         }
 
+    def employee_by_login(self, slug: str, login: str) -> Employee | None:
+        """The employee with this login, password hash included (two GetItems)."""
+        key = {"pk": tenant_pk(slug), "sk": f"LOGIN#{login}"}
+        found = self.client.get_item(TableName=self.table, Key=to_item(key), ConsistentRead=True).get("Item")
+        if not found:
+            return None
+        employee_key = {"pk": tenant_pk(slug), "sk": f"EMP#{from_item(found)['employee_id']}"}
+        item = self.client.get_item(TableName=self.table, Key=to_item(employee_key), ConsistentRead=True).get(
+            "Item"
+        )
+        return Employee.model_validate(from_item(item)) if item else None
+
+    def login_failures(self, slug: str, login: str) -> dict[str, Any]:
+        key = {"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"}
+        item = self.client.get_item(TableName=self.table, Key=to_item(key), ConsistentRead=True).get("Item")
+        return from_item(item) if item else {}
+
+    def count_login_failure(self, slug: str, login: str, expires_at: int) -> int:
+        """One more wrong password for this login; returns how many in a row (an atomic counter)."""
+        response = self.client.update_item(
+            TableName=self.table,
+            Key=to_item({"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"}),
+            UpdateExpression="ADD failures :one SET expires_at = :expires",
+            ExpressionAttributeValues=to_item({":one": 1, ":expires": expires_at}),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(from_item(response["Attributes"])["failures"])
+
+    def lock_login(self, slug: str, login: str, until: int) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key=to_item({"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"}),
+            UpdateExpression="SET locked_until = :until, failures = :zero, expires_at = :until",
+            ExpressionAttributeValues=to_item({":until": until, ":zero": 0}),
+        )
+
+    def clear_login_failures(self, slug: str, login: str) -> None:
+        self.client.delete_item(
+            TableName=self.table, Key=to_item({"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"})
+        )
+
     def list_employees(self, slug: str) -> list[Employee]:
         employees: list[Employee] = []
         paginator = self.client.get_paginator("query")

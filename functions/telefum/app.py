@@ -1,0 +1,164 @@
+"""TelefUM's CRM API (spec/telefum.md): `/rest` find / addcont / addevent in XML, and the card and
+search pages it opens, which redirect to the hub's own pages."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hub import wiring
+from hub.domain.contacts import ContactInput, PhoneInput
+from hub.domain.tenants import TenantContext
+from hub.errors import InvalidPhone
+from hub.http import webhook_body
+from hub.models.contact import ContactType
+from hub.models.tenant import Employee
+from hub.phones import normalize_phone
+from hub.telefum import (
+    CONTACT_NOT_FOUND,
+    NO_CONTACT_ID,
+    NO_PHONE,
+    UNKNOWN_REQUEST,
+    WRONG_CONTACT_TYPE,
+    TelefumError,
+    document,
+    item,
+    xml_resolver,
+    xml_response,
+)
+
+logger = Logger()
+app = xml_resolver(logger)
+
+# TelefUM names types in English or Russian ("Лид", "Контакт", "Компания").
+CONTACT_TYPES = {
+    "lead": ContactType.LEAD,
+    "лид": ContactType.LEAD,
+    "contact": ContactType.CONTACT,
+    "контакт": ContactType.CONTACT,
+    "company": ContactType.COMPANY,
+    "компания": ContactType.COMPANY,
+}
+
+
+def parameters() -> dict[str, str]:
+    """Query and form fields together (form wins); `+` is a space, as in any query string."""
+    event = app.current_event
+    fields = dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True))
+    content_type = (event.headers or {}).get("content-type", "")
+    if event.http_method == "POST" and "json" not in content_type:
+        fields.update(parse_qsl(webhook_body(app), keep_blank_values=True))
+    return {key: value.strip() for key, value in fields.items()}
+
+
+def contact_type(value: str | None, default: ContactType | None = None) -> ContactType:
+    if not value:
+        if default is None:
+            raise TelefumError(WRONG_CONTACT_TYPE)
+        return default
+    found = CONTACT_TYPES.get(value.strip().lower())
+    if found is None:
+        raise TelefumError(WRONG_CONTACT_TYPE)
+    return found
+
+
+@app.route("/telefum/<tenant>/rest", method=["GET", "POST"])
+def rest(tenant: str) -> Response:
+    fields = parameters()
+    context = wiring.tenant_directory().by_slug(tenant)
+    logger.append_keys(tenant=context.slug)
+    employee = wiring.authenticator().authenticate(context.slug, fields.get("login"), fields.get("password"))
+    handlers = {"find": find, "addcont": add_contact, "addevent": add_event}
+    handler = handlers.get(fields.get("typereq", "").lower())
+    if handler is None:
+        raise TelefumError(UNKNOWN_REQUEST)
+    return xml_response(handler(context, employee, fields))
+
+
+def find(context: TenantContext, _employee: Employee, fields: dict[str, str]) -> str:
+    if not fields.get("phone"):
+        raise TelefumError(NO_PHONE)
+    contacts = wiring.contact_service().with_number(context, fields["phone"])
+    items = [
+        item(
+            id=c.id, typecont=c.type.value, name=c.display_name, company=c.company, description=c.description
+        )
+        for c in contacts
+    ]
+    return document(*items, ("total", len(items)))
+
+
+def add_contact(context: TenantContext, employee: Employee, fields: dict[str, str]) -> str:
+    """The contact, created by the employee whose credentials came; `x_pstn` (the line called) is its
+    source, in E.164 when it parses."""
+    if not fields.get("phone"):
+        raise TelefumError(NO_PHONE)
+    source = fields.get("x_pstn") or None
+    if source:
+        with contextlib.suppress(InvalidPhone):
+            source = normalize_phone(source, context.tenant.default_country)
+    data = ContactInput(
+        type=contact_type(fields.get("typecont"), ContactType.CONTACT),
+        name=fields.get("name") or None,
+        phones=[PhoneInput(number=fields["phone"])],
+        source=source,
+    )
+    contact = wiring.contact_service().create(context, data, created_by=employee.id)
+    return document(
+        ("result", "ok"),
+        ("id", contact.id),
+        ("typecont", contact.type.value),
+        ("description", "Контакт добавлен"),
+    )
+
+
+def add_event(context: TenantContext, employee: Employee, fields: dict[str, str]) -> str:
+    """An event on the contact's timeline, authored by the employee whose credentials came."""
+    contact_id = fields.get("id")
+    if not contact_id:
+        raise TelefumError(NO_CONTACT_ID)
+    service = wiring.contact_service()
+    contact = service.repo.get(context.slug, contact_id)
+    if contact is None:
+        raise TelefumError(CONTACT_NOT_FOUND, status=404)
+    if fields.get("typecont") and contact_type(fields["typecont"]) != contact.type:
+        raise TelefumError(WRONG_CONTACT_TYPE)
+    subject = fields.get("subj") or None
+    event_id = service.add_event(
+        context, contact.id, event_kind(subject), subject, fields.get("desc") or None, employee.id
+    )
+    return document(("result", "ok"), ("idev", event_id), ("description", "Событие добавлено"))
+
+
+def event_kind(subject: str | None) -> str:
+    text = (subject or "").lower()
+    if "смс" in text or "sms" in text:
+        return "sms"
+    if "звон" in text or "call" in text:
+        return "call"
+    return "note"
+
+
+@app.get("/telefum/<tenant>/card")
+def card(tenant: str) -> Response:
+    contact_id = parameters().get("id", "")
+    return redirect(f"/app/{quote(tenant)}/contacts/{quote(contact_id, safe='')}")
+
+
+@app.get("/telefum/<tenant>/search")
+def search(tenant: str) -> Response:
+    return redirect(f"/app/{quote(tenant)}/search?phone={quote(parameters().get('phone', ''), safe='')}")
+
+
+def redirect(location: str) -> Response:
+    return Response(status_code=302, headers={"Location": location}, body="")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

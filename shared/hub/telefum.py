@@ -1,0 +1,111 @@
+"""TelefUM's XML (spec/telefum.md): every answer built with a real XML library, every value escaped.
+
+Errors use the spec's shape, `<response><result>error</result><description>…</description></response>`,
+with Russian descriptions, served with a 4xx/5xx status (the hub's rule for bad input; the body is the
+same XML whatever the status, so a client reading it gets the reason either way).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from pydantic import ValidationError
+
+from hub.errors import HubError
+
+XML_CONTENT_TYPE = "application/xml; charset=utf-8"
+# XML 1.0 forbids most control characters even escaped: they are dropped, so any input still gives a
+# document a strict parser accepts.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+class TelefumError(HubError):
+    """An error TelefUM shows its user: the description is the spec's Russian text."""
+
+    def __init__(self, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.status = status
+
+
+WRONG_CREDENTIALS = "Неправильный логин или пароль"
+NO_PHONE = "Не указан номер телефона"
+NO_CONTACT_ID = "Не указано id-контакта"
+CONTACT_NOT_FOUND = "Контакт не найден"
+WRONG_CONTACT_TYPE = "Неверный тип контакта"
+UNKNOWN_REQUEST = "Неизвестный тип запроса"
+LOCKED_OUT = "Слишком много неудачных попыток входа. Повторите позже"
+INTERNAL = "Внутренняя ошибка. Повторите запрос позже"
+# The hub's error codes as TelefUM's user reads them.
+DESCRIPTIONS = {
+    "unauthorized": WRONG_CREDENTIALS,
+    "locked_out": LOCKED_OUT,
+    "not_found": "Не найдено",
+    "invalid_phone": "Неверный номер телефона",
+    "too_many_phones": "Слишком много номеров телефона",
+    "bad_request": "Неверные параметры запроса",
+    "conflict": "Данные изменились, повторите запрос",
+}
+
+
+def clean(value: Any) -> str:
+    return _NOT_XML.sub("", "" if value is None else str(value))
+
+
+def document(*children: tuple[str, Any] | ET.Element) -> str:
+    """`<response>` with the given `(tag, text)` pairs or elements, as UTF-8 XML text."""
+    root = ET.Element("response")
+    for child in children:
+        if isinstance(child, ET.Element):
+            root.append(child)
+        else:
+            ET.SubElement(root, child[0]).text = clean(child[1])
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def item(**fields: Any) -> ET.Element:
+    element = ET.Element("item")
+    for tag, value in fields.items():
+        ET.SubElement(element, tag).text = clean(value)
+    return element
+
+
+def xml_response(body: str, status: int = 200) -> Response:
+    return Response(status_code=status, content_type=XML_CONTENT_TYPE, body=body)
+
+
+def error_document(description: str) -> str:
+    return document(("result", "error"), ("description", description))
+
+
+def xml_resolver(logger: Logger) -> APIGatewayHttpResolver:
+    """A resolver whose errors are TelefUM's XML, mapped in one place."""
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(TelefumError)
+    def _telefum(exc: TelefumError) -> Response:
+        return xml_response(error_document(exc.message), exc.status)
+
+    @app.exception_handler(HubError)
+    def _hub(exc: HubError) -> Response:
+        if exc.status >= 500:
+            logger.warning("request failed", extra={"code": exc.code})
+        return xml_response(error_document(DESCRIPTIONS.get(exc.code, INTERNAL)), exc.status)
+
+    @app.exception_handler(ValidationError)
+    def _invalid(exc: ValidationError) -> Response:
+        return xml_response(error_document("Неверные параметры запроса"), 400)
+
+    @app.not_found
+    def _not_found(_exc: Exception) -> Response:
+        return xml_response(error_document("Не найдено"), 404)
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unexpected error")
+        return xml_response(error_document(INTERNAL), 500)
+
+    return app
