@@ -13,7 +13,7 @@ from moto import mock_aws
 from hub import wiring
 from hub.domain.tenants import TenantContext, TenantDirectory, add_employee
 from hub.models.tenant import Employee, Tenant, Vendor
-from hub.secrets import sha256_hex
+from hub.secrets import new_session_key, sha256_hex
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
 from hubtools.moto_atomic import make_moto_requests_atomic
@@ -88,12 +88,18 @@ def seeded(tables: Any, template: Template) -> Seeded:
     Avtodialer samples' tenant: Avtodialer dials Russian numbers)."""
     tenants = TenantStore(template.table_name("TenantsTable"))
     contacts = ContactStore(template.table_name("ContactsTable"))
-    acme = Tenant(slug="acme", name="Acme", default_country="UA")
+    acme = Tenant(slug="acme", name="Acme", default_country="UA", session_key=new_session_key())
     tenants.create_tenant(
         acme,
         {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN), Vendor.AVTODIALER: sha256_hex(ACME_AVTODIALER_TOKEN)},
     )
-    globex = Tenant(slug="globex", name="Globex", default_country="RU", timezone="Europe/Moscow")
+    globex = Tenant(
+        slug="globex",
+        name="Globex",
+        default_country="RU",
+        timezone="Europe/Moscow",
+        session_key=new_session_key(),
+    )
     tenants.create_tenant(
         globex,
         {

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
+from typing import Any
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 API_KEY_PREFIX = "hub_"
@@ -53,6 +55,30 @@ def verify_password(stored: str, password: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def new_session_key() -> str:
+    return secrets.token_hex(32)
+
+
+def sign(key: str, payload: dict[str, Any]) -> str:
+    """`payload` as URL-safe base64 JSON with an HMAC-SHA256 of it: tamper-evident, not secret."""
+    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+    mac = hmac.new(bytes.fromhex(key), body.encode(), hashlib.sha256).hexdigest()
+    return f"{body}.{mac}"
+
+
+def unsign(key: str, token: str) -> dict[str, Any] | None:
+    """The payload of a token `sign` made with `key`, or None for anything else (never raises)."""
+    body, _, mac = (token or "").partition(".")
+    try:
+        expected = hmac.new(bytes.fromhex(key), body.encode(), hashlib.sha256).hexdigest()
+        if not key or not hmac.compare_digest(expected, mac):
+            return None
+        payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def new_password() -> str:

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
-from hub.errors import Conflict, InvalidPhone
+from hub.errors import Conflict, InvalidPhone, NotFound
 from hub.ids import now_ms
 from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent
 from hub.models.phonet import CallEvent
@@ -262,6 +262,7 @@ class CallRepository(Protocol):
     def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None: ...
     def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
     def own_numbers(self, tenant: str) -> set[str]: ...
+    def close_callback(self, before: Callback, after: Callback, closed: Callback) -> None: ...
     def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool: ...
 
 
@@ -369,6 +370,27 @@ class CallService:
             return call.model_copy(update={"utm": {**(call.utm or {}), **labels}})
 
         return self._update(context, call_uuid, merge)
+
+    def close_callback(self, context: TenantContext, phone: str, employee_ext: str | None) -> Callback:
+        """Mark a number's open callback done by hand (the employee called back some other way)."""
+        before = self.calls.get_callback(context.slug, phone)
+        if before is None or not before.open:
+            raise NotFound("no open callback for this number")
+        at = now_ms()
+        closed = before.model_copy(
+            update={"open": False, "closed_at": at, "closed_by_employee_ext": employee_ext}
+        )
+        cleared = {
+            "open": False,
+            "count": 0,
+            "first_missed_at": None,
+            "last_missed_at": None,
+            "missed_calls": [],
+            "last_answered_at": max(before.last_answered_at or 0, at),
+            "version": before.version + 1,
+        }
+        self.calls.close_callback(before, before.model_copy(update=cleared), closed)
+        return closed
 
     def _update(
         self,

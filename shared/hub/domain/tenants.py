@@ -18,7 +18,14 @@ from typing import Protocol, TypeVar
 from hub.errors import Forbidden, NotFound
 from hub.ids import new_id, now_ms
 from hub.models.tenant import ApiKey, Employee, Tenant, Vendor
-from hub.secrets import hash_password, new_api_key, new_webhook_token, same_digest, sha256_hex
+from hub.secrets import (
+    hash_password,
+    new_api_key,
+    new_session_key,
+    new_webhook_token,
+    same_digest,
+    sha256_hex,
+)
 
 WEBHOOK_VENDORS = (Vendor.PHONET, Vendor.AVTODIALER)
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
@@ -61,7 +68,7 @@ class CreatedTenant:
 
 def create_tenant(repo: TenantRepository, tenant: Tenant) -> CreatedTenant:
     """Store a tenant with fresh webhook tokens; the tokens are returned once and never again."""
-    tenant = tenant.model_copy(update={"created_at": now_ms()})
+    tenant = tenant.model_copy(update={"created_at": now_ms(), "session_key": new_session_key()})
     tokens = {vendor: new_webhook_token() for vendor in WEBHOOK_VENDORS}
     repo.create_tenant(tenant, {vendor: sha256_hex(token) for vendor, token in tokens.items()})
     return CreatedTenant(tenant=tenant, webhook_tokens=tokens)

@@ -95,6 +95,8 @@ class Tenant(BaseModel):
     timezone: str = "Europe/Kyiv"
     language: Language = Language.RU
     settings: TenantSettings = Field(default_factory=TenantSettings)
+    # Signs this tenant's page sessions: a cookie of one tenant never validates at another.
+    session_key: str = Field(default="", exclude=True, repr=False)
     created_at: int = 0
 
     @field_validator("default_country")

@@ -106,6 +106,19 @@ class CallStore(DynamoStore):
 
     # -- callbacks -----------------------------------------------------------------------------
 
+    def close_callback(self, before: Callback, after: Callback, closed: Callback) -> None:
+        """A callback returned by hand: the number's state and the closed record, together."""
+        record = {
+            "pk": number_pk(closed.tenant, closed.phone),
+            "sk": f"CLOSED#{closed.closed_at or 0:013d}#manual",
+            **closed.model_dump(mode="json", exclude_none=True),
+        }
+        writes = [
+            self._callback_write(before, after),
+            {"Put": {"TableName": self.table, "Item": to_item(record)}},
+        ]
+        transact_write(self.client, writes, "the callback changed meanwhile")
+
     def get_callback(self, tenant: str, phone: str) -> Callback | None:
         item = self._get(number_pk(tenant, phone), "CALLBACK")
         return Callback.model_validate(item) if item else None

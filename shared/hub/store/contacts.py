@@ -8,7 +8,8 @@ Keys:
   once on one number never overwrite each other.
 - `{tenant}#X#{vendor}#{code}` / `EXT` — an external code, unique per tenant and vendor.
 - `{tenant}#U#{key}` / `UNIQUE` — a contact created "once per key" (e.g. one lead per number).
-- `{tenant}#C#{id}` / `CALL#{dial at}#{uuid}` — the contact's call timeline.
+- `{tenant}#C#{id}` / `CALL#{dial at}#{uuid}` and `EVENT#{at}#{id}` — the contact's timeline.
+A contact also carries `gsi1pk = {tenant}#CONTACTS`, `gsi1sk = {casefolded name}#{id}`: search by name.
 
 Every change to a contact writes the contact and its index items in one transaction.
 """
@@ -41,7 +42,11 @@ def external_pk(tenant: str, vendor: str, code: str) -> str:
 
 def contact_item(contact: Contact) -> dict[str, Any]:
     data = contact.model_dump(mode="json", exclude_none=True)
-    return to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK, **data})
+    by_name = {
+        "gsi1pk": f"{contact.tenant}#CONTACTS",
+        "gsi1sk": f"{contact.display_name.casefold()}#{contact.id}",
+    }
+    return to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK, **data, **by_name})
 
 
 class ContactStore(DynamoStore):
@@ -150,6 +155,17 @@ class ContactStore(DynamoStore):
             ExpressionAttributeValues=to_item({":pk": contact_pk(tenant, contact_id), ":event": "EVENT#"}),
         )
         return [from_item(item) for item in response["Items"]]
+
+    def by_name_prefix(self, tenant: str, prefix: str, limit: int = 50) -> list[Contact]:
+        """Contacts whose display name starts with `prefix`, case-insensitively, by name."""
+        response = self.client.query(
+            TableName=self.table,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": f"{tenant}#CONTACTS", ":prefix": prefix.casefold()}),
+            Limit=limit,
+        )
+        return [Contact.model_validate(from_item(item)) for item in response["Items"]]
 
     def timeline_call_uuids(self, tenant: str, contact_id: str) -> list[str]:
         """The contact's calls, oldest first."""

@@ -29,6 +29,7 @@ class TenantStore(DynamoStore):
     def create_tenant(self, tenant: Tenant, token_hashes: dict[Vendor, str]) -> None:
         """The tenant and its webhook tokens appear together or not at all; a taken slug is a Conflict."""
         tenant_item = {"pk": tenant_pk(tenant.slug), "sk": META, **tenant.model_dump(mode="json")}
+        tenant_item["session_key"] = tenant.session_key
         tenant_item["token_hashes"] = {vendor.value: digest for vendor, digest in token_hashes.items()}
         items = [self._put_new(tenant_item)]
         for vendor, digest in token_hashes.items():

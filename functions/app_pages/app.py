@@ -1,0 +1,263 @@
+"""The hub's pages under /app/{tenant}/: sign-in, contact card, search, new contact, callbacks.
+
+Server-rendered (Jinja2, autoescape), one stylesheet, usable on a phone. Every page but sign-in
+needs this tenant's session; every form checks its CSRF token.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from hub import pages, wiring
+from hub.domain.contacts import ContactInput, PhoneInput
+from hub.domain.tenants import TenantContext
+from hub.errors import HubError, NotFound, TooManyAttempts, Unauthorized
+from hub.models.tenant import Employee
+
+logger = Logger()
+app = APIGatewayHttpResolver()
+HTML = "text/html; charset=utf-8"
+
+
+class Page:
+    """One request's view of the pages: its tenant, language, signed-in employee and form fields."""
+
+    def __init__(self, tenant: str) -> None:
+        self.context: TenantContext = wiring.tenant_directory().by_slug(tenant)
+        self.tenant = self.context.tenant
+        event = app.current_event
+        self.cookies = dict(c.split("=", 1) for c in (event.cookies or []) if "=" in c)
+        self.lang = pages.language(self.tenant, (event.headers or {}).get("accept-language"))
+        self.employee: Employee | None = pages.session_employee(
+            self.tenant, self.cookies.get(pages.SESSION_COOKIE)
+        )
+        self.query = dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True))
+        self.form = dict(parse_qsl(event.decoded_body or "", keep_blank_values=True)) if event.body else {}
+        self.csrf = self.cookies.get(pages.CSRF_COOKIE) or pages.new_csrf_token()
+        logger.append_keys(tenant=self.tenant.slug)
+
+    @property
+    def base(self) -> str:
+        return f"/app/{self.tenant.slug}"
+
+    def html(
+        self, template: str, status: int = 200, cookies: list[Cookie] | None = None, **context: Any
+    ) -> Response:
+        body = pages.render(
+            template, self.tenant, self.lang, employee=self.employee, csrf=self.csrf, **context
+        )
+        return Response(
+            status_code=status,
+            content_type=HTML,
+            body=body,
+            cookies=[self._csrf_cookie(), *(cookies or [])],
+            headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
+        )
+
+    def message(self, key: str, status: int) -> Response:
+        return self.html("message.html", status, message=pages.LABELS[self.lang][key])
+
+    def redirect(self, location: str, cookies: list[Cookie] | None = None) -> Response:
+        return Response(status_code=303, headers={"Location": location}, body="", cookies=cookies or [])
+
+    def require_employee(self) -> Response | None:
+        """None when signed in; else the redirect to sign-in, back to this page afterwards."""
+        if self.employee is not None:
+            return None
+        event = app.current_event
+        here = event.raw_path + (f"?{event.raw_query_string}" if event.raw_query_string else "")
+        return self.redirect(f"{self.base}/login?next={quote(here, safe='')}")
+
+    def csrf_failed(self) -> Response | None:
+        if pages.csrf_ok(self.cookies.get(pages.CSRF_COOKIE), self.form.get("csrf")):
+            return None
+        return self.message("forbidden", 403)
+
+    def cookie(self, name: str, value: str, max_age: int, same_site: SameSite = SameSite.LAX_MODE) -> Cookie:
+        return Cookie(
+            name=name,
+            value=value,
+            path=self.base,
+            secure=True,
+            http_only=True,
+            max_age=max_age,
+            same_site=same_site,
+        )
+
+    def _csrf_cookie(self) -> Cookie:
+        return self.cookie(pages.CSRF_COOKIE, self.csrf, pages.SESSION_SECONDS, SameSite.STRICT_MODE)
+
+
+@app.get("/app/static/app.css")
+def stylesheet() -> Response:
+    return Response(
+        status_code=200,
+        content_type="text/css; charset=utf-8",
+        body=pages.stylesheet(),
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@app.get("/app/<tenant>")
+def home(tenant: str) -> Response:
+    page = Page(tenant)
+    return page.redirect(f"{page.base}/callbacks")
+
+
+@app.get("/app/<tenant>/login")
+def login_form(tenant: str) -> Response:
+    page = Page(tenant)
+    return page.html("login.html", next=page.query.get("next", ""), error=None)
+
+
+@app.post("/app/<tenant>/login")
+def login(tenant: str) -> Response:
+    page = Page(tenant)
+    if failed := page.csrf_failed():
+        return failed
+    target = page.form.get("next", "")
+    if not target.startswith(page.base + "/"):  # never an open redirect
+        target = f"{page.base}/callbacks"
+    try:
+        employee = wiring.authenticator().authenticate(
+            page.tenant.slug, page.form.get("login"), page.form.get("password")
+        )
+    except (Unauthorized, TooManyAttempts) as exc:
+        key = "locked" if isinstance(exc, TooManyAttempts) else "wrong_credentials"
+        return page.html("login.html", exc.status, next=target, error=pages.LABELS[page.lang][key])
+    session = page.cookie(
+        pages.SESSION_COOKIE, pages.new_session(page.tenant, employee), pages.SESSION_SECONDS
+    )
+    return page.redirect(target, cookies=[session])
+
+
+@app.post("/app/<tenant>/logout")
+def logout(tenant: str) -> Response:
+    page = Page(tenant)
+    if failed := page.csrf_failed():
+        return failed
+    return page.redirect(f"{page.base}/login", cookies=[page.cookie(pages.SESSION_COOKIE, "", 0)])
+
+
+@app.get("/app/<tenant>/search")
+def search(tenant: str) -> Response:
+    page = Page(tenant)
+    if login_first := page.require_employee():
+        return login_first
+    phone, name = page.query.get("phone", "").strip(), page.query.get("name", "").strip()
+    contacts = []
+    if phone:
+        contacts = wiring.contact_service().with_number(page.context, phone)
+    elif name:
+        contacts = wiring.contact_store().by_name_prefix(page.tenant.slug, name)
+    return page.html("search.html", phone=phone, name=name, contacts=contacts, searched=bool(phone or name))
+
+
+@app.get("/app/<tenant>/contacts/new")
+def new_contact_form(tenant: str) -> Response:
+    page = Page(tenant)
+    if login_first := page.require_employee():
+        return login_first
+    form = {"phone": page.query.get("phone", ""), "type": "contact"}
+    return page.html("new_contact.html", form=form, error=None)
+
+
+@app.post("/app/<tenant>/contacts/new")
+def create_contact(tenant: str) -> Response:
+    page = Page(tenant)
+    if (login_first := page.require_employee()) or (failed := page.csrf_failed()):
+        return login_first or failed  # type: ignore[return-value]
+    form = page.form
+    try:
+        data = ContactInput(
+            type=form.get("type") or "contact",
+            name=form.get("name") or None,
+            company=form.get("company") or None,
+            email=form.get("email") or None,
+            description=form.get("description") or None,
+            phones=[PhoneInput(number=form.get("phone", ""))],
+            responsible_employee_id=page.employee.id if page.employee.id in page.context.employees else None,
+        )
+        contact = wiring.contact_service().create(page.context, data, created_by=page.employee.id)
+    except (HubError, ValidationError) as exc:
+        error = exc.message if isinstance(exc, HubError) else pages.LABELS[page.lang]["error"]
+        return page.html("new_contact.html", 400, form=form, error=error)
+    return page.redirect(f"{page.base}/contacts/{contact.id}")
+
+
+@app.get("/app/<tenant>/contacts/<contact_id>")
+def contact_card(tenant: str, contact_id: str) -> Response:
+    page = Page(tenant)
+    if login_first := page.require_employee():
+        return login_first
+    try:
+        contact = wiring.contact_service().get(page.context, contact_id)
+    except NotFound:
+        return page.message("not_found", 404)
+    store = wiring.contact_store()
+    call_store = wiring.call_store()
+    uuids = list(reversed(store.timeline_call_uuids(page.tenant.slug, contact.id)))[:50]
+    calls = [c for c in (call_store.get_call(page.tenant.slug, u) for u in uuids) if c is not None]
+    callbacks = [
+        cb
+        for cb in (call_store.get_callback(page.tenant.slug, p) for p in contact.phone_numbers())
+        if cb is not None and cb.open
+    ]
+    events = list(reversed(store.events(page.tenant.slug, contact.id)))
+    responsible = page.context.employees.get(contact.responsible_employee_id or "")
+    return page.html(
+        "contact.html",
+        contact=contact,
+        calls=calls,
+        callbacks=callbacks,
+        events=events,
+        responsible=responsible,
+    )
+
+
+@app.get("/app/<tenant>/callbacks")
+def callbacks(tenant: str) -> Response:
+    page = Page(tenant)
+    if login_first := page.require_employee():
+        return login_first
+    return page.html("callbacks.html", callbacks=wiring.call_store().open_callbacks(page.tenant.slug))
+
+
+@app.post("/app/<tenant>/callbacks/close")
+def close_callback(tenant: str) -> Response:
+    page = Page(tenant)
+    if (login_first := page.require_employee()) or (failed := page.csrf_failed()):
+        return login_first or failed  # type: ignore[return-value]
+    # NotFound: closed meanwhile, by a call or a colleague; the list shows the truth either way.
+    with contextlib.suppress(NotFound):
+        wiring.call_service().close_callback(page.context, page.form.get("phone", ""), page.employee.ext)
+    return page.redirect(f"{page.base}/callbacks")
+
+
+@app.exception_handler(NotFound)
+def _not_found(exc: NotFound) -> Response:
+    return Response(status_code=404, content_type=HTML, body="<!doctype html><title>404</title><h1>404</h1>")
+
+
+@app.not_found
+def _no_route(_exc: Exception) -> Response:
+    return Response(status_code=404, content_type=HTML, body="<!doctype html><title>404</title><h1>404</h1>")
+
+
+@app.exception_handler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    logger.exception("unexpected error")
+    return Response(status_code=500, content_type=HTML, body="<!doctype html><title>500</title><h1>500</h1>")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

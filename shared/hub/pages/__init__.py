@@ -1,0 +1,185 @@
+"""The hub's own pages: Jinja2 with autoescape, Russian and English labels, signed sessions, CSRF.
+
+A session is a cookie signed with the tenant's own key and scoped to `/app/{tenant}`, so it can
+never open another tenant's pages. Forms carry a CSRF token that must equal a SameSite=Strict cookie
+(double submit): a page on another site can neither read nor set it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from hub.models.tenant import Employee, Language, Tenant
+from hub.secrets import same_digest, sign, unsign
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "hub_session"
+CSRF_COOKIE = "hub_csrf"
+SESSION_SECONDS = 12 * 3600
+
+LABELS: dict[str, dict[str, str]] = {
+    "ru": {
+        "brand": "Телефония",
+        "search": "Поиск",
+        "callbacks": "Перезвонить",
+        "new_contact": "Новый контакт",
+        "logout": "Выйти",
+        "login_title": "Вход",
+        "login": "Логин",
+        "password": "Пароль",
+        "sign_in": "Войти",
+        "wrong_credentials": "Неправильный логин или пароль",
+        "locked": "Слишком много попыток. Повторите позже",
+        "phone": "Телефон",
+        "name": "Имя",
+        "find": "Найти",
+        "nothing_found": "Ничего не найдено",
+        "lead": "Лид",
+        "contact": "Контакт",
+        "company": "Компания",
+        "phones": "Телефоны",
+        "address": "Адрес",
+        "www": "Сайт",
+        "responsible": "Ответственный",
+        "source": "Источник",
+        "attribution": "Реклама",
+        "description": "Описание",
+        "open_callbacks": "Нужно перезвонить",
+        "missed_times": "Пропущено",
+        "calls": "Звонки",
+        "no_calls": "Звонков пока нет",
+        "events": "События",
+        "inbound": "входящий",
+        "outbound": "исходящий",
+        "internal": "внутренний",
+        "answered": "отвечен",
+        "missed": "пропущен",
+        "no_answer": "без ответа",
+        "in_progress": "идёт",
+        "type": "Тип",
+        "create": "Создать",
+        "no_callbacks": "Все перезвонили",
+        "mark_done": "Перезвонил",
+        "who": "Кто это?",
+        "not_found": "Не найдено",
+        "forbidden": "Форма устарела, обновите страницу",
+        "error": "Ошибка. Повторите позже",
+    },
+    "en": {
+        "brand": "Telephony",
+        "search": "Search",
+        "callbacks": "Call back",
+        "new_contact": "New contact",
+        "logout": "Sign out",
+        "login_title": "Sign in",
+        "login": "Login",
+        "password": "Password",
+        "sign_in": "Sign in",
+        "wrong_credentials": "Wrong login or password",
+        "locked": "Too many attempts. Try again later",
+        "phone": "Phone",
+        "name": "Name",
+        "find": "Find",
+        "nothing_found": "Nothing found",
+        "lead": "Lead",
+        "contact": "Contact",
+        "company": "Company",
+        "phones": "Phones",
+        "address": "Address",
+        "www": "Website",
+        "responsible": "Responsible",
+        "source": "Source",
+        "attribution": "Campaign",
+        "description": "Description",
+        "open_callbacks": "To call back",
+        "missed_times": "Missed",
+        "calls": "Calls",
+        "no_calls": "No calls yet",
+        "events": "Events",
+        "inbound": "inbound",
+        "outbound": "outbound",
+        "internal": "internal",
+        "answered": "answered",
+        "missed": "missed",
+        "no_answer": "no answer",
+        "in_progress": "in progress",
+        "type": "Type",
+        "create": "Create",
+        "no_callbacks": "Nobody is waiting",
+        "mark_done": "Called back",
+        "who": "Who is it?",
+        "not_found": "Not found",
+        "forbidden": "The form expired, reload the page",
+        "error": "Something went wrong. Try again later",
+    },
+}
+
+
+def language(tenant: Tenant, accept_language: str | None) -> str:
+    """The browser's first language the pages speak (Ukrainian reads the Russian pages), else the tenant's."""
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LABELS:
+            return code
+        if code == "uk":
+            return Language.RU.value
+    return tenant.language.value
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+    env.filters["duration"] = lambda seconds: f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+    return env
+
+
+def render(template: str, tenant: Tenant, lang: str, **context: Any) -> str:
+    env = environment()
+    zone = ZoneInfo(tenant.timezone)
+
+    def when(ms: int | None) -> str:
+        return (
+            datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone).strftime("%d.%m.%Y %H:%M") if ms else ""
+        )
+
+    local = env.overlay()
+    local.filters["when"] = when  # in the tenant's time zone
+    return local.get_template(template).render(
+        t=LABELS[lang], lang=lang, tenant=tenant.slug, tenant_name=tenant.name, **context
+    )
+
+
+def stylesheet() -> str:
+    return (HERE / "static" / "app.css").read_text(encoding="utf-8")
+
+
+def new_session(tenant: Tenant, employee: Employee) -> str:
+    expires = int(time.time()) + SESSION_SECONDS
+    return sign(
+        tenant.session_key,
+        {"t": tenant.slug, "e": employee.id, "n": employee.name, "x": employee.ext, "exp": expires},
+    )
+
+
+def session_employee(tenant: Tenant, token: str | None) -> Employee | None:
+    """The signed-in employee, if the cookie is this tenant's, untampered and unexpired."""
+    payload = unsign(tenant.session_key, token or "") if tenant.session_key else None
+    if not payload or payload.get("t") != tenant.slug or payload.get("exp", 0) < time.time():
+        return None
+    return Employee(id=payload["e"], tenant=tenant.slug, name=payload.get("n") or "?", ext=payload.get("x"))
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_ok(cookie: str | None, field: str | None) -> bool:
+    return bool(cookie) and bool(field) and same_digest(cookie or "", field or "")

@@ -1,0 +1,238 @@
+"""The hub's pages through their handler: sign-in, CSRF, search, card, new contact, callbacks, isolation."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from hub.domain.calls import CallService
+from hub.domain.contacts import ContactInput, ContactService, PhoneInput
+from hub.domain.tenants import add_employee
+from hub.models.phonet import CallEvent
+from hub.store.calls import CallStore
+from tests.conftest import Seeded
+from tests.support import load_event, load_function
+
+PASSWORD = "pages-pass-1"
+
+
+class Browser:
+    """Just enough of a browser: a cookie jar per path prefix, forms posted with their CSRF token."""
+
+    def __init__(self, module: Any, lambda_context: Any, language: str = "ru") -> None:
+        self.module, self.lambda_context, self.language = module, lambda_context, language
+        self.cookies: dict[str, str] = {}
+        self.set_cookie_headers: list[str] = []
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, dict, str]:
+        event = copy.deepcopy(load_event("telefum/find.json"))
+        raw_path, _, query = path.partition("?")
+        event["rawPath"] = event["requestContext"]["http"]["path"] = raw_path
+        event["rawQueryString"] = query
+        event["requestContext"]["http"]["method"] = method
+        event["headers"]["accept-language"] = self.language
+        event["cookies"] = [f"{k}={v}" for k, v in self.cookies.items()]
+        if form is not None:
+            event["body"] = urlencode(form)
+            event["headers"]["content-type"] = "application/x-www-form-urlencoded"
+        response = self.module.handler(event, self.lambda_context)
+        for cookie in response.get("cookies", []):
+            self.set_cookie_headers.append(cookie)
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in cookie:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response["statusCode"], response.get("headers", {}), response.get("body") or ""
+
+    def get(self, path: str) -> tuple[int, dict, str]:
+        return self.request("GET", path)
+
+    def post(self, path: str, **form: str) -> tuple[int, dict, str]:
+        return self.request("POST", path, {"csrf": self.cookies.get("hub_csrf", ""), **form})
+
+    def sign_in(
+        self, tenant: str = "acme", login: str = "anna", password: str = PASSWORD
+    ) -> tuple[int, dict, str]:
+        self.get(f"/app/{tenant}/login")
+        return self.post(f"/app/{tenant}/login", login=login, password=password, next="")
+
+
+@pytest.fixture
+def pages(seeded: Seeded):
+    add_employee(
+        seeded.tenant_store, seeded.acme.tenant, name="Анна", ext="007", login="anna", password=PASSWORD
+    )
+    add_employee(
+        seeded.tenant_store, seeded.globex.tenant, name="Boris", ext="101", login="boris", password=PASSWORD
+    )
+    return load_function("app_pages")
+
+
+def call_service(seeded: Seeded) -> CallService:
+    tables = [
+        seeded.contact_store.table.replace("contacts", name) for name in ("calls", "contacts", "tenants")
+    ]
+    return CallService(CallStore(*tables), seeded.contact_store, lambda _lead: None)
+
+
+def add(seeded: Seeded, tenant: str = "acme", **fields: Any):
+    numbers = fields.pop("numbers", ["0442246595"])
+    data = ContactInput(phones=[PhoneInput(number=n) for n in numbers], **fields)
+    return ContactService(seeded.contact_store).create(seeded.context(tenant), data)
+
+
+def test_pages_need_a_session_and_send_you_back_after_sign_in(pages, lambda_context) -> None:
+    browser = Browser(pages, lambda_context)
+    status, headers, _ = browser.get("/app/acme/search?phone=0442246595")
+    assert (
+        status == 303
+        and headers["Location"] == "/app/acme/login?next=%2Fapp%2Facme%2Fsearch%3Fphone%3D0442246595"
+    )
+    status, _, body = browser.get("/app/acme/login?next=%2Fapp%2Facme%2Fsearch%3Fphone%3D0442246595")
+    assert status == 200 and 'name="csrf"' in body
+    status, headers, _ = browser.post(
+        "/app/acme/login", login="Anna", password=PASSWORD, next="/app/acme/search?phone=1"
+    )
+    assert (status, headers["Location"]) == (303, "/app/acme/search?phone=1")
+    session = next(c for c in browser.set_cookie_headers if c.startswith("hub_session="))
+    for flag in ("HttpOnly", "Secure", "SameSite=Lax", "Path=/app/acme"):
+        assert flag in session
+    assert browser.get("/app/acme/callbacks")[0] == 200
+
+
+def test_sign_in_refuses_wrong_password_missing_csrf_and_open_redirects(pages, lambda_context) -> None:
+    browser = Browser(pages, lambda_context)
+    status, _, body = browser.sign_in(password="wrong")
+    assert status == 401 and "Неправильный логин или пароль" in body and "hub_session" not in browser.cookies
+    forged = browser.request("POST", "/app/acme/login", {"login": "anna", "password": PASSWORD})
+    assert forged[0] == 403
+    status, headers, _ = browser.post(
+        "/app/acme/login", login="anna", password=PASSWORD, next="https://evil.example/"
+    )
+    assert headers["Location"] == "/app/acme/callbacks"
+
+
+def test_search_by_phone_and_by_name_then_card_with_playable_recording(seeded, pages, lambda_context) -> None:
+    contact = add(
+        seeded,
+        name="Иван <script>alert(1)</script>",
+        company="ООО Резюме",
+        responsible_employee_id=seeded.manager.id,
+    )
+    calls = CallService(
+        CallStore(
+            *[seeded.contact_store.table.replace("contacts", t) for t in ("calls", "contacts", "tenants")]
+        ),
+        seeded.contact_store,
+        lambda _lead: None,
+    )
+    base = {
+        "uuid": "pagecall00000000000000000000",
+        "lgDirection": 4,
+        "accountDomain": "acme.phonet.com.ua",
+        "dialAt": 1_700_000_000,
+        "leg": {"ext": "001"},
+        "otherLegs": [{"num": "0442246595"}],
+    }
+    for name, extra in [
+        ("call.dial", {}),
+        ("call.bridge", {"bridgeAt": 1_700_000_004}),
+        ("call.hangup", {"bridgeAt": 1_700_000_004, "serverTime": 1_700_000_064_000}),
+    ]:
+        calls.record_phonet_event(seeded.acme, CallEvent.model_validate({**base, "event": name, **extra}))
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()
+    _, _, by_phone = browser.get("/app/acme/search?phone=%2B380442246595")
+    assert f'href="/app/acme/contacts/{contact.id}"' in by_phone
+    _, _, by_name = browser.get("/app/acme/search?name=%D0%B8%D0%B2%D0%B0%D0%BD")  # "иван", any case
+    assert f"/app/acme/contacts/{contact.id}" in by_name
+    status, _, card = browser.get(f"/app/acme/contacts/{contact.id}")
+    assert status == 200
+    assert "<script>alert(1)</script>" not in card and "&lt;script&gt;" in card  # autoescaped
+    assert 'href="telf:+380442246595"' in card and "Иван Менеджер" in card
+    assert (
+        '<audio controls preload="none" src="https://acme.phonet.com.ua/rest/public/calls/pagecall00000000000000000000/audio">'
+        in card
+    )
+    assert "1:00" in card  # talk time
+
+
+def test_new_contact_form_prefilled_then_created_by_the_employee(seeded, pages, lambda_context) -> None:
+    browser = Browser(pages, lambda_context, language="en-US,en;q=0.8")
+    browser.sign_in()
+    status, _, form = browser.get("/app/acme/contacts/new?phone=%2B380505826633")
+    assert status == 200 and 'value="+380505826633"' in form and "New contact" in form
+    status, headers, _ = browser.post(
+        "/app/acme/contacts/new",
+        name="Олена",
+        phone="+380505826633",
+        type="lead",
+        company="",
+        email="",
+        description="",
+    )
+    assert status == 303
+    contact_id = headers["Location"].rsplit("/", 1)[1]
+    contact = seeded.contact_store.get("acme", contact_id)
+    anna = seeded.tenant_store.employee_by_login("acme", "anna")
+    assert (contact.name, contact.type, contact.created_by, contact.responsible_employee_id) == (
+        "Олена",
+        "lead",
+        anna.id,
+        anna.id,
+    )
+    status, _, page = browser.post("/app/acme/contacts/new", name="X", phone="not a phone", type="contact")
+    assert status == 400 and 'class="error"' in page
+
+
+def test_callbacks_listed_newest_first_and_marked_done_by_hand(seeded, pages, lambda_context) -> None:
+    calls = CallService(
+        CallStore(
+            *[seeded.contact_store.table.replace("contacts", t) for t in ("calls", "contacts", "tenants")]
+        ),
+        seeded.contact_store,
+        lambda _lead: None,
+    )
+    for i, number in enumerate(["0501111111", "0502222222"]):
+        base = {
+            "uuid": f"missed{i}call000000000000000",
+            "lgDirection": 4,
+            "dialAt": 1_700_000_000 + i * 100,
+            "leg": {"ext": "001"},
+            "otherLegs": [{"num": number}],
+        }
+        calls.record_phonet_event(seeded.acme, CallEvent.model_validate({**base, "event": "call.hangup"}))
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()
+    _, _, page = browser.get("/app/acme/callbacks")
+    assert re.findall(r'href="telf:([^"]+)"', page) == ["+380502222222", "+380501111111"]
+    status, headers, _ = browser.post("/app/acme/callbacks/close", phone="+380502222222")
+    assert status == 303
+    _, _, page = browser.get("/app/acme/callbacks")
+    assert re.findall(r'href="telf:([^"]+)"', page) == ["+380501111111"]
+
+
+def test_another_tenants_pages_are_never_shown(seeded, pages, lambda_context) -> None:
+    theirs = add(seeded, tenant="globex", name="Globex secret", numbers=["89222220000"])
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()  # acme's employee
+    assert browser.get(f"/app/acme/contacts/{theirs.id}")[0] == 404
+    status, headers, _ = browser.get(f"/app/globex/contacts/{theirs.id}")
+    assert status == 303 and headers["Location"].startswith("/app/globex/login")
+    # even a cookie carried over by hand: acme's session is signed with acme's key
+    status, headers, _ = browser.request("GET", "/app/globex/callbacks")
+    assert status == 303
+    assert browser.sign_in(tenant="globex", login="anna")[0] == 401
+
+
+def test_logout_ends_the_session(pages, lambda_context) -> None:
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()
+    assert browser.post("/app/acme/logout")[0] == 303
+    assert browser.get("/app/acme/callbacks")[0] == 303
