@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 # SAM finds the runtime's interpreter (python3.13) on PATH: the project's venv has it.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: help venv tools lint format test test-fast validate build bench bench-smoke run demo clean
+.PHONY: help venv tools browser lint format test test-fast validate build bench bench-smoke run demo clean
 
 help:
 	@echo "make run      start the hub locally (no AWS account, no Docker)"
@@ -53,7 +53,11 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+# Debian's Chromium for the browser test (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: lint browser
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bench-smoke
 

@@ -220,6 +220,7 @@ def contact_card(tenant: str, contact_id: str) -> Response:
         callbacks=callbacks,
         events=events,
         responsible=responsible,
+        employees=page.context.employees,
     )
 
 

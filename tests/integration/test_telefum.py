@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.tenants import add_employee
@@ -223,3 +225,27 @@ def test_card_and_search_redirect_to_the_hubs_pages(telefum, lambda_context) -> 
     assert (status, headers["Location"]) == (302, "/app/acme/contacts/24342")
     status, _, headers = request(telefum, lambda_context, {"phone": "+380123456789"}, path="search")
     assert (status, headers["Location"]) == (302, "/app/acme/search?phone=%2B380123456789")
+
+
+values = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.sampled_from(["find", "addcont", "addevent", "op", PASSWORD, "0501234567", "Лид", "+79012222222"]),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(
+            ["typereq", "phone", "login", "password", "name", "typecont", "id", "subj", "desc", "x_pstn"]
+        ),
+        values,
+        max_size=8,
+    ),
+    method=st.sampled_from(["GET", "POST"]),
+)
+def test_no_input_gives_a_5xx_or_ill_formed_xml(telefum, lambda_context, fields: dict, method: str) -> None:
+    params = {key: value for key, value in fields.items() if value is not None}
+    status, root, headers = request(telefum, lambda_context, params, method=method)
+    assert status < 500 and root is not None and root.tag == "response"
