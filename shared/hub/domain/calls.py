@@ -9,7 +9,6 @@ the loser re-reads, re-merges and usually finds nothing left to write.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -21,8 +20,6 @@ from hub.ids import now_ms
 from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent
 from hub.models.phonet import CallEvent
 from hub.phones import normalize_phone
-
-log = logging.getLogger(__name__)
 
 DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND}
 PRESENCE = {32: "away", 64: "back"}
@@ -219,29 +216,42 @@ def apply_missed(callback: Callback, call: Call) -> Callback | None:
     )
 
 
+def close(
+    callback: Callback, at: int, employee_ext: str | None, by_call: str | None
+) -> tuple[Callback, Callback]:
+    """Returning an open callback: the number's state afterwards (nothing open, the answer time
+    remembered) and the closed record kept for history."""
+    closed = callback.model_copy(
+        update={
+            "open": False,
+            "closed_at": at,
+            "closed_by_employee_ext": employee_ext,
+            "closed_by_call": by_call,
+        }
+    )
+    after = callback.model_copy(
+        update={
+            "open": False,
+            "count": 0,
+            "first_missed_at": None,
+            "last_missed_at": None,
+            "missed_calls": [],
+            "last_answered_at": max(callback.last_answered_at or 0, at),
+        }
+    )
+    return after, closed
+
+
 def apply_answered(callback: Callback, call: Call) -> tuple[Callback, Callback | None]:
     """The callback after an answered call with its number, and the closed callback when this call
     returned it: answered after the last miss."""
     answered_at = call.bridge_at or call.dial_at or 0
-    after = callback.model_copy(update={"last_answered_at": max(callback.last_answered_at or 0, answered_at)})
     if not callback.open or (callback.last_missed_at or 0) > answered_at:
+        after = callback.model_copy(
+            update={"last_answered_at": max(callback.last_answered_at or 0, answered_at)}
+        )
         return after, None
-    closed = callback.model_copy(
-        update={
-            "open": False,
-            "closed_at": answered_at,
-            "closed_by_employee_ext": call.employee_ext,
-            "closed_by_call": call.uuid,
-        }
-    )
-    reopened_later = {
-        "open": False,
-        "count": 0,
-        "first_missed_at": None,
-        "last_missed_at": None,
-        "missed_calls": [],
-    }
-    return after.model_copy(update=reopened_later), closed
+    return close(callback, answered_at, call.employee_ext, call.uuid)
 
 
 # -- the service --------------------------------------------------------------------------------
@@ -376,20 +386,8 @@ class CallService:
         before = self.calls.get_callback(context.slug, phone)
         if before is None or not before.open:
             raise NotFound("no open callback for this number")
-        at = now_ms()
-        closed = before.model_copy(
-            update={"open": False, "closed_at": at, "closed_by_employee_ext": employee_ext}
-        )
-        cleared = {
-            "open": False,
-            "count": 0,
-            "first_missed_at": None,
-            "last_missed_at": None,
-            "missed_calls": [],
-            "last_answered_at": max(before.last_answered_at or 0, at),
-            "version": before.version + 1,
-        }
-        self.calls.close_callback(before, before.model_copy(update=cleared), closed)
+        after, closed = close(before, now_ms(), employee_ext, by_call=None)
+        self.calls.close_callback(before, after.model_copy(update={"version": before.version + 1}), closed)
         return closed
 
     def _update(

@@ -77,13 +77,7 @@ class CallStore(DynamoStore):
         if changes.callback_after is not None:
             writes.append(self._callback_write(changes.callback_before, changes.callback_after))
         if changes.closed_callback is not None:
-            closed = changes.closed_callback
-            record = {
-                "pk": number_pk(closed.tenant, closed.phone),
-                "sk": f"CLOSED#{closed.closed_at or 0:013d}#{closed.closed_by_call}",
-                **closed.model_dump(mode="json", exclude_none=True),
-            }
-            writes.append({"Put": {"TableName": self.table, "Item": to_item(record)}})
+            writes.append(self._closed_write(changes.closed_callback))
         if old is None and new.trunk_num:
             writes.append(
                 {
@@ -104,19 +98,20 @@ class CallStore(DynamoStore):
             item["gsi1sk"] = f"{after.last_missed_at or 0:013d}#{after.phone}"
         return versioned_put(self.table, item, before.version if before else None)
 
+    def _closed_write(self, closed: Callback) -> dict[str, Any]:
+        """A returned callback kept for history, under its number; `manual` when closed by hand."""
+        record = {
+            "pk": number_pk(closed.tenant, closed.phone),
+            "sk": f"CLOSED#{closed.closed_at or 0:013d}#{closed.closed_by_call or 'manual'}",
+            **closed.model_dump(mode="json", exclude_none=True),
+        }
+        return {"Put": {"TableName": self.table, "Item": to_item(record)}}
+
     # -- callbacks -----------------------------------------------------------------------------
 
     def close_callback(self, before: Callback, after: Callback, closed: Callback) -> None:
         """A callback returned by hand: the number's state and the closed record, together."""
-        record = {
-            "pk": number_pk(closed.tenant, closed.phone),
-            "sk": f"CLOSED#{closed.closed_at or 0:013d}#manual",
-            **closed.model_dump(mode="json", exclude_none=True),
-        }
-        writes = [
-            self._callback_write(before, after),
-            {"Put": {"TableName": self.table, "Item": to_item(record)}},
-        ]
+        writes = [self._callback_write(before, after), self._closed_write(closed)]
         transact_write(self.client, writes, "the callback changed meanwhile")
 
     def get_callback(self, tenant: str, phone: str) -> Callback | None:
