@@ -44,18 +44,11 @@ class CallStore(DynamoStore):
         self.contacts_table = contacts_table
         self.tenants_table = tenants_table
 
-    def _get(self, pk: str, sk: str, table: str | None = None) -> dict[str, Any] | None:
-        response = self.client.get_item(
-            TableName=table or self.table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True
-        )
-        item = response.get("Item")
-        return from_item(item) if item else None
-
     # -- calls ---------------------------------------------------------------------------------
 
     def get_call(self, tenant: str, uuid: str) -> Call | None:
         """Strongly consistent: the merge must start from the latest saved version."""
-        item = self._get(call_pk(tenant, uuid), "CALL")
+        item = self.get_item(call_pk(tenant, uuid), "CALL", consistent=True)
         return Call.model_validate(item) if item else None
 
     def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None:
@@ -115,7 +108,7 @@ class CallStore(DynamoStore):
         transact_write(self.client, writes, "the callback changed meanwhile")
 
     def get_callback(self, tenant: str, phone: str) -> Callback | None:
-        item = self._get(number_pk(tenant, phone), "CALLBACK")
+        item = self.get_item(number_pk(tenant, phone), "CALLBACK", consistent=True)
         return Callback.model_validate(item) if item else None
 
     def open_callbacks(self, tenant: str, limit: int = 100) -> list[Callback]:
@@ -141,7 +134,7 @@ class CallStore(DynamoStore):
     # -- the tenant's lines, presence ----------------------------------------------
 
     def own_numbers(self, tenant: str) -> set[str]:
-        item = self._get(f"{tenant}#TRUNKS", "SET")
+        item = self.get_item(f"{tenant}#TRUNKS", "SET", consistent=True)
         return set(item.get("numbers", [])) if item else set()
 
     def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool:
@@ -161,7 +154,7 @@ class CallStore(DynamoStore):
         return True
 
     def presence(self, tenant: str, ext: str) -> dict[str, Any] | None:
-        return self._get(tenant_pk(tenant), f"PRESENCE#{ext}", table=self.tenants_table)
+        return self.get_item(tenant_pk(tenant), f"PRESENCE#{ext}", consistent=True, table=self.tenants_table)
 
 
 class WebhookLog(DynamoStore):

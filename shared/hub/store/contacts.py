@@ -54,27 +54,18 @@ class ContactStore(DynamoStore):
 
     def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]:
         """Every contact of the tenant holding this number: one GetItem, whatever the table's size."""
-        response = self.client.get_item(
-            TableName=self.table, Key=to_item({"pk": phone_pk(tenant, e164), "sk": PHONE_SK})
-        )
-        item = from_item(response.get("Item") or {})
+        item = self.get_item(phone_pk(tenant, e164), PHONE_SK) or {}
         return [
             PhoneEntry.model_validate(value) for key, value in item.items() if key.startswith(ENTRY_PREFIX)
         ]
 
     def get(self, tenant: str, contact_id: str) -> Contact | None:
-        response = self.client.get_item(
-            TableName=self.table, Key=to_item({"pk": contact_pk(tenant, contact_id), "sk": CONTACT_SK})
-        )
-        item = response.get("Item")
-        return Contact.model_validate(from_item(item)) if item else None
+        item = self.get_item(contact_pk(tenant, contact_id), CONTACT_SK)
+        return Contact.model_validate(item) if item else None
 
     def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None:
-        response = self.client.get_item(
-            TableName=self.table, Key=to_item({"pk": external_pk(tenant, vendor, code), "sk": EXT_SK})
-        )
-        item = response.get("Item")
-        return str(from_item(item)["contact_id"]) if item else None
+        item = self.get_item(external_pk(tenant, vendor, code), EXT_SK)
+        return str(item["contact_id"]) if item else None
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -106,13 +97,8 @@ class ContactStore(DynamoStore):
 
     def unique_owner(self, tenant: str, unique_key: str) -> str | None:
         """The contact created under `unique_key`, if any."""
-        response = self.client.get_item(
-            TableName=self.table,
-            Key=to_item({"pk": f"{tenant}#U#{unique_key}", "sk": "UNIQUE"}),
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
-        return str(from_item(item)["contact_id"]) if item else None
+        item = self.get_item(f"{tenant}#U#{unique_key}", "UNIQUE", consistent=True)
+        return str(item["contact_id"]) if item else None
 
     def set_attribution_if_absent(self, tenant: str, contact_id: str, attribution: dict[str, Any]) -> bool:
         """First touch: the first attribution a contact gets is kept. The version moves, so an edit

@@ -45,6 +45,16 @@ class DynamoStore:
             self._client = default_client()
         return self._client
 
+    def get_item(
+        self, pk: str, sk: str, *, consistent: bool = False, table: str | None = None
+    ) -> dict[str, Any] | None:
+        """One item as a plain dict, or None. Strongly consistent where a read-modify-write needs it."""
+        response = self.client.get_item(
+            TableName=table or self.table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=consistent
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
 
 def versioned_put(table: str, item: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
     """A transaction Put that only lands on the version it was read at (None: only if it is new)."""

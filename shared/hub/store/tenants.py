@@ -45,11 +45,8 @@ class TenantStore(DynamoStore):
         transact_write(self.client, items, f"tenant {tenant.slug!r} already exists")
 
     def get_tenant(self, slug: str) -> Tenant | None:
-        response = self.client.get_item(
-            TableName=self.table, Key=to_item({"pk": tenant_pk(slug), "sk": META})
-        )
-        item = response.get("Item")
-        return Tenant.model_validate(from_item(item)) if item else None
+        item = self.get_item(tenant_pk(slug), META)
+        return Tenant.model_validate(item) if item else None
 
     def put_settings(self, slug: str, settings: TenantSettings) -> None:
         with translated_errors(f"no tenant {slug!r}"):
@@ -63,11 +60,7 @@ class TenantStore(DynamoStore):
 
     def get_webhook_token(self, token_hash: str) -> dict[str, Any] | None:
         """The token record (tenant, vendor, token_hash) for a token's hash, or None."""
-        response = self.client.get_item(
-            TableName=self.table, Key=to_item({"pk": token_pk(token_hash), "sk": "TOKEN"})
-        )
-        item = response.get("Item")
-        return from_item(item) if item else None
+        return self.get_item(token_pk(token_hash), "TOKEN")
 
     def put_employee(self, employee: Employee) -> None:
         """Store a new employee with its login reserved in the same transaction."""
@@ -96,11 +89,7 @@ class TenantStore(DynamoStore):
         transact_write(self.client, writes, "API key collision")
 
     def get_api_key(self, key_hash: str) -> dict[str, Any] | None:
-        response = self.client.get_item(
-            TableName=self.table, Key=to_item({"pk": f"APIKEY#{key_hash}", "sk": "APIKEY"})
-        )
-        item = response.get("Item")
-        return from_item(item) if item else None
+        return self.get_item(f"APIKEY#{key_hash}", "APIKEY")
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -113,20 +102,14 @@ class TenantStore(DynamoStore):
 
     def employee_by_login(self, slug: str, login: str) -> Employee | None:
         """The employee with this login, password hash included (two GetItems)."""
-        key = {"pk": tenant_pk(slug), "sk": f"LOGIN#{login}"}
-        found = self.client.get_item(TableName=self.table, Key=to_item(key), ConsistentRead=True).get("Item")
+        found = self.get_item(tenant_pk(slug), f"LOGIN#{login}", consistent=True)
         if not found:
             return None
-        employee_key = {"pk": tenant_pk(slug), "sk": f"EMP#{from_item(found)['employee_id']}"}
-        item = self.client.get_item(TableName=self.table, Key=to_item(employee_key), ConsistentRead=True).get(
-            "Item"
-        )
-        return Employee.model_validate(from_item(item)) if item else None
+        item = self.get_item(tenant_pk(slug), f"EMP#{found['employee_id']}", consistent=True)
+        return Employee.model_validate(item) if item else None
 
     def login_failures(self, slug: str, login: str) -> dict[str, Any]:
-        key = {"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"}
-        item = self.client.get_item(TableName=self.table, Key=to_item(key), ConsistentRead=True).get("Item")
-        return from_item(item) if item else {}
+        return self.get_item(tenant_pk(slug), f"LOGINFAIL#{login}", consistent=True) or {}
 
     def count_login_failure(self, slug: str, login: str, expires_at: int) -> int:
         """One more wrong password for this login; returns how many in a row (an atomic counter)."""
