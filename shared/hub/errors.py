@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class HubError(Exception):
     """A failure the caller should hear about, with a stable machine-readable code."""
@@ -67,3 +69,17 @@ class Unavailable(HubError):
 
     status = 503
     code = "unavailable"
+
+
+def validation_details(exc: ValidationError) -> list[dict[str, str]]:
+    """Where and why each field failed, without echoing the input (it may be huge, or a secret)."""
+    return [
+        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+        for error in exc.errors(include_input=False, include_url=False)
+    ]
+
+
+def validation_summary(exc: ValidationError, limit: int | None = None) -> str:
+    """`field: message` for the first `limit` problems (all by default), joined by `; `."""
+    details = validation_details(exc)[:limit]
+    return "; ".join(f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details)

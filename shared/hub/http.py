@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from pydantic import ValidationError
 
-from hub.errors import BadRequest, HubError, PayloadTooLarge
+from hub.errors import BadRequest, HubError, PayloadTooLarge, validation_details
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
@@ -22,14 +22,6 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
     )
-
-
-def _validation_details(exc: ValidationError) -> list[dict[str, Any]]:
-    """Where and why, without echoing the input back (it may be huge, or a secret)."""
-    return [
-        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
-        for error in exc.errors(include_input=False, include_url=False)
-    ][:20]
 
 
 def json_resolver(logger: Logger) -> APIGatewayHttpResolver:
@@ -51,7 +43,9 @@ def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None
 
     @app.exception_handler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:
-        return error_response(400, BadRequest.code, "the request body is not valid", _validation_details(exc))
+        return error_response(
+            400, BadRequest.code, "the request body is not valid", validation_details(exc)[:20]
+        )
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response:

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, create_api_key, create_tenant
-from hub.errors import BadRequest, HubError
+from hub.errors import BadRequest, HubError, validation_summary
 from hub.models.contact import MAX_PHONES, Contact, ContactType
 from hub.models.tenant import Language, Tenant, TenantSettings, Vendor
 from hub.phones import normalize_phone
@@ -209,9 +209,7 @@ def import_rows(hub: Hub, context: TenantContext, rows: Iterator[dict[str, str]]
         except HubError as exc:
             errors.append({"line": line, "code": exc.code, "message": exc.message})
         except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(part) for part in first["loc"])
-            errors.append({"line": line, "code": "bad_request", "message": f"{where}: {first['msg']}"})
+            errors.append({"line": line, "code": "bad_request", "message": validation_summary(exc, limit=1)})
     return {"created": created, "updated": updated, "failed": len(errors), "errors": errors}
 
 
@@ -301,11 +299,7 @@ def _describe(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, HubError):
         return {"code": exc.code, "message": exc.message, "details": exc.details}
     if isinstance(exc, ValidationError):
-        errors = exc.errors(include_url=False, include_input=False)
-        return {
-            "code": "bad_request",
-            "message": "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors),
-        }
+        return {"code": "bad_request", "message": validation_summary(exc)}
     return {"code": "io_error", "message": str(exc)}
 
 

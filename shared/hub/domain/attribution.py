@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from hub.domain.calls import CallService
 from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
-from hub.errors import HubError
+from hub.errors import HubError, validation_summary
 from hub.models.phonet import UtmLabel
 from hub.phones import normalize_phone
 
@@ -53,11 +53,7 @@ def record_utm_batch(
                 for entry in phones.phone_entries(context.slug, number):
                     contacts.set_attribution_if_absent(context.slug, entry.id, attribution)
         except ValidationError as exc:
-            error = exc.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(part) for part in error["loc"])
-            result.rejected.append(
-                {"index": index, "message": f"{where}: {error['msg']}" if where else error["msg"]}
-            )
+            result.rejected.append({"index": index, "message": validation_summary(exc, limit=1)})
             continue
         except (HubError, ValueError) as exc:
             result.rejected.append({"index": index, "message": str(exc)})
