@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.domain.calls import RobotCallResult
 from hub.errors import BadRequest
-from hub.http import json_resolver, webhook_body
+from hub.http import json_payload, json_resolver, webhook_body
 from hub.ids import now_ms
 from hub.models.tenant import AvtodialerFields, Vendor
 from hub.phones import normalize_phone
@@ -27,10 +26,7 @@ def webhook_fields(body: str, content_type: str) -> dict[str, str]:
     """A flat field map from a JSON object or a form-encoded body, whichever the cabinet sends."""
     text = body.strip()
     if "json" in content_type or text.startswith("{"):
-        try:
-            payload = json.loads(text)
-        except ValueError as exc:
-            raise BadRequest("the body is not valid JSON") from exc
+        payload = json_payload(text)
         if not isinstance(payload, dict):
             raise BadRequest("expected a JSON object")
         return {
