@@ -49,15 +49,17 @@ class Authenticator:
             hit = self._remembered.get(memo)
         if hit and hit[0] > now:
             return hit[1]
-        if self.store.login_failures(slug, login).get("locked_until", 0) > now:
+        failures = self.store.login_failures(slug, login)
+        if failures.get("locked_until", 0) > now:
             raise TooManyAttempts("this login is locked for a while after repeated wrong passwords")
         employee = self.store.employee_by_login(slug, login)
         if employee is None or not self._password_ok(slug, employee, password):
-            failures = self.store.count_login_failure(slug, login, int(now) + LOCK_SECONDS)
-            if failures >= MAX_FAILURES:
+            in_a_row = self.store.count_login_failure(slug, login, int(now) + LOCK_SECONDS)
+            if in_a_row >= MAX_FAILURES:
                 self.store.lock_login(slug, login, int(now) + LOCK_SECONDS)
             raise Unauthorized("wrong login or password")
-        self.store.clear_login_failures(slug, login)
+        if failures:
+            self.store.clear_login_failures(slug, login)
         with self._lock:
             self._remembered[memo] = (now + _REMEMBER_SECONDS, employee)
         return employee
