@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.tenants import TenantContext
-from hub.errors import InvalidPhone
+from hub.errors import InvalidPhone, NotFound
 from hub.http import webhook_body
 from hub.models.contact import ContactType
 from hub.models.tenant import Employee
@@ -123,9 +123,10 @@ def add_event(context: TenantContext, employee: Employee, fields: dict[str, str]
     if not contact_id:
         raise TelefumError(NO_CONTACT_ID)
     service = wiring.contact_service()
-    contact = service.repo.get(context.slug, contact_id)
-    if contact is None:
-        raise TelefumError(CONTACT_NOT_FOUND, status=404)
+    try:
+        contact = service.get(context, contact_id)
+    except NotFound as exc:
+        raise TelefumError(CONTACT_NOT_FOUND, status=404) from exc
     if fields.get("typecont") and contact_type(fields["typecont"]) != contact.type:
         raise TelefumError(WRONG_CONTACT_TYPE)
     subject = fields.get("subj") or None
