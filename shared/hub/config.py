@@ -16,6 +16,7 @@ class HubSettings(BaseSettings):
     contacts_table: str
     calls_table: str = ""
     webhook_log_table: str = ""
+    idempotency_table: str = ""
     leads_queue_url: str = ""
     # Lead messages wait this long, so the webhook's own write has landed when the worker looks.
     leads_queue_delay_seconds: int = 2

@@ -64,6 +64,13 @@ class Conflict(HubError):
     code = "conflict"
 
 
+class PreconditionFailed(HubError):
+    """An If-Match header named a version that is no longer current."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class Unavailable(HubError):
     """DynamoDB throttled us: the caller may retry."""
 

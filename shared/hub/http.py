@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from hub.errors import BadRequest, HubError, PayloadTooLarge, validation_details
@@ -24,10 +25,14 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
     )
 
 
-def json_resolver(logger: Logger) -> APIGatewayHttpResolver:
+def json_resolver(logger: Logger, enable_validation: bool = False) -> APIGatewayHttpResolver:
     """An HTTP API resolver answering compact UTF-8 JSON (names stay readable, not \\u-escaped), with
-    the hub's error mapping registered."""
-    app = APIGatewayHttpResolver(serializer=partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
+    the hub's error mapping registered. `enable_validation`: Powertools checks requests and answers
+    against the routes' type hints and can generate the OpenAPI document."""
+    app = APIGatewayHttpResolver(
+        serializer=partial(json.dumps, ensure_ascii=False, separators=(",", ":")),
+        enable_validation=enable_validation,
+    )
     register_error_handlers(app, logger)
     return app
 
@@ -47,6 +52,17 @@ def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None
             400, BadRequest.code, "the request body is not valid", validation_details(exc)[:20]
         )
 
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        details = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]),
+                "message": error.get("msg", error["type"]),
+            }
+            for error in exc.errors()
+        ]
+        return error_response(400, BadRequest.code, "the request is not valid", details[:20])
+
     @app.not_found
     def _not_found(_exc: Exception) -> Response:
         return error_response(404, "not_found", "not found")
@@ -55,6 +71,17 @@ def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None
     def _unexpected(exc: Exception) -> Response:
         logger.exception("unexpected error")
         return error_response(500, "internal_error", "internal error")
+
+
+def proxy_error(exc: HubError) -> dict[str, Any]:
+    """An error answered before the resolver runs (API key, body size), in API Gateway's v2 shape."""
+    body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+    return {
+        "statusCode": exc.status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
 
 
 def source_ip(app: APIGatewayHttpResolver) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from hub.config import get_settings
 from hub.domain.auth import Authenticator
@@ -14,6 +15,9 @@ from hub.store.contacts import ContactStore
 from hub.store.dynamo import default_client
 from hub.store.queues import QueuePublisher, default_sqs_client
 from hub.store.tenants import TenantStore
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 
 @cache
@@ -67,6 +71,17 @@ def contact_service() -> ContactService:
     return ContactService(contact_store())
 
 
+@cache
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config).
+    Imported here, not at the top: the webhooks that never use it do not pay for its import."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=get_settings().idempotency_table, boto3_client=default_client()
+    )
+
+
 def reset() -> None:
     """Forget every cached client, store and tenant: for tests, which swap the AWS behind them."""
     for cached in (
@@ -82,5 +97,6 @@ def reset() -> None:
         leads_queue,
         call_service,
         contact_service,
+        idempotency_store,
     ):
         cached.cache_clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,18 +16,25 @@ from hub.phones import normalize_phone
 
 class ContactRepository(Protocol):
     def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]: ...
-    def get(self, tenant: str, contact_id: str) -> Contact | None: ...
+    def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None: ...
     def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None: ...
-    def create(self, contact: Contact, unique_key: str | None = None) -> None: ...
+    def create(
+        self, contact: Contact, unique_key: str | None = None, stale_owner: str | None = None
+    ) -> None: ...
     def unique_owner(self, tenant: str, unique_key: str) -> str | None: ...
     def add_event(self, tenant: str, contact_id: str, event: dict[str, Any]) -> None: ...
     def update(self, old: Contact, new: Contact) -> None: ...
     def delete(self, contact: Contact) -> None: ...
 
 
+ExternalCode = Annotated[LooseStr, Field(min_length=1, max_length=100)]
+
+
 class PhoneInput(BaseModel):
-    number: LooseStr
-    remark: LooseStr | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    number: LooseStr = Field(max_length=64)
+    remark: LooseStr | None = Field(default=None, max_length=200)
 
 
 class ContactInput(BaseModel):
@@ -43,8 +50,11 @@ class ContactInput(BaseModel):
     address: LooseStr | None = Field(default=None, max_length=500)
     www: LooseStr | None = Field(default=None, max_length=500)
     phones: list[PhoneInput] = Field(default_factory=list)
-    external_codes: dict[str, LooseStr] = Field(default_factory=dict)
-    responsible_employee_id: str | None = None
+    # The contact's id in another system (a vendor, the tenant's CRM): unique per tenant and system.
+    external_codes: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")], ExternalCode] = Field(
+        default_factory=dict, max_length=10
+    )
+    responsible_employee_id: str | None = Field(default=None, max_length=40)
     source: LooseStr | None = Field(default=None, max_length=300)
 
 
@@ -72,8 +82,10 @@ class ContactService:
         data: ContactInput,
         created_by: str | None = None,
         unique_key: str | None = None,
+        stale_owner: str | None = None,
     ) -> Contact:
-        """A new contact. With `unique_key`, at most one contact is ever created under that key."""
+        """A new contact. With `unique_key`, at most one existing contact is ever created under that key
+        (`stale_owner`: a deleted contact that held the key, whose claim may be replaced)."""
         _check_responsible(context, data.responsible_employee_id)
         now = now_ms()
         contact = Contact(
@@ -86,7 +98,7 @@ class ContactService:
             updated_at=now,
             version=1,
         )
-        self.repo.create(contact, unique_key=unique_key)
+        self.repo.create(contact, unique_key=unique_key, stale_owner=stale_owner)
         return contact
 
     def create_once(
@@ -95,17 +107,25 @@ class ContactService:
         """The contact created under `unique_key`: this one, or the one a concurrent or earlier call
         created (a retried message must not make a second lead)."""
         owner = self.repo.unique_owner(context.slug, unique_key)
-        if owner is None:
+        for _ in range(3):
+            if owner is not None:
+                # Strongly consistent: a lead another worker created a moment ago must not look deleted.
+                existing = self.repo.get(context.slug, owner, consistent=True)
+                if existing is not None:
+                    return existing
+                # Its contact was deleted since: the key is free again (a deleted lead calls back).
             try:
-                return self.create(context, data, created_by=created_by, unique_key=unique_key)
+                return self.create(
+                    context, data, created_by=created_by, unique_key=unique_key, stale_owner=owner
+                )
             except Conflict:
                 owner = self.repo.unique_owner(context.slug, unique_key)
                 if owner is None:
                     raise
-        return self.get(context, owner)
+        raise Conflict("the contact kept changing while it was created; retry", code="busy_contact")
 
-    def get(self, context: TenantContext, contact_id: str) -> Contact:
-        contact = self.repo.get(context.slug, contact_id)
+    def get(self, context: TenantContext, contact_id: str, consistent: bool = False) -> Contact:
+        contact = self.repo.get(context.slug, contact_id, consistent=consistent)
         if contact is None:
             raise NotFound("no such contact")
         return contact
@@ -118,7 +138,7 @@ class ContactService:
         expected_version: int | None = None,
     ) -> Contact:
         """Apply `changes` (ContactInput fields); a stale version or a racing writer is a Conflict."""
-        current = self.get(context, contact_id)
+        current = self.get(context, contact_id, consistent=True)
         if expected_version is not None and expected_version != current.version:
             raise Conflict("the contact was changed by someone else", code="version_mismatch")
         merged = ContactInput.model_validate({**_as_input(current), **changes})
@@ -134,8 +154,12 @@ class ContactService:
         self.repo.update(current, updated)
         return updated
 
-    def delete(self, context: TenantContext, contact_id: str) -> None:
-        self.repo.delete(self.get(context, contact_id))
+    def delete(self, context: TenantContext, contact_id: str, expected_version: int | None = None) -> None:
+        """The contact, its index entries and its timeline; the calls stay, as records of what happened."""
+        current = self.get(context, contact_id, consistent=True)
+        if expected_version is not None and expected_version != current.version:
+            raise Conflict("the contact was changed by someone else", code="version_mismatch")
+        self.repo.delete(current)
 
     def with_number(self, context: TenantContext, number: str) -> list[Contact]:
         """Every contact holding the number, in any local form; an unparseable number holds nobody."""
@@ -175,6 +199,44 @@ class ContactService:
     def find_by_external_code(self, context: TenantContext, vendor: str, code: str) -> Contact | None:
         contact_id = self.repo.contact_id_by_external_code(context.slug, vendor, code)
         return self.repo.get(context.slug, contact_id) if contact_id else None
+
+    def merge(self, context: TenantContext, data: ContactInput, created_by: str | None = None) -> Contact:
+        """The contact holding `data`'s external code, else its numbers, updated with what `data` gives
+        (numbers and codes added, other given fields replaced); a new contact when nobody matches.
+        Two different matches are ambiguous and change nothing."""
+        match = self._match(context, data)
+        if match is None:
+            return self.create(context, data, created_by=created_by)
+        given = data.model_dump(exclude_none=True, exclude_unset=True, exclude={"phones", "external_codes"})
+        held = set(match.phone_numbers())
+        added = [
+            {"number": phone.raw, "remark": phone.remark}
+            for phone in normalize_phones(data.phones, context.tenant.default_country)
+            if phone.e164 not in held
+        ]
+        changes = {
+            **given,
+            "phones": [*_as_input(match)["phones"], *added],
+            "external_codes": {**match.external_codes, **data.external_codes},
+        }
+        return self.update(context, match.id, changes, expected_version=match.version)
+
+    def _match(self, context: TenantContext, data: ContactInput) -> Contact | None:
+        ids = {
+            found
+            for vendor, code in data.external_codes.items()
+            if (found := self.repo.contact_id_by_external_code(context.slug, vendor, code))
+        }
+        if not ids:
+            numbers = normalize_phones(data.phones, context.tenant.default_country)
+            ids = {
+                entry.id for phone in numbers for entry in self.repo.phone_entries(context.slug, phone.e164)
+            }
+        if len(ids) > 1:
+            raise Conflict(
+                "the row matches more than one contact", code="ambiguous_match", details={"ids": sorted(ids)}
+            )
+        return self.repo.get(context.slug, ids.pop(), consistent=True) if ids else None
 
 
 def _as_input(contact: Contact) -> dict[str, Any]:

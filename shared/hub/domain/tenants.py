@@ -13,12 +13,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from hub.errors import Forbidden, NotFound
+from hub.errors import Forbidden, NotFound, Unauthorized
 from hub.ids import new_id, now_ms
-from hub.models.tenant import ApiKey, Employee, Tenant, Vendor
+from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor
+from hub.phones import normalize_phone
 from hub.secrets import (
+    API_KEY_PREFIX,
     hash_password,
     new_api_key,
     new_session_key,
@@ -29,6 +31,7 @@ from hub.secrets import (
 
 WEBHOOK_VENDORS = (Vendor.PHONET, Vendor.AVTODIALER)
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+_API_KEY_SHAPE = re.compile(rf"^{API_KEY_PREFIX}[A-Za-z0-9_-]{{20,128}}$")
 T = TypeVar("T")
 
 
@@ -38,7 +41,10 @@ class TenantRepository(Protocol):
     def get_webhook_token(self, token_hash: str) -> dict | None: ...
     def put_employee(self, employee: Employee) -> None: ...
     def create_api_key(self, key: ApiKey, key_hash: str) -> None: ...
+    def get_api_key(self, key_hash: str) -> dict[str, Any] | None: ...
     def list_employees(self, slug: str) -> list[Employee]: ...
+    def replace_employee(self, old: Employee, new: Employee) -> None: ...
+    def update_tenant(self, old: Tenant, new: Tenant) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,10 @@ def add_employee(
     ext: str | None = None,
     login: str | None = None,
     password: str | None = None,
+    obzvonilka_user_id: str | None = None,
 ) -> Employee:
     """A new employee; a login already taken in the tenant is a Conflict."""
+    now = now_ms()
     employee = Employee(
         id=new_id(),
         tenant=tenant.slug,
@@ -92,10 +100,70 @@ def add_employee(
         ext=(ext or "").strip() or None,
         login=(login or "").strip().lower() or None,
         password_hash=hash_password(password) if password else None,
-        created_at=now_ms(),
+        obzvonilka_user_id=(obzvonilka_user_id or "").strip() or None,
+        created_at=now,
+        updated_at=now,
     )
     repo.put_employee(employee)
     return employee
+
+
+def update_employee(repo: TenantRepository, employee: Employee, changes: dict[str, Any]) -> Employee:
+    """The employee with `changes` (name, email, ext, login, password, obzvonilka_user_id) applied;
+    a login taken by someone else is a Conflict. A password is stored only as its hash."""
+    changes = dict(changes)
+    if "password" in changes:
+        password = changes.pop("password")
+        changes["password_hash"] = hash_password(password) if password else None
+    for name in ("email", "login"):
+        if changes.get(name):
+            changes[name] = changes[name].strip().lower()
+    updated = Employee.model_validate(
+        {
+            **employee.model_dump(),
+            "password_hash": employee.password_hash,
+            **changes,
+            "updated_at": max(now_ms(), employee.updated_at + 1),
+        }
+    )
+    repo.replace_employee(employee, updated)
+    return updated
+
+
+def update_tenant(repo: TenantRepository, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
+    """The tenant with `changes` (its own fields, and `settings` field by field) applied. The tenant's
+    own lines are stored in E.164; a bad one, like any invalid value, changes nothing."""
+    changes = dict(changes)
+    settings_changes = changes.pop("settings", None) or {}
+    country = changes.get("default_country") or tenant.default_country
+    if settings_changes.get("own_numbers") is not None:
+        settings_changes["own_numbers"] = list(
+            dict.fromkeys(normalize_phone(number, country) for number in settings_changes["own_numbers"])
+        )
+    settings = TenantSettings.model_validate({**tenant.settings.model_dump(mode="json"), **settings_changes})
+    updated = Tenant.model_validate(
+        {
+            **tenant.model_dump(mode="json"),
+            **changes,
+            "settings": settings.model_dump(mode="json"),
+            "session_key": tenant.session_key,
+            "updated_at": max(now_ms(), tenant.updated_at + 1),
+        }
+    )
+    repo.update_tenant(tenant, updated)
+    return updated
+
+
+def live_api_key(repo: TenantRepository, secret: str | None) -> ApiKey:
+    """The live API key with this secret (its tenant, its id); anything else is the same 401. Not
+    cached: a revoked key stops working at once."""
+    if not secret or not _API_KEY_SHAPE.match(secret):
+        raise Unauthorized("a valid API key is required (X-API-Key header or api_key parameter)")
+    digest = sha256_hex(secret)
+    record = repo.get_api_key(digest)
+    if record is None or not same_digest(str(record.get("key_hash", "")), digest) or record.get("revoked_at"):
+        raise Unauthorized("a valid API key is required (X-API-Key header or api_key parameter)")
+    return ApiKey.model_validate(record)
 
 
 def create_api_key(repo: TenantRepository, tenant: Tenant, name: str = "") -> tuple[ApiKey, str]:
@@ -134,7 +202,12 @@ class TenantDirectory:
                 self._cache[key] = (now + self.ttl, value)
         return value
 
-    def by_slug(self, slug: str) -> TenantContext:
+    def by_slug(self, slug: str, fresh: bool = False) -> TenantContext:
+        """`fresh`: read it now (and cache that), for callers that must see a change made a moment
+        ago in another container, as the REST API must after its own writes."""
+        if fresh:
+            with self._lock:
+                self._cache.pop(f"slug:{slug}", None)
         context = self._cached(f"slug:{slug}", lambda: self._load(slug))
         if context is None:
             raise NotFound("no such tenant")

@@ -67,6 +67,8 @@ class TenantSettings(BaseModel):
     # mapped here (our name -> theirs).
     avtodialer_fields: AvtodialerFields = Field(default_factory=lambda: AvtodialerFields())
     leads_from_avtodialer: bool = False
+    # Where this tenant's users open the hub's pages (its own domain); empty: the deployment's.
+    public_base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/?#]+[^\s?#]*$")
 
     @field_validator("phonet_ip_allowlist")
     @classmethod
@@ -98,6 +100,7 @@ class Tenant(BaseModel):
     # Signs this tenant's page sessions: a cookie of one tenant never validates at another.
     session_key: str = Field(default="", exclude=True, repr=False)
     created_at: int = 0
+    updated_at: int = 0
 
     @field_validator("default_country")
     @classmethod
@@ -127,7 +130,10 @@ class Employee(BaseModel):
     # Logs in to the hub's pages and TelefUM's API; unique within the tenant.
     login: str | None = Field(default=None, max_length=100)
     password_hash: str | None = Field(default=None, exclude=True, repr=False)
+    # The same person in Obzvonilka's users directory (spec/obzvonilka.md).
+    obzvonilka_user_id: str | None = Field(default=None, max_length=40)
     created_at: int = 0
+    updated_at: int = 0
 
 
 class ApiKey(BaseModel):
@@ -139,3 +145,16 @@ class ApiKey(BaseModel):
     prefix: str
     created_at: int = 0
     revoked_at: int | None = None
+
+
+class VendorCredentials(BaseModel):
+    """What the hub needs to call a vendor's REST API for a tenant (spec/*.md). Write-only: stored
+    apart from the tenant, never read back through the API or logged."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    api_key: str = Field(min_length=1, max_length=500, repr=False)
+    # Phonet: the PBX domain (`{account}.phonet.com.ua`); Avtodialer: the site its API lives on.
+    domain: str | None = Field(default=None, max_length=253)
+    # Avtodialer's JSON bodies also carry an `access_token`.
+    access_token: str | None = Field(default=None, max_length=500, repr=False)

@@ -1,10 +1,12 @@
 """Calls, callbacks, presence and raw webhooks in the calls table (with what they touch elsewhere).
 
 Keys in the calls table:
-- `{tenant}#CALL#{uuid}` / `CALL` — a call record (a conversation).
+- `{tenant}#CALL#{uuid}` / `CALL` — a call record (a conversation), with `gsi2pk = {tenant}#CALLS`,
+  `gsi2sk = {dialed at}#{uuid}`: the tenant's calls by time.
 - `{tenant}#NUM#{e164}` / `CALLBACK` — the number's callback state; while open it carries
   `gsi1pk = {tenant}#CALLBACKS` and `gsi1sk = {last missed at}#{e164}`, so the open list is one
-  Query on gsi1, newest first. `{tenant}#NUM#{e164}` / `CLOSED#{at}#{call}` — a returned callback.
+  Query on gsi1, newest first. `{tenant}#NUM#{e164}` / `CLOSED#{at}#{call}` — a returned callback,
+  with `gsi1pk = {tenant}#CALLBACKS_CLOSED`, `gsi1sk = {closed at}#{e164}`.
 - `{tenant}#TRUNKS` / `SET` — the tenant's lines as seen in calls (never turned into leads).
 A call's timeline entry on each linked contact lives under the contact in the contacts table.
 """
@@ -19,7 +21,15 @@ from hub.errors import Conflict
 from hub.ids import now_ms
 from hub.models.call import Call, Callback
 from hub.store.contacts import contact_pk
-from hub.store.dynamo import DynamoStore, from_item, to_item, transact_write, translated_errors, versioned_put
+from hub.store.dynamo import (
+    DynamoStore,
+    Page,
+    from_item,
+    to_item,
+    transact_write,
+    translated_errors,
+    versioned_put,
+)
 from hub.store.tenants import tenant_pk
 
 RAW_RETENTION_DAYS = 30
@@ -36,6 +46,19 @@ def number_pk(tenant: str, e164: str) -> str:
 
 def open_callbacks_pk(tenant: str) -> str:
     return f"{tenant}#CALLBACKS"
+
+
+def closed_callbacks_pk(tenant: str) -> str:
+    return f"{tenant}#CALLBACKS_CLOSED"
+
+
+def _time_key(ms: int) -> str:
+    return f"{ms:013d}"
+
+
+BY_TIME_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
+CALLBACK_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+TIMELINE_KEYS = ("pk", "sk")
 
 
 class CallStore(DynamoStore):
@@ -58,6 +81,8 @@ class CallStore(DynamoStore):
             "pk": call_pk(new.tenant, new.uuid),
             "sk": "CALL",
             **new.model_dump(mode="json", exclude_none=True),
+            "gsi2pk": f"{new.tenant}#CALLS",
+            "gsi2sk": f"{_time_key(new.dial_at or new.created_at)}#{new.uuid}",
         }
         writes = [versioned_put(self.table, item, old.version if old else None)]
         for contact_id in changes.new_contact_links:
@@ -97,8 +122,86 @@ class CallStore(DynamoStore):
             "pk": number_pk(closed.tenant, closed.phone),
             "sk": f"CLOSED#{closed.closed_at or 0:013d}#{closed.closed_by_call or 'manual'}",
             **closed.model_dump(mode="json", exclude_none=True),
+            "gsi1pk": closed_callbacks_pk(closed.tenant),
+            "gsi1sk": f"{_time_key(closed.closed_at or 0)}#{closed.phone}",
         }
         return {"Put": {"TableName": self.table, "Item": to_item(record)}}
+
+    def list_calls(
+        self,
+        tenant: str,
+        *,
+        since: int,
+        until: int,
+        limit: int,
+        start: dict[str, str] | None = None,
+        filters: dict[str, str] | None = None,
+    ) -> Page[Call]:
+        """The tenant's calls dialed in [since, until] ms, newest first, whose `filters` fields
+        (direction, status, employee_id) equal the given values."""
+        values: dict[str, Any] = {
+            ":pk": f"{tenant}#CALLS",
+            ":since": _time_key(since),
+            ":until": f"{_time_key(until)}~",
+        }
+        query: dict[str, Any] = {
+            "IndexName": "gsi2",
+            "KeyConditionExpression": "gsi2pk = :pk AND gsi2sk BETWEEN :since AND :until",
+            "ScanIndexForward": False,
+        }
+        if filters:
+            query["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
+            query["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
+            values.update({f":{name}": value for name, value in filters.items()})
+        query["ExpressionAttributeValues"] = to_item(values)
+        page = self.query_page(BY_TIME_KEYS, limit, start, **query)
+        return Page([Call.model_validate(item) for item in page.items], page.next_start)
+
+    def contact_call_page(
+        self,
+        tenant: str,
+        contact_id: str,
+        *,
+        since: int,
+        until: int,
+        limit: int,
+        start: dict[str, str] | None,
+    ) -> Page[Call]:
+        """A page of one contact's timeline of calls in [since, until], newest first, with the calls."""
+        page = self.query_page(
+            TIMELINE_KEYS,
+            limit,
+            start,
+            TableName=self.contacts_table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :since AND :until",
+            ExpressionAttributeValues=to_item(
+                {
+                    ":pk": contact_pk(tenant, contact_id),
+                    ":since": f"CALL#{_time_key(since)}",
+                    ":until": f"CALL#{_time_key(until)}~",
+                }
+            ),
+            ScanIndexForward=False,
+        )
+        calls = self.get_calls(tenant, [str(item["call_uuid"]) for item in page.items])
+        return Page(calls, page.next_start)
+
+    def get_calls(self, tenant: str, uuids: list[str]) -> list[Call]:
+        """Calls by uuid in the order asked (BatchGetItem, 100 at a time); missing ones are left out."""
+        found: dict[str, Call] = {}
+        for start in range(0, len(uuids), 100):
+            keys = [
+                to_item({"pk": call_pk(tenant, uuid), "sk": "CALL"}) for uuid in uuids[start : start + 100]
+            ]
+            pending: dict[str, Any] = {self.table: {"Keys": keys}}
+            while pending:
+                with translated_errors():
+                    response = self.client.batch_get_item(RequestItems=pending)
+                for item in response["Responses"].get(self.table, []):
+                    call = Call.model_validate(from_item(item))
+                    found[call.uuid] = call
+                pending = response.get("UnprocessedKeys") or {}
+        return [found[uuid] for uuid in uuids if uuid in found]
 
     # -- callbacks -----------------------------------------------------------------------------
 
@@ -122,6 +225,23 @@ class CallStore(DynamoStore):
             Limit=limit,
         )
         return [Callback.model_validate(from_item(item)) for item in response["Items"]]
+
+    def list_callbacks(
+        self, tenant: str, *, closed: bool, limit: int, start: dict[str, str] | None = None
+    ) -> Page[Callback]:
+        """Open callbacks by last miss, or returned ones by when they were closed; newest first."""
+        page = self.query_page(
+            CALLBACK_KEYS,
+            limit,
+            start,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues=to_item(
+                {":pk": closed_callbacks_pk(tenant) if closed else open_callbacks_pk(tenant)}
+            ),
+            ScanIndexForward=False,
+        )
+        return Page([Callback.model_validate(item) for item in page.items], page.next_start)
 
     def closed_callbacks(self, tenant: str, phone: str) -> list[Callback]:
         response = self.client.query(

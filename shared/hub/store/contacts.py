@@ -9,7 +9,8 @@ Keys:
 - `{tenant}#X#{vendor}#{code}` / `EXT` — an external code, unique per tenant and vendor.
 - `{tenant}#U#{key}` / `UNIQUE` — a contact created "once per key" (e.g. one lead per number).
 - `{tenant}#C#{id}` / `CALL#{dial at}#{uuid}` and `EVENT#{at}#{id}` — the contact's timeline.
-A contact also carries `gsi1pk = {tenant}#CONTACTS`, `gsi1sk = {casefolded name}#{id}`: search by name.
+A contact also carries `gsi1pk = {tenant}#CONTACTS`, `gsi1sk = {casefolded name}#{id}` (search by
+name) and `gsi2pk = {tenant}#CONTACTS`, `gsi2sk = {updated at}#{id}` (what changed since).
 
 Every change to a contact writes the contact and its index items in one transaction.
 """
@@ -20,12 +21,22 @@ from typing import Any
 
 from hub.errors import Conflict
 from hub.models.contact import Contact, PhoneEntry
-from hub.store.dynamo import DynamoStore, from_item, to_item, to_value, transact_write, translated_errors
+from hub.store.dynamo import (
+    DynamoStore,
+    Page,
+    from_item,
+    to_item,
+    to_value,
+    transact_write,
+    translated_errors,
+)
 
 CONTACT_SK = "CONTACT"
 PHONE_SK = "PHONE"
 EXT_SK = "EXT"
 ENTRY_PREFIX = "c:"
+BY_NAME_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+BY_UPDATE_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
 
 
 def contact_pk(tenant: str, contact_id: str) -> str:
@@ -36,17 +47,24 @@ def phone_pk(tenant: str, e164: str) -> str:
     return f"{tenant}#P#{e164}"
 
 
+def contacts_pk(tenant: str) -> str:
+    return f"{tenant}#CONTACTS"
+
+
 def external_pk(tenant: str, vendor: str, code: str) -> str:
     return f"{tenant}#X#{vendor}#{code}"
 
 
 def contact_item(contact: Contact) -> dict[str, Any]:
     data = contact.model_dump(mode="json", exclude_none=True)
-    by_name = {
-        "gsi1pk": f"{contact.tenant}#CONTACTS",
-        "gsi1sk": f"{contact.display_name.casefold()}#{contact.id}",
+    indexes = {
+        "gsi1pk": contacts_pk(contact.tenant),
+        # A sort key holds at most 1024 bytes: 200 characters of name are at most 800 of UTF-8.
+        "gsi1sk": f"{contact.display_name.casefold()[:200]}#{contact.id}",
+        "gsi2pk": contacts_pk(contact.tenant),
+        "gsi2sk": f"{contact.updated_at:013d}#{contact.id}",
     }
-    return to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK, **data, **by_name})
+    return to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK, **data, **indexes})
 
 
 class ContactStore(DynamoStore):
@@ -59,8 +77,8 @@ class ContactStore(DynamoStore):
             PhoneEntry.model_validate(value) for key, value in item.items() if key.startswith(ENTRY_PREFIX)
         ]
 
-    def get(self, tenant: str, contact_id: str) -> Contact | None:
-        item = self.get_item(contact_pk(tenant, contact_id), CONTACT_SK)
+    def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None:
+        item = self.get_item(contact_pk(tenant, contact_id), CONTACT_SK, consistent=consistent)
         return Contact.model_validate(item) if item else None
 
     def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None:
@@ -69,9 +87,9 @@ class ContactStore(DynamoStore):
 
     # -- writes ------------------------------------------------------------------------------
 
-    def create(self, contact: Contact, unique_key: str | None = None) -> None:
+    def create(self, contact: Contact, unique_key: str | None = None, stale_owner: str | None = None) -> None:
         """Write a new contact with its index items; a taken id, external code or `unique_key` is a
-        Conflict and writes nothing."""
+        Conflict and writes nothing. `stale_owner`: the deleted contact `unique_key` may be taken from."""
         writes = [
             {
                 "Put": {
@@ -84,15 +102,15 @@ class ContactStore(DynamoStore):
         ]
         if unique_key:
             marker = {"pk": f"{contact.tenant}#U#{unique_key}", "sk": "UNIQUE", "contact_id": contact.id}
-            writes.append(
-                {
-                    "Put": {
-                        "TableName": self.table,
-                        "Item": to_item(marker),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                }
-            )
+            put: dict[str, Any] = {
+                "TableName": self.table,
+                "Item": to_item(marker),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+            if stale_owner:
+                put["ConditionExpression"] += " OR contact_id = :stale"
+                put["ExpressionAttributeValues"] = {":stale": to_value(stale_owner)}
+            writes.append({"Put": put})
         self._transact(writes)
 
     def unique_owner(self, tenant: str, unique_key: str) -> str | None:
@@ -153,6 +171,48 @@ class ContactStore(DynamoStore):
         )
         return [Contact.model_validate(from_item(item)) for item in response["Items"]]
 
+    def list_contacts(
+        self,
+        tenant: str,
+        *,
+        limit: int,
+        start: dict[str, str] | None = None,
+        name_prefix: str | None = None,
+        contact_type: str | None = None,
+        updated_since: int | None = None,
+    ) -> Page[Contact]:
+        """A page of the tenant's contacts: by name, or by last change when `updated_since` is given
+        (oldest change first, so a sync can resume where it stopped)."""
+        values: dict[str, Any] = {":pk": contacts_pk(tenant)}
+        filters: list[str] = []
+        names: dict[str, str] = {}
+        if updated_since is not None:
+            index, keys = "gsi2", BY_UPDATE_KEYS
+            condition = "gsi2pk = :pk AND gsi2sk >= :since"
+            values[":since"] = f"{updated_since:013d}"
+            if name_prefix:
+                filters.append("begins_with(gsi1sk, :prefix)")
+        else:
+            index, keys = "gsi1", BY_NAME_KEYS
+            condition = "gsi1pk = :pk" + (" AND begins_with(gsi1sk, :prefix)" if name_prefix else "")
+        if name_prefix:
+            values[":prefix"] = name_prefix.casefold()
+        if contact_type:
+            filters.append("#type = :type")
+            names["#type"] = "type"
+            values[":type"] = contact_type
+        query: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": to_item(values),
+        }
+        if filters:
+            query["FilterExpression"] = " AND ".join(filters)
+        if names:
+            query["ExpressionAttributeNames"] = names
+        page = self.query_page(keys, limit, start, **query)
+        return Page([Contact.model_validate(item) for item in page.items], page.next_start)
+
     def timeline_call_uuids(self, tenant: str, contact_id: str) -> list[str]:
         """The contact's calls, oldest first."""
         response = self.client.query(
@@ -184,6 +244,19 @@ class ContactStore(DynamoStore):
             }
         }
         self._transact([delete, *self._index_changes(contact, None)])
+        self._delete_timeline(contact)
+
+    def _delete_timeline(self, contact: Contact) -> None:
+        """The deleted contact's timeline entries and notes go with it (the calls themselves stay)."""
+        paginator = self.client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": contact_pk(contact.tenant, contact.id)}),
+            ProjectionExpression="pk, sk",
+        )
+        keys = [{"DeleteRequest": {"Key": item}} for page in pages for item in page["Items"]]
+        self._batch_write(keys)
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
         transact_write(
@@ -262,6 +335,9 @@ class ContactStore(DynamoStore):
             for e164 in contact.phone_numbers():
                 item = {"pk": phone_pk(contact.tenant, e164), "sk": PHONE_SK, **entry}
                 requests.append({"PutRequest": {"Item": to_item(item)}})
+        self._batch_write(requests)
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         for start in range(0, len(requests), 25):
             pending = {self.table: requests[start : start + 25]}
             while pending:

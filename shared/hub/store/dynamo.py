@@ -10,17 +10,19 @@ import random
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from hub.errors import Conflict, Unavailable
+from hub.errors import BadRequest, Conflict, Unavailable
 
+T = TypeVar("T")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
@@ -54,6 +56,47 @@ class DynamoStore:
         )
         item = response.get("Item")
         return from_item(item) if item else None
+
+    def query_page(
+        self, key_names: tuple[str, ...], limit: int, start: dict[str, str] | None, **query: Any
+    ) -> Page[dict[str, Any]]:
+        """Up to `limit` items of a Query from `start`. While a FilterExpression thins DynamoDB's pages
+        out, further pages are read (at most MAX_PAGE_READS); the next start is the key of the last
+        item returned, so trimming a page loses nothing."""
+        if start is not None and set(start) != set(key_names):
+            raise BadRequest("the cursor does not belong to this list", code="invalid_cursor")
+        items: list[dict[str, Any]] = []
+        exclusive = to_item(start) if start else None
+        for _ in range(MAX_PAGE_READS):
+            request = {"TableName": self.table, **query, "Limit": limit}
+            if exclusive:
+                request["ExclusiveStartKey"] = exclusive
+            with translated_errors():
+                response = self.client.query(**request)
+            items.extend(from_item(item) for item in response["Items"])
+            exclusive = response.get("LastEvaluatedKey")
+            if len(items) >= limit or not exclusive:
+                break
+        trimmed = len(items) > limit
+        items = items[:limit]
+        next_start: dict[str, str] | None = None
+        if trimmed or (exclusive and len(items) == limit):
+            next_start = {name: str(items[-1][name]) for name in key_names}
+        elif exclusive:
+            next_start = {name: str(value) for name, value in from_item(exclusive).items()}
+        return Page(items=items, next_start=next_start)
+
+
+# How many Query requests one page may take when a filter drops most items.
+MAX_PAGE_READS = 5
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """Items of one page and where the next one starts (None: this was the last)."""
+
+    items: list[T]
+    next_start: dict[str, str] | None
 
 
 def versioned_put(table: str, item: dict[str, Any], expected_version: int | None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Tenants, their employees and webhook tokens, in the tenants table.
 
 Keys, under `TENANT#{slug}`: `META` (the tenant), `EMP#{id}` (employees: one Query lists them),
-`LOGIN#{login}` (an employee's login, unique in the tenant), `APIKEY#{key id}` (the tenant's keys).
+`LOGIN#{login}` (an employee's login, unique in the tenant), `APIKEY#{key id}` (the tenant's keys),
+`CRED#{vendor}` (the tenant's credentials for a vendor's API: written, never listed or returned).
 Secrets resolve with one GetItem on their hash: `TOKEN#{sha256}` / `TOKEN` for webhook tokens,
 `APIKEY#{sha256}` / `APIKEY` for API keys. No secret is stored in the clear.
 """
@@ -11,8 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from hub.ids import now_ms
-from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor
-from hub.store.dynamo import DynamoStore, from_item, to_item, to_value, transact_write, translated_errors
+from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor, VendorCredentials
+from hub.store.dynamo import (
+    DynamoStore,
+    Page,
+    from_item,
+    to_item,
+    to_value,
+    transact_write,
+    translated_errors,
+)
 
 META = "META"
 
@@ -58,6 +67,58 @@ class TenantStore(DynamoStore):
                 ExpressionAttributeValues={":settings": to_value(settings.model_dump(mode="json"))},
             )
 
+    def update_tenant(self, old: Tenant, new: Tenant) -> None:
+        """The tenant's own fields and settings, unless someone changed them since `old` was read."""
+        fields = new.model_dump(
+            mode="json", include={"name", "default_country", "timezone", "language", "settings", "updated_at"}
+        )
+        with translated_errors("the settings were changed by someone else meanwhile"):
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(new.slug), "sk": META}),
+                UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in fields),
+                ConditionExpression=(
+                    "attribute_exists(pk) AND (attribute_not_exists(#updated_at) OR #updated_at = :seen)"
+                ),
+                ExpressionAttributeNames={f"#{name}": name for name in fields},
+                ExpressionAttributeValues={
+                    **{f":{name}": to_value(value) for name, value in fields.items()},
+                    ":seen": to_value(old.updated_at),
+                },
+            )
+
+    def put_credentials(self, slug: str, vendor: Vendor, credentials: VendorCredentials, at: int) -> None:
+        item = {
+            "pk": tenant_pk(slug),
+            "sk": f"CRED#{vendor.value}",
+            "credentials": credentials.model_dump(mode="json", exclude_none=True),
+            "updated_at": at,
+        }
+        with translated_errors():
+            self.client.put_item(TableName=self.table, Item=to_item(item))
+
+    def delete_credentials(self, slug: str, vendor: Vendor) -> None:
+        with translated_errors():
+            self.client.delete_item(
+                TableName=self.table, Key=to_item({"pk": tenant_pk(slug), "sk": f"CRED#{vendor.value}"})
+            )
+
+    def get_credentials(self, slug: str, vendor: Vendor) -> VendorCredentials | None:
+        """For the vendor clients only; the API answers whether credentials are set, never what."""
+        item = self.get_item(tenant_pk(slug), f"CRED#{vendor.value}")
+        return VendorCredentials.model_validate(item["credentials"]) if item else None
+
+    def credentials_set(self, slug: str) -> dict[str, int]:
+        """Vendor -> when its credentials were last written."""
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :cred)",
+            ExpressionAttributeValues=to_item({":pk": tenant_pk(slug), ":cred": "CRED#"}),
+            ProjectionExpression="sk, updated_at",
+        )
+        items = [from_item(item) for item in response["Items"]]
+        return {str(item["sk"]).removeprefix("CRED#"): int(item.get("updated_at", 0)) for item in items}
+
     def get_webhook_token(self, token_hash: str) -> dict[str, Any] | None:
         """The token record (tenant, vendor, token_hash) for a token's hash, or None."""
         return self.get_item(token_pk(token_hash), "TOKEN")
@@ -80,16 +141,88 @@ class TenantStore(DynamoStore):
             writes.append(self._put_new(login))
         transact_write(self.client, writes, f"login {employee.login!r} is taken")
 
+    def replace_employee(self, old: Employee, new: Employee) -> None:
+        """An employee's changed record; a changed login moves its reservation in the same transaction."""
+        item = {"pk": tenant_pk(new.tenant), "sk": f"EMP#{new.id}", **new.model_dump(mode="json")}
+        item["password_hash"] = new.password_hash
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": to_item(item),
+                    "ConditionExpression": "updated_at = :seen",
+                    "ExpressionAttributeValues": {":seen": to_value(old.updated_at)},
+                }
+            }
+        ]
+        if old.login != new.login:
+            if old.login:
+                key = to_item({"pk": tenant_pk(old.tenant), "sk": f"LOGIN#{old.login}"})
+                writes.append({"Delete": {"TableName": self.table, "Key": key}})
+            if new.login:
+                login = {"pk": tenant_pk(new.tenant), "sk": f"LOGIN#{new.login}", "employee_id": new.id}
+                writes.append(self._put_new(login))
+        transact_write(
+            self.client, writes, f"login {new.login!r} is taken, or the employee changed meanwhile"
+        )
+
+    def get_employee(self, slug: str, employee_id: str) -> Employee | None:
+        item = self.get_item(tenant_pk(slug), f"EMP#{employee_id}", consistent=True)
+        return Employee.model_validate(item) if item else None
+
+    def employee_page(self, slug: str, limit: int, start: dict[str, str] | None) -> Page[Employee]:
+        page = self._section_page(slug, "EMP#", limit, start)
+        return Page([Employee.model_validate(item) for item in page.items], page.next_start)
+
     def create_api_key(self, key: ApiKey, key_hash: str) -> None:
         record = key.model_dump(mode="json")
         writes = [
             self._put_new({"pk": f"APIKEY#{key_hash}", "sk": "APIKEY", "key_hash": key_hash, **record}),
-            self._put_new({"pk": tenant_pk(key.tenant), "sk": f"APIKEY#{key.key_id}", **record}),
+            self._put_new(
+                {"pk": tenant_pk(key.tenant), "sk": f"APIKEY#{key.key_id}", "key_hash": key_hash, **record}
+            ),
         ]
         transact_write(self.client, writes, "API key collision")
 
     def get_api_key(self, key_hash: str) -> dict[str, Any] | None:
         return self.get_item(f"APIKEY#{key_hash}", "APIKEY")
+
+    def api_key_page(self, slug: str, limit: int, start: dict[str, str] | None) -> Page[ApiKey]:
+        page = self._section_page(slug, "APIKEY#", limit, start)
+        return Page([ApiKey.model_validate(item) for item in page.items], page.next_start)
+
+    def revoke_api_key(self, slug: str, key_id: str, at: int) -> ApiKey | None:
+        """Mark the key revoked in both its items; None when the tenant has no such key. Revoking a
+        revoked key keeps the first revocation time."""
+        listed = self.get_item(tenant_pk(slug), f"APIKEY#{key_id}", consistent=True)
+        if listed is None:
+            return None
+        if listed.get("revoked_at") is None:
+            update = {
+                "UpdateExpression": "SET revoked_at = if_not_exists(revoked_at, :at)",
+                "ExpressionAttributeValues": to_item({":at": at}),
+                "TableName": self.table,
+            }
+            keys = [
+                {"pk": tenant_pk(slug), "sk": f"APIKEY#{key_id}"},
+                {"pk": f"APIKEY#{listed['key_hash']}", "sk": "APIKEY"},
+            ]
+            transact_write(
+                self.client, [{"Update": {**update, "Key": to_item(key)}} for key in keys], "retry"
+            )
+            listed["revoked_at"] = at
+        return ApiKey.model_validate(listed)
+
+    def _section_page(
+        self, slug: str, prefix: str, limit: int, start: dict[str, str] | None
+    ) -> Page[dict[str, Any]]:
+        return self.query_page(
+            ("pk", "sk"),
+            limit,
+            start,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": tenant_pk(slug), ":prefix": prefix}),
+        )
 
     def _put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -1,0 +1,596 @@
+"""The REST API for integrators: /api/v1 (contacts, calls, callbacks, employees, settings, API keys).
+
+Authenticated by a tenant API key (`X-API-Key` header or `api_key` parameter) before anything else
+runs; every read and write is scoped to that key's tenant, so another tenant's objects are 404.
+Requests and answers are checked against the models in hub.api.schemas, which also make the OpenAPI
+document served at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hub import wiring
+from hub.api import paging
+from hub.api.idempotency import idempotent_posts
+from hub.api.schemas import (
+    MAX_PAGE_SIZE,
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyList,
+    CallbackList,
+    CallbackOut,
+    CallDetail,
+    CallList,
+    CallSummary,
+    CloseCallback,
+    ContactCreate,
+    ContactList,
+    ContactPatch,
+    CredentialsState,
+    EmployeeCreate,
+    EmployeeList,
+    EmployeePatch,
+    ErrorBody,
+    ImportRequest,
+    ImportResult,
+    ImportRow,
+    SettingsOut,
+    SettingsPatch,
+)
+from hub.domain.contacts import ContactInput
+from hub.domain.imports import import_contacts
+from hub.domain.tenants import (
+    TenantContext,
+    add_employee,
+    create_api_key,
+    live_api_key,
+    update_employee,
+    update_tenant,
+)
+from hub.errors import (
+    BadRequest,
+    Conflict,
+    HubError,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    Unauthorized,
+)
+from hub.http import json_resolver, proxy_error
+from hub.ids import now_ms
+from hub.models.call import CallStatus, Direction
+from hub.models.contact import Contact, ContactType
+from hub.models.tenant import Employee, Vendor, VendorCredentials
+from hub.phones import normalize_phone
+
+logger = Logger()
+app = json_resolver(logger, enable_validation=True)
+app.use(middlewares=[idempotent_posts])
+
+PREFIX = "/api/v1"
+OPENAPI_PATH = f"{PREFIX}/openapi.json"
+MAX_BODY_BYTES = 256 * 1024
+MAX_IMPORT_BODY_BYTES = 6 * 1024 * 1024  # Lambda's own limit for a synchronous request
+_ERRORS = {
+    400: "The request is not valid: see error.details",
+    401: "No valid API key",
+    404: "No such object for this tenant",
+    409: "Conflict: a stale version, a taken login or code, or a reused Idempotency-Key",
+    412: "If-Match names a version that is no longer current",
+    413: "The body is too large",
+    503: "Storage is busy; retry shortly",
+}
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100)")]
+Cursor = Annotated[str | None, Query(max_length=4096, description="`next_cursor` of the previous page")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Retries with the same key return the first result",
+    ),
+]
+
+
+def documented(success: int, description: str, *errors: int) -> dict[int, Any]:
+    """The route's answers for the OpenAPI document: its success and every error it can give."""
+    answers: dict[int, Any] = {success: {"description": description}}
+    if success == 204:
+        answers[204]["content"] = {}
+    for status in sorted({400, 401, 413, 503, *errors}):
+        answers[status] = {
+            "description": _ERRORS[status],
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
+        }
+    return answers
+
+
+def tenant() -> TenantContext:
+    return app.context["tenant"]
+
+
+def created_by() -> str:
+    return f"api:{app.context['api_key']}"
+
+
+def to_ms(moment: datetime | None, default: int) -> int:
+    if moment is None:
+        return default
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0, min(int(moment.timestamp() * 1000), 9_999_999_999_999))
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """`If-Match: "3"` (an ETag as GET gave it) or `If-Match: 3`."""
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip().removeprefix("W/").strip('"'))
+    except ValueError as exc:
+        raise BadRequest("If-Match must be a contact version, as the ETag header gave it") from exc
+
+
+def with_etag(contact: Contact, status: int = 200) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=contact,
+        headers={"ETag": f'"{contact.version}"'},
+    )
+
+
+# -- contacts ------------------------------------------------------------------------------------
+
+
+@app.get(f"{PREFIX}/contacts", tags=["contacts"], responses=documented(200, "A page of contacts"))
+def list_contacts(
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    phone: Annotated[str | None, Query(max_length=64, description="Holders of this number, any form")] = None,
+    name: Annotated[str | None, Query(max_length=200, description="Name prefix, any case")] = None,
+    external_code: Annotated[
+        str | None, Query(max_length=150, pattern=r"^[a-z0-9_-]{1,40}:.+$", description="`system:code`")
+    ] = None,
+    contact_type: Annotated[ContactType | None, Query(alias="type")] = None,
+    updated_since: Annotated[
+        datetime | None, Query(description="Changed at or after; oldest change first")
+    ] = None,
+) -> ContactList:
+    context = tenant()
+    since = to_ms(updated_since, 0) if updated_since else None
+    if phone or external_code:
+        if external_code:
+            vendor, code = external_code.split(":", 1)
+            found = by_external_code(context, vendor, code)
+            contacts = [found] if found else []
+        else:
+            contacts = wiring.contact_service().with_number(context, phone or "")
+        matching = [
+            c
+            for c in contacts
+            if (not name or c.display_name.casefold().startswith(name.casefold()))
+            and (contact_type is None or c.type == contact_type)
+            and (since is None or c.updated_at >= since)
+        ]
+        return ContactList(items=matching[:limit])
+    list_scope = paging.scope("contacts", name=name, type=contact_type, since=since)
+    page = wiring.contact_store().list_contacts(
+        context.slug,
+        limit=limit,
+        start=paging.decode(context, list_scope, cursor),
+        name_prefix=name,
+        contact_type=contact_type.value if contact_type else None,
+        updated_since=since,
+    )
+    return ContactList(items=page.items, next_cursor=paging.encode(context, list_scope, page.next_start))
+
+
+def by_external_code(context: TenantContext, vendor: str, code: str) -> Contact | None:
+    return wiring.contact_service().find_by_external_code(context, vendor, code.strip())
+
+
+@app.post(
+    f"{PREFIX}/contacts",
+    tags=["contacts"],
+    status_code=201,
+    responses=documented(201, "The new contact", 409),
+)
+def create_contact(
+    contact: Annotated[ContactCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Contact:
+    data = ContactInput.model_validate(contact.model_dump(exclude_unset=True))
+    return wiring.contact_service().create(tenant(), data, created_by=created_by())
+
+
+@app.post(
+    f"{PREFIX}/contacts/import",
+    tags=["contacts"],
+    responses=documented(200, "One result per row, in the rows' order"),
+)
+def import_rows(
+    request: Annotated[ImportRequest, Body()], idempotency_key: IdempotencyKey = None
+) -> ImportResult:
+    results = import_contacts(
+        wiring.contact_service(), tenant(), request.rows, merge=request.merge, created_by=created_by()
+    )
+    rows = [ImportRow.model_validate(result.__dict__) for result in results]
+    counts = {
+        status: sum(1 for row in rows if row.status == status) for status in ("created", "updated", "failed")
+    }
+    logger.info("contacts imported", extra={f"rows_{status}": count for status, count in counts.items()})
+    return ImportResult(**counts, rows=rows)
+
+
+@app.get(
+    f"{PREFIX}/contacts/by-external-code/<system>/<code>",
+    tags=["contacts"],
+    responses=documented(200, "The contact holding this code", 404),
+)
+def contact_by_external_code(system: str, code: str) -> Contact:
+    found = by_external_code(tenant(), system, unquote(code))
+    if found is None:
+        raise NotFound("no contact holds this external code")
+    return found
+
+
+@app.get(f"{PREFIX}/contacts/<contact_id>", tags=["contacts"], responses=documented(200, "The contact", 404))
+def get_contact(contact_id: str) -> Contact:
+    return with_etag(wiring.contact_service().get(tenant(), contact_id))  # type: ignore[return-value]
+
+
+@app.patch(
+    f"{PREFIX}/contacts/<contact_id>",
+    tags=["contacts"],
+    responses=documented(200, "The changed contact", 404, 409, 412),
+)
+def update_contact(
+    contact_id: str,
+    patch: Annotated[ContactPatch, Body()],
+    if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
+) -> Contact:
+    changes = patch.model_dump(exclude_unset=True, exclude={"version"})
+    header_version = expected_version(if_match)
+    try:
+        updated = wiring.contact_service().update(
+            tenant(), contact_id, changes, expected_version=header_version or patch.version
+        )
+    except Conflict as exc:
+        if header_version is not None and exc.code == "version_mismatch":
+            raise PreconditionFailed("the contact changed since the version If-Match names") from exc
+        raise
+    return with_etag(updated)  # type: ignore[return-value]
+
+
+@app.delete(
+    f"{PREFIX}/contacts/<contact_id>",
+    tags=["contacts"],
+    responses=documented(204, "Deleted; its calls stay, as records of what happened", 404, 409, 412),
+)
+def delete_contact(
+    contact_id: str, if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None
+) -> None:
+    version = expected_version(if_match)
+    try:
+        wiring.contact_service().delete(tenant(), contact_id, expected_version=version)
+    except Conflict as exc:
+        if version is not None and exc.code == "version_mismatch":
+            raise PreconditionFailed("the contact changed since the version If-Match names") from exc
+        raise
+    return Response(status_code=204)  # type: ignore[return-value]
+
+
+# -- calls ---------------------------------------------------------------------------------------
+
+
+@app.get(f"{PREFIX}/calls", tags=["calls"], responses=documented(200, "A page of calls, newest first"))
+def list_calls(
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    since: Annotated[datetime | None, Query(description="Dialed at or after")] = None,
+    until: Annotated[datetime | None, Query(description="Dialed at or before")] = None,
+    direction: Direction | None = None,
+    status: CallStatus | None = None,
+    contact_id: Annotated[str | None, Query(max_length=40)] = None,
+    employee_id: Annotated[str | None, Query(max_length=40)] = None,
+) -> CallList:
+    context = tenant()
+    start_ms, end_ms = to_ms(since, 0), to_ms(until, 9_999_999_999_999)
+    filters = {"direction": direction, "status": status, "employee_id": employee_id}
+    wanted = {
+        name: str(value.value if hasattr(value, "value") else value)
+        for name, value in filters.items()
+        if value
+    }
+    list_scope = paging.scope("calls", since=start_ms, until=end_ms, contact=contact_id, **wanted)
+    start = paging.decode(context, list_scope, cursor)
+    store = wiring.call_store()
+    if contact_id:
+        page = store.contact_call_page(
+            context.slug, contact_id, since=start_ms, until=end_ms, limit=limit, start=start
+        )
+        calls = [call for call in page.items if all(_field(call, n) == v for n, v in wanted.items())]
+    else:
+        page = store.list_calls(
+            context.slug, since=start_ms, until=end_ms, limit=limit, start=start, filters=wanted
+        )
+        calls = page.items
+    return CallList(
+        items=[CallSummary.of(call) for call in calls],
+        next_cursor=paging.encode(context, list_scope, page.next_start),
+    )
+
+
+def _field(call: Any, name: str) -> str | None:
+    value = getattr(call, name)
+    return None if value is None else str(value.value if hasattr(value, "value") else value)
+
+
+@app.get(f"{PREFIX}/calls/<uuid>", tags=["calls"], responses=documented(200, "The call with its events", 404))
+def get_call(uuid: str) -> CallDetail:
+    call = wiring.call_store().get_call(tenant().slug, uuid)
+    if call is None:
+        raise NotFound("no such call")
+    return CallDetail.of(call)
+
+
+# -- callbacks -----------------------------------------------------------------------------------
+
+
+@app.get(
+    f"{PREFIX}/callbacks", tags=["callbacks"], responses=documented(200, "A page of callbacks, newest first")
+)
+def list_callbacks(
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status: Annotated[str, Query(pattern="^(open|closed)$")] = "open",
+) -> CallbackList:
+    context = tenant()
+    list_scope = paging.scope("callbacks", status=status)
+    page = wiring.call_store().list_callbacks(
+        context.slug, closed=status == "closed", limit=limit, start=paging.decode(context, list_scope, cursor)
+    )
+    items = [CallbackOut.model_validate(callback.model_dump()) for callback in page.items]
+    return CallbackList(items=items, next_cursor=paging.encode(context, list_scope, page.next_start))
+
+
+@app.post(
+    f"{PREFIX}/callbacks/<phone>/close",
+    tags=["callbacks"],
+    responses=documented(200, "The callback as closed", 404, 409),
+)
+def close_callback(
+    phone: str,
+    request: Annotated[CloseCallback | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> CallbackOut:
+    context = tenant()
+    employee = None
+    if request and request.employee_id:
+        employee = context.employees.get(request.employee_id)
+        if employee is None:
+            raise BadRequest("no such employee", code="unknown_employee")
+    e164 = normalize_phone(unquote(phone), context.tenant.default_country)
+    closed = wiring.call_service().close_callback(context, e164, employee.ext if employee else None)
+    return CallbackOut.model_validate(closed.model_dump())
+
+
+# -- employees -----------------------------------------------------------------------------------
+
+
+@app.get(f"{PREFIX}/employees", tags=["employees"], responses=documented(200, "A page of employees"))
+def list_employees(limit: Limit = 50, cursor: Cursor = None) -> EmployeeList:
+    context = tenant()
+    list_scope = paging.scope("employees")
+    page = wiring.tenant_store().employee_page(
+        context.slug, limit, paging.decode(context, list_scope, cursor)
+    )
+    return EmployeeList(items=page.items, next_cursor=paging.encode(context, list_scope, page.next_start))
+
+
+@app.post(
+    f"{PREFIX}/employees",
+    tags=["employees"],
+    status_code=201,
+    responses=documented(201, "The new employee", 409),
+)
+def create_employee(
+    employee: Annotated[EmployeeCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Employee:
+    return add_employee(wiring.tenant_store(), tenant().tenant, **employee.model_dump())
+
+
+@app.get(
+    f"{PREFIX}/employees/<employee_id>", tags=["employees"], responses=documented(200, "The employee", 404)
+)
+def get_employee(employee_id: str) -> Employee:
+    return _employee(employee_id)
+
+
+@app.patch(
+    f"{PREFIX}/employees/<employee_id>",
+    tags=["employees"],
+    responses=documented(200, "The changed employee", 404, 409),
+)
+def patch_employee(employee_id: str, patch: Annotated[EmployeePatch, Body()]) -> Employee:
+    changes = patch.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise BadRequest("an employee's name cannot be removed")
+    return update_employee(wiring.tenant_store(), _employee(employee_id), changes)
+
+
+def _employee(employee_id: str) -> Employee:
+    found = wiring.tenant_store().get_employee(tenant().slug, employee_id)
+    if found is None:
+        raise NotFound("no such employee")
+    return found
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+def _settings_out(context: TenantContext) -> SettingsOut:
+    configured = wiring.tenant_store().credentials_set(context.slug)
+    current = context.tenant
+    return SettingsOut(
+        **current.model_dump(include={"slug", "name", "default_country", "timezone", "language", "settings"}),
+        credentials={
+            vendor.value: CredentialsState(
+                configured=vendor.value in configured, updated_at=configured.get(vendor.value)
+            )
+            for vendor in Vendor
+        },
+    )
+
+
+@app.get(f"{PREFIX}/settings", tags=["settings"], responses=documented(200, "The tenant's settings"))
+def get_settings() -> SettingsOut:
+    return _settings_out(tenant())
+
+
+@app.patch(f"{PREFIX}/settings", tags=["settings"], responses=documented(200, "The changed settings", 409))
+def patch_settings(patch: Annotated[SettingsPatch, Body()]) -> SettingsOut:
+    context = tenant()
+    changes = patch.model_dump(exclude_unset=True)
+    if changes.get("settings") is not None:
+        changes["settings"] = patch.settings.model_dump(exclude_unset=True)  # type: ignore[union-attr]
+    nulls = [name for name, value in changes.items() if value is None and name != "settings"]
+    if nulls:
+        raise BadRequest("these settings cannot be removed", details={"fields": nulls})
+    updated = update_tenant(wiring.tenant_store(), context.tenant, changes)
+    wiring.tenant_directory().by_slug(context.slug, fresh=True)
+    return _settings_out(TenantContext(tenant=updated, employees=context.employees))
+
+
+@app.put(
+    f"{PREFIX}/settings/credentials/<vendor>",
+    tags=["settings"],
+    responses=documented(204, "Stored; they are never returned"),
+)
+def put_credentials(vendor: Vendor, credentials: Annotated[VendorCredentials, Body()]) -> None:
+    wiring.tenant_store().put_credentials(tenant().slug, vendor, credentials, now_ms())
+    logger.info("vendor credentials changed", extra={"vendor": vendor.value})
+    return Response(status_code=204)  # type: ignore[return-value]
+
+
+@app.delete(
+    f"{PREFIX}/settings/credentials/<vendor>",
+    tags=["settings"],
+    responses=documented(204, "Removed (or there were none)"),
+)
+def delete_credentials(vendor: Vendor) -> None:
+    wiring.tenant_store().delete_credentials(tenant().slug, vendor)
+    return Response(status_code=204)  # type: ignore[return-value]
+
+
+# -- API keys ------------------------------------------------------------------------------------
+
+
+@app.get(f"{PREFIX}/api-keys", tags=["api keys"], responses=documented(200, "A page of the tenant's keys"))
+def list_api_keys(limit: Limit = 50, cursor: Cursor = None) -> ApiKeyList:
+    context = tenant()
+    list_scope = paging.scope("api-keys")
+    page = wiring.tenant_store().api_key_page(context.slug, limit, paging.decode(context, list_scope, cursor))
+    return ApiKeyList(items=page.items, next_cursor=paging.encode(context, list_scope, page.next_start))
+
+
+@app.post(
+    f"{PREFIX}/api-keys",
+    tags=["api keys"],
+    status_code=201,
+    responses=documented(201, "The new key; its secret is shown this once", 409),
+)
+def create_key(
+    request: Annotated[ApiKeyCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> ApiKeyCreated:
+    key, secret = create_api_key(wiring.tenant_store(), tenant().tenant, name=request.name.strip())
+    return ApiKeyCreated(**key.model_dump(), secret=secret)
+
+
+@app.delete(
+    f"{PREFIX}/api-keys/<key_id>",
+    tags=["api keys"],
+    responses=documented(204, "Revoked: requests with it are refused from now on", 404),
+)
+def revoke_key(key_id: str) -> None:
+    if wiring.tenant_store().revoke_api_key(tenant().slug, key_id, now_ms()) is None:
+        raise NotFound("no such API key")
+    return Response(status_code=204)  # type: ignore[return-value]
+
+
+# -- the document and the entry point ---------------------------------------------------------------
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3 document Powertools generates from the routes, without the 422 answers it adds
+    to each (this API answers invalid requests with 400 and its own error body)."""
+    document = json.loads(
+        app.get_openapi_json_schema(
+            title="Telephony hub API",
+            version="1.0.0",
+            summary="Contacts, calls, callbacks, employees, settings and API keys of one tenant",
+            description=__doc__,
+            security_schemes={
+                "ApiKeyHeader": APIKey(name="X-API-Key", in_=APIKeyIn.header),
+                "ApiKeyQuery": APIKey(name="api_key", in_=APIKeyIn.query),
+            },
+            security=[{"ApiKeyHeader": []}, {"ApiKeyQuery": []}],
+        )
+    )
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation.get("responses", {}).pop("422", None)
+    for name in ("HTTPValidationError", "ValidationError"):
+        document.get("components", {}).get("schemas", {}).pop(name, None)
+    return document
+
+
+@app.get(OPENAPI_PATH, include_in_schema=False)
+def openapi():  # noqa: ANN201 - no annotation: Powertools would try to validate the document
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_document())
+
+
+def _api_key(event: dict[str, Any]) -> str | None:
+    headers = event.get("headers") or {}
+    query = event.get("queryStringParameters") or {}
+    return headers.get("x-api-key") or query.get("api_key")
+
+
+def _authenticate(event: dict[str, Any]) -> None:
+    """Size and key checks before the resolver parses anything; the tenant is read fresh, so a
+    change made through another container is seen at once."""
+    path = event.get("rawPath", "")
+    limit = MAX_IMPORT_BODY_BYTES if path.endswith("/contacts/import") else MAX_BODY_BYTES
+    if len(event.get("body") or "") > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    if path == OPENAPI_PATH:
+        return
+    key = live_api_key(wiring.tenant_store(), _api_key(event))
+    try:
+        context = wiring.tenant_directory().by_slug(key.tenant, fresh=True)
+    except NotFound as exc:
+        raise Unauthorized("a valid API key is required") from exc
+    app.append_context(tenant=context, api_key=key.key_id)
+    logger.append_keys(tenant=key.tenant)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        _authenticate(event)
+    except HubError as exc:
+        app.clear_context()
+        return proxy_error(exc)
+    return app.resolve(event, context)

@@ -1,0 +1,78 @@
+"""`Idempotency-Key` on POST: a retried request gets the first answer and changes nothing again.
+
+Built on Powertools idempotency (records in DynamoDB, expiring after a day). The record's key is the
+tenant, the client's key and the route; the body's hash is checked, so the same key sent with a
+different body is refused rather than answered with another request's result. A request that failed
+leaves no record (Powertools deletes it), so retrying a failure runs it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from hub import wiring
+from hub.errors import BadRequest, Conflict
+
+HEADER = "idempotency-key"
+RETENTION_SECONDS = 24 * 3600
+_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+
+_CONFIG = IdempotencyConfig(
+    event_key_jmespath="[tenant, key, route]",
+    payload_validation_jmespath="body_sha256",
+    expires_after_seconds=RETENTION_SECONDS,
+    raise_on_no_idempotency_key=True,
+)
+
+
+def idempotent_posts(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Middleware: a POST with an Idempotency-Key runs once per tenant, key and route."""
+    event = app.current_event
+    key = (event.headers or {}).get(HEADER)
+    if event.http_method != "POST" or key is None:
+        return next_middleware(app)
+    if not _KEY_SHAPE.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 1-255 printable ASCII characters", code="invalid_idempotency_key"
+        )
+    request = {
+        "tenant": app.context["tenant"].slug,
+        "key": key,
+        "route": f"{event.http_method} {event.path}",
+        "body_sha256": hashlib.sha256((event.decoded_body or "").encode()).hexdigest(),
+    }
+
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        response = next_middleware(app)
+        return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
+
+    _CONFIG.register_lambda_context(app.lambda_context)
+    guarded = idempotent_function(
+        run,
+        data_keyword_argument="request",
+        persistence_store=wiring.idempotency_store(),
+        config=_CONFIG,
+        key_prefix="api",
+    )
+    try:
+        stored = guarded(request=request)
+    except IdempotencyValidationError as exc:
+        raise Conflict(
+            "this Idempotency-Key was used with a different request", code="idempotency_key_reused"
+        ) from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise Conflict(
+            "a request with this Idempotency-Key is still running; retry shortly", code="request_in_progress"
+        ) from exc
+    headers = {**stored.get("headers", {}), "Idempotency-Key": key}
+    return Response(status_code=stored["status"], body=stored["body"], headers=headers)

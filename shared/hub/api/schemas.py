@@ -1,0 +1,266 @@
+"""What the REST API takes and answers: its OpenAPI document is generated from these models."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.domain.contacts import ContactInput, PhoneInput
+from hub.domain.imports import MAX_IMPORT_ROWS
+from hub.models.call import Call, CallState, CallStatus, Direction, LegEvent
+from hub.models.contact import MAX_PHONES, Contact, ContactType
+from hub.models.tenant import SLUG_PATTERN, ApiKey, AvtodialerFields, Employee, Language, TenantSettings
+
+MAX_PAGE_SIZE = 100
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers."""
+
+    error: ErrorDetail
+
+
+# -- contacts ------------------------------------------------------------------------------------
+
+
+class ContactCreate(ContactInput):
+    """A new contact; numbers in any form the tenant's default country makes sense of."""
+
+    phones: list[PhoneInput] = Field(default_factory=list, max_length=MAX_PHONES)
+
+
+class ContactPatch(BaseModel):
+    """The fields to change; a field sent as null is cleared. `version`, when given, must be the
+    contact's current version (else 409); the `If-Match` header does the same with 412."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ContactType | None = None
+    name: str | None = Field(default=None, max_length=300)
+    company: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+    www: str | None = Field(default=None, max_length=500)
+    phones: list[PhoneInput] | None = Field(default=None, max_length=MAX_PHONES)
+    external_codes: dict[str, str] | None = Field(default=None, max_length=10)
+    responsible_employee_id: str | None = Field(default=None, max_length=40)
+    source: str | None = Field(default=None, max_length=300)
+    version: int | None = Field(default=None, ge=1)
+
+
+class ContactList(BaseModel):
+    items: list[Contact]
+    next_cursor: str | None = None
+
+
+class ImportRequest(BaseModel):
+    """Rows are contacts (as in POST /contacts), checked one by one: a bad row fails alone.
+    With `merge`, a row updates the contact holding its external code, else its number (numbers and
+    codes are added, given fields replaced) and creates one only when nobody matches."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    merge: bool = False
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
+
+
+class ImportRow(BaseModel):
+    row: int
+    status: Literal["created", "updated", "failed"]
+    id: str | None = None
+    error: ErrorDetail | None = None
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    failed: int
+    rows: list[ImportRow]
+
+
+# -- calls ---------------------------------------------------------------------------------------
+
+
+class CallSummary(BaseModel):
+    """A call as lists show it (timestamps are UTC milliseconds)."""
+
+    uuid: str
+    source: str
+    direction: Direction | None = None
+    state: Literal["ringing", "answered", "ended"]
+    status: CallStatus | None = None
+    dial_at: int | None = None
+    bridge_at: int | None = None
+    ended_at: int | None = None
+    talk_seconds: int | None = None
+    employee_id: str | None = None
+    employee_ext: str | None = None
+    employee_name: str | None = None
+    other_number: str | None = None
+    other_name: str | None = None
+    trunk_num: str | None = None
+    trunk_name: str | None = None
+    contact_ids: list[str] = Field(default_factory=list)
+    recordings: list[str] = Field(default_factory=list)
+    utm: dict[str, Any] | None = None
+    updated_at: int = 0
+
+    @classmethod
+    def of(cls, call: Call) -> CallSummary:
+        data = call.model_dump(include=set(cls.model_fields) - {"state"})
+        return cls(**data, state=CallState(call.state).name.lower())
+
+
+class CallDetail(CallSummary):
+    """A call with what each PBX event said about each of its legs, in the order they happened."""
+
+    events: list[LegEvent] = Field(default_factory=list)
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, call: Call) -> CallDetail:
+        events = [event for leg in call.legs.values() for event in leg.values()]
+        events.sort(key=lambda e: (e.server_time or e.dial_at or 0, e.uuid, e.event))
+        details = {k: v for k, v in call.extra.items() if k != "linked_number"}
+        return cls(**CallSummary.of(call).model_dump(), events=events, details=details)
+
+
+class CallList(BaseModel):
+    items: list[CallSummary]
+    next_cursor: str | None = None
+
+
+# -- callbacks -----------------------------------------------------------------------------------
+
+
+class CallbackOut(BaseModel):
+    """Missed calls from one number: open until someone talks to it or closes it by hand."""
+
+    phone: str
+    open: bool
+    count: int = 0
+    first_missed_at: int | None = None
+    last_missed_at: int | None = None
+    missed_calls: list[str] = Field(default_factory=list)
+    closed_at: int | None = None
+    closed_by_employee_ext: str | None = None
+    closed_by_call: str | None = None
+
+
+class CallbackList(BaseModel):
+    items: list[CallbackOut]
+    next_cursor: str | None = None
+
+
+class CloseCallback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    employee_id: str | None = Field(default=None, max_length=40)
+
+
+# -- employees -----------------------------------------------------------------------------------
+
+
+class EmployeeCreate(BaseModel):
+    """A person who takes calls; `login` and `password` let them into the pages and TelefUM's API."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    email: str | None = Field(default=None, max_length=254)
+    ext: str | None = Field(default=None, max_length=20)
+    login: str | None = Field(default=None, max_length=100, pattern=r"^\s*[A-Za-z0-9._@+-]+\s*$")
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    obzvonilka_user_id: str | None = Field(default=None, max_length=40)
+
+
+class EmployeePatch(BaseModel):
+    """The fields to change; null clears one (a null password removes the login's password)."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
+    email: str | None = Field(default=None, max_length=254)
+    ext: str | None = Field(default=None, max_length=20)
+    login: str | None = Field(default=None, max_length=100, pattern=r"^\s*[A-Za-z0-9._@+-]+\s*$")
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    obzvonilka_user_id: str | None = Field(default=None, max_length=40)
+
+
+class EmployeeList(BaseModel):
+    items: list[Employee]
+    next_cursor: str | None = None
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+class CredentialsState(BaseModel):
+    """Whether credentials for a vendor are set and when; the secrets themselves are never returned."""
+
+    configured: bool
+    updated_at: int | None = None
+
+
+class SettingsOut(BaseModel):
+    slug: str = Field(pattern=SLUG_PATTERN)
+    name: str
+    default_country: str
+    timezone: str
+    language: Language
+    settings: TenantSettings
+    credentials: dict[str, CredentialsState]
+
+
+class TenantSettingsPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phonet_ip_allowlist_enabled: bool | None = None
+    phonet_ip_allowlist: list[str] | None = Field(default=None, max_length=100)
+    phonet_split_recording: bool | None = None
+    leads_from_inbound: bool | None = None
+    leads_from_outbound: bool | None = None
+    leads_from_avtodialer: bool | None = None
+    own_numbers: list[str] | None = Field(default=None, max_length=100)
+    avtodialer_fields: AvtodialerFields | None = None
+    public_base_url: str | None = Field(default=None, max_length=300)
+
+
+class SettingsPatch(BaseModel):
+    """What to change; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    default_country: str | None = Field(default=None, min_length=2, max_length=2)
+    timezone: str | None = Field(default=None, max_length=64)
+    language: Language | None = None
+    settings: TenantSettingsPatch | None = None
+
+
+# -- API keys ------------------------------------------------------------------------------------
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=100)
+
+
+class ApiKeyCreated(ApiKey):
+    """The new key with its secret: shown this once, only its hash is kept."""
+
+    secret: str
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKey]
+    next_cursor: str | None = None

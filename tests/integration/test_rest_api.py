@@ -1,0 +1,411 @@
+"""The REST API through its handler: keys, contacts, paging, concurrency, import, calls, callbacks,
+employees, settings, idempotency and tenant isolation."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from hub.domain.tenants import create_api_key
+from hub.models.phonet import CallEvent
+from tests.conftest import Seeded
+from tests.support import event_body, load_event, load_function
+
+
+class Api:
+    """Requests to the REST API's handler as API Gateway would deliver them."""
+
+    def __init__(self, module: Any, lambda_context: Any, key: str | None) -> None:
+        self.module, self.lambda_context, self.key = module, lambda_context, key
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        **query: Any,
+    ) -> tuple[int, dict[str, str], Any]:
+        event = copy.deepcopy(load_event("rest_api/create_contact.json"))
+        event["rawPath"] = event["requestContext"]["http"]["path"] = f"/api/v1{path}"
+        event["requestContext"]["http"]["method"] = method
+        params = {k: v for k, v in query.items() if v is not None}
+        event["rawQueryString"] = urlencode(params)
+        event["queryStringParameters"] = {k: str(v) for k, v in params.items()} or None
+        event["headers"] = {
+            k: v for k, v in event["headers"].items() if k not in ("x-api-key", "idempotency-key")
+        }
+        if self.key:
+            event["headers"]["x-api-key"] = self.key
+        event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
+        event["body"] = None if body is None else body if isinstance(body, str) else json.dumps(body)
+        response = self.module.handler(event, self.lambda_context)
+        text = response.get("body") or ""
+        return response["statusCode"], response.get("headers", {}), json.loads(text) if text else None
+
+    def get(self, path: str, **query: Any) -> tuple[int, dict[str, str], Any]:
+        return self.request("GET", path, **query)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        return self.request("POST", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        return self.request("PATCH", path, body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> tuple[int, dict[str, str], Any]:
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def module() -> Any:
+    return load_function("rest_api")
+
+
+@pytest.fixture
+def acme(seeded: Seeded, module: Any, lambda_context: Any) -> Api:
+    _, secret = create_api_key(seeded.tenant_store, seeded.acme.tenant, "tests")
+    return Api(module, lambda_context, secret)
+
+
+@pytest.fixture
+def globex(seeded: Seeded, module: Any, lambda_context: Any) -> Api:
+    _, secret = create_api_key(seeded.tenant_store, seeded.globex.tenant, "tests")
+    return Api(module, lambda_context, secret)
+
+
+def new_contact(api: Api, **fields: Any) -> dict[str, Any]:
+    status, _, body = api.post(
+        "/contacts", {"name": "Олена", "phones": [{"number": "067 123 45 67"}], **fields}
+    )
+    assert status == 201, body
+    return body
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [None, "", "wrong", "hub_" + "x" * 43])
+def test_requests_without_a_live_key_are_401_in_the_api_error_shape(
+    seeded: Seeded, module: Any, lambda_context: Any, key: str | None
+) -> None:
+    status, _, body = Api(module, lambda_context, key).get("/contacts")
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized" and set(body["error"]) == {"code", "message", "details"}
+
+
+def test_the_key_may_come_as_the_api_key_parameter(acme: Api) -> None:
+    bare = Api(acme.module, acme.lambda_context, None)
+    assert bare.get("/contacts", api_key=acme.key)[0] == 200
+
+
+def test_a_revoked_key_stops_working_at_once_and_lists_show_only_prefixes(acme: Api) -> None:
+    status, _, created = acme.post("/api-keys", {"name": "zapier"})
+    assert status == 201 and created["secret"].startswith(created["prefix"])
+    other = Api(acme.module, acme.lambda_context, created["secret"])
+    assert other.get("/contacts")[0] == 200
+    _, _, listed = acme.get("/api-keys")
+    assert {k["name"] for k in listed["items"]} == {"tests", "zapier"}
+    assert all("secret" not in k and "key_hash" not in k for k in listed["items"])
+    assert acme.delete(f"/api-keys/{created['key_id']}")[0] == 204
+    assert other.get("/contacts")[0] == 401
+    revoked = next(k for k in acme.get("/api-keys")[2]["items"] if k["key_id"] == created["key_id"])
+    assert revoked["revoked_at"]
+
+
+# -- contacts ------------------------------------------------------------------------------------
+
+
+def test_create_get_patch_delete_a_contact(acme: Api) -> None:
+    created = new_contact(acme, external_codes={"crm": " 42 "})
+    assert created["phones"][0]["e164"] == "+380671234567" and created["version"] == 1
+    assert created["external_codes"] == {"crm": "42"}
+    status, headers, got = acme.get(f"/contacts/{created['id']}")
+    assert status == 200 and got == created and headers["ETag"] == '"1"'
+    status, _, patched = acme.patch(f"/contacts/{created['id']}", {"company": "Коваль", "version": 1})
+    assert status == 200 and patched["company"] == "Коваль" and patched["name"] == "Олена"
+    assert patched["version"] == 2
+    # a stale version: 409 from the body, 412 from If-Match; nothing changes
+    status, _, body = acme.patch(f"/contacts/{created['id']}", {"company": "X", "version": 1})
+    assert status == 409 and body["error"]["code"] == "version_mismatch"
+    status, _, body = acme.patch(f"/contacts/{created['id']}", {"company": "X"}, headers={"If-Match": '"1"'})
+    assert status == 412
+    assert acme.get(f"/contacts/{created['id']}")[2]["company"] == "Коваль"
+    assert acme.get("/contacts/by-external-code/crm/42")[2]["id"] == created["id"]
+    assert acme.delete(f"/contacts/{created['id']}", headers={"If-Match": '"1"'})[0] == 412
+    assert acme.delete(f"/contacts/{created['id']}")[0] == 204
+    assert acme.get(f"/contacts/{created['id']}")[0] == 404
+    assert acme.get("/contacts", phone="0671234567")[2]["items"] == []
+    assert acme.get("/contacts/by-external-code/crm/42")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x" * 301}, "name"),
+        ({"phones": [{"number": str(380670000000 + i)} for i in range(11)]}, "phones"),
+        ({"name": "A", "unknown": 1}, "unknown"),
+        ({"phones": [{"number": "12"}]}, None),
+        ({"type": "boss"}, "type"),
+        ({"external_codes": {"Bad Vendor": "1"}}, "external_codes"),
+    ],
+)
+def test_invalid_contacts_are_clear_400s_and_store_nothing(acme: Api, body: dict, field: str | None) -> None:
+    status, _, answer = acme.post("/contacts", body)
+    assert status == 400, answer
+    if field:
+        assert any(field in d["field"] for d in answer["error"]["details"]), answer
+    assert acme.get("/contacts")[2]["items"] == []
+
+
+def test_bodies_over_the_limit_are_413(acme: Api) -> None:
+    status, _, body = acme.post("/contacts", {"description": "x" * 300_000})
+    assert status == 413 and body["error"]["code"] == "payload_too_large"
+
+
+def test_lists_page_by_cursor_and_filter(acme: Api) -> None:
+    for index in range(7):
+        new_contact(
+            acme,
+            name=f"Name {index}",
+            type="lead" if index % 2 else "contact",
+            phones=[{"number": f"067000000{index}"}],
+        )
+    seen, cursor = [], None
+    while True:
+        status, _, page = acme.get("/contacts", limit=3, cursor=cursor)
+        assert status == 200 and len(page["items"]) <= 3
+        seen += [c["name"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"Name {i}" for i in range(7)]
+    leads = acme.get("/contacts", type="lead", limit=2)[2]
+    assert [c["name"] for c in leads["items"]] == ["Name 1", "Name 3"] and leads["next_cursor"]
+    more = acme.get("/contacts", type="lead", limit=2, cursor=leads["next_cursor"])[2]
+    assert [c["name"] for c in more["items"]] == ["Name 5"]
+    assert [c["name"] for c in acme.get("/contacts", name="name 6")[2]["items"]] == ["Name 6"]
+    assert [c["name"] for c in acme.get("/contacts", phone="+380670000004")[2]["items"]] == ["Name 4"]
+    # a cursor only works for the list it came from
+    status, _, body = acme.get("/contacts", type="contact", cursor=leads["next_cursor"])
+    assert status == 400 and body["error"]["code"] == "invalid_cursor"
+    assert acme.get("/contacts", cursor="garbage")[0] == 400
+    assert acme.get("/contacts", limit=101)[0] == 400
+
+
+def test_updated_since_lists_changes_oldest_first(acme: Api) -> None:
+    first = new_contact(acme, name="First", phones=[])
+    second = new_contact(acme, name="Second", phones=[])
+    acme.patch(f"/contacts/{first['id']}", {"email": "first@example.com"})
+    since = second["updated_at"]
+    iso = (
+        __import__("datetime").datetime.fromtimestamp(since / 1000, tz=__import__("datetime").UTC).isoformat()
+    )
+    _, _, page = acme.get("/contacts", updated_since=iso)
+    assert [c["name"] for c in page["items"]] == ["Second", "First"]
+
+
+def test_another_tenants_objects_are_404(acme: Api, globex: Api, seeded: Seeded) -> None:
+    contact = new_contact(acme, external_codes={"crm": "7"})
+    for method, path in [
+        ("GET", f"/contacts/{contact['id']}"),
+        ("PATCH", f"/contacts/{contact['id']}"),
+        ("DELETE", f"/contacts/{contact['id']}"),
+        ("GET", "/contacts/by-external-code/crm/7"),
+        ("GET", f"/employees/{seeded.manager.id}"),
+        ("PATCH", f"/employees/{seeded.manager.id}"),
+    ]:
+        status, _, _ = globex.request(method, path, {} if method == "PATCH" else None)
+        assert status == 404, (method, path)
+    assert globex.get("/contacts")[2]["items"] == []
+    assert globex.get("/contacts", phone="0671234567")[2]["items"] == []
+    keys = acme.get("/api-keys")[2]["items"]
+    assert globex.delete(f"/api-keys/{keys[0]['key_id']}")[0] == 404
+    assert acme.get(f"/contacts/{contact['id']}")[0] == 200
+
+
+# -- idempotency ---------------------------------------------------------------------------------
+
+
+def test_a_retried_create_with_the_same_idempotency_key_makes_one_record(acme: Api) -> None:
+    body = {"name": "Retry", "phones": [{"number": "0501112233"}]}
+    first = acme.post("/contacts", body, headers={"Idempotency-Key": "k-1"})
+    second = acme.post("/contacts", body, headers={"Idempotency-Key": "k-1"})
+    assert first[0] == second[0] == 201 and first[2] == second[2]
+    assert len(acme.get("/contacts")[2]["items"]) == 1
+    status, _, answer = acme.post("/contacts", {**body, "name": "Other"}, headers={"Idempotency-Key": "k-1"})
+    assert status == 409 and answer["error"]["code"] == "idempotency_key_reused"
+    assert acme.post("/contacts", body, headers={"Idempotency-Key": "k-2"})[0] == 201
+    assert len(acme.get("/contacts")[2]["items"]) == 2
+
+
+def test_a_failed_request_is_not_remembered(acme: Api) -> None:
+    bad = {"name": "A", "responsible_employee_id": "nobody"}
+    assert acme.post("/contacts", bad, headers={"Idempotency-Key": "k-3"})[0] == 400
+    assert acme.post("/contacts", bad, headers={"Idempotency-Key": "k-3"})[0] == 400
+
+
+def test_idempotency_keys_are_per_tenant(acme: Api, globex: Api) -> None:
+    body = {"name": "Same"}
+    a = acme.post("/contacts", body, headers={"Idempotency-Key": "shared"})[2]
+    g = globex.post("/contacts", body, headers={"Idempotency-Key": "shared"})[2]
+    assert a["id"] != g["id"] and globex.get(f"/contacts/{g['id']}")[0] == 200
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def test_import_answers_per_row_and_merges_by_code_then_phone(acme: Api) -> None:
+    existing = new_contact(acme, name="Old", external_codes={"crm": "1"}, phones=[{"number": "0670000001"}])
+    rows = [
+        {"external_codes": {"crm": "1"}, "email": "old@example.com", "phones": [{"number": "0670000009"}]},
+        {"name": "New A", "phones": [{"number": "0501230000"}]},
+        {"name": "New A again", "phones": [{"number": "+380501230000"}], "email": "a@example.com"},
+        {"name": "Broken", "phones": [{"number": "12"}]},
+        {"name": 5, "bogus": True},
+    ]
+    status, _, result = acme.post("/contacts/import", {"merge": True, "rows": rows})
+    assert status == 200, result
+    assert [r["status"] for r in result["rows"]] == ["updated", "created", "updated", "failed", "failed"]
+    assert (result["created"], result["updated"], result["failed"]) == (1, 2, 2)
+    assert result["rows"][3]["error"]["code"] == "invalid_phone"
+    assert result["rows"][4]["error"]["code"] == "invalid_row"
+    old = acme.get(f"/contacts/{existing['id']}")[2]
+    assert old["email"] == "old@example.com" and old["name"] == "Old"
+    assert [p["e164"] for p in old["phones"]] == ["+380670000001", "+380670000009"]
+    new = acme.get(f"/contacts/{result['rows'][1]['id']}")[2]
+    assert new["name"] == "New A again" and new["email"] == "a@example.com"
+    assert result["rows"][2]["id"] == new["id"]
+
+
+def test_import_without_merge_creates_and_refuses_taken_codes(acme: Api) -> None:
+    new_contact(acme, external_codes={"crm": "1"})
+    rows = [
+        {"name": "Dup", "external_codes": {"crm": "1"}},
+        {"name": "Fresh", "phones": [{"number": "0671234567"}]},
+    ]
+    _, _, result = acme.post("/contacts/import", {"rows": rows})
+    assert [r["status"] for r in result["rows"]] == ["failed", "created"]
+    assert result["rows"][0]["error"]["code"] == "conflict"
+    assert len(acme.get("/contacts", phone="0671234567")[2]["items"]) == 2
+
+
+def test_import_refuses_more_than_10000_rows(acme: Api) -> None:
+    status, _, body = acme.post("/contacts/import", {"rows": [{}] * 10_001})
+    assert status == 400 and body["error"]["details"][0]["field"].endswith("rows")
+
+
+# -- calls and callbacks -------------------------------------------------------------------------
+
+
+def record_call(seeded: Seeded, event_file: str, **overrides: Any) -> None:
+    from hub import wiring
+
+    event = CallEvent.model_validate({**event_body(event_file), **overrides})
+    wiring.call_service().record_phonet_event(seeded.context("acme"), event)
+
+
+def test_calls_list_by_time_and_filters_and_detail_with_events(
+    acme: Api, globex: Api, seeded: Seeded
+) -> None:
+    record_call(seeded, "phonet_events/call_dial.json")
+    record_call(seeded, "phonet_events/call_bridge.json")
+    record_call(seeded, "phonet_events/call_hangup.json")
+    record_call(seeded, "phonet_events/missed_hangup.json", uuid="5b0c6d1e2f3a4b5c6d7e8f9a0b1c2d3e")
+    _, _, page = acme.get("/calls")
+    assert len(page["items"]) == 2
+    statuses = {c["status"] for c in page["items"]}
+    assert statuses == {"answered", "missed"}
+    assert [c["status"] for c in acme.get("/calls", status="missed")[2]["items"]] == ["missed"]
+    answered = acme.get("/calls", status="answered")[2]["items"][0]
+    status, _, detail = acme.get(f"/calls/{answered['uuid']}")
+    assert status == 200 and {e["event"] for e in detail["events"]} >= {"dial", "bridge", "hangup"}
+    assert detail["recordings"] and "legs" not in detail
+    assert acme.get("/calls", until="2000-01-01T00:00:00Z")[2]["items"] == []
+    assert globex.get(f"/calls/{answered['uuid']}")[0] == 404
+    assert globex.get("/calls")[2]["items"] == []
+
+
+def test_callbacks_open_then_closed_by_hand(acme: Api, globex: Api, seeded: Seeded) -> None:
+    record_call(seeded, "phonet_events/missed_hangup.json")
+    _, _, page = acme.get("/callbacks")
+    (callback,) = page["items"]
+    assert callback["open"] and callback["count"] == 1
+    assert globex.post(f"/callbacks/{callback['phone']}/close")[0] == 404
+    status, _, closed = acme.post(
+        f"/callbacks/{callback['phone'].replace('+', '%2B')}/close", {"employee_id": seeded.manager.id}
+    )
+    assert status == 200 and closed["closed_by_employee_ext"] == "001" and not closed["open"]
+    assert acme.get("/callbacks")[2]["items"] == []
+    assert [c["phone"] for c in acme.get("/callbacks", status="closed")[2]["items"]] == [callback["phone"]]
+    assert acme.post(f"/callbacks/{callback['phone']}/close")[0] == 404
+
+
+# -- employees and settings ----------------------------------------------------------------------
+
+
+def test_employees_create_update_and_login_rules(acme: Api, seeded: Seeded) -> None:
+    status, _, anna = acme.post(
+        "/employees", {"name": "Anna", "login": "Anna", "password": "long-enough", "ext": "105"}
+    )
+    assert (
+        status == 201 and anna["login"] == "anna" and "password" not in anna and "password_hash" not in anna
+    )
+    assert acme.post("/employees", {"name": "Other", "login": "anna"})[0] == 409
+    status, _, changed = acme.patch(
+        f"/employees/{anna['id']}", {"login": "anna.k", "obzvonilka_user_id": "17"}
+    )
+    assert status == 200 and changed["login"] == "anna.k" and changed["obzvonilka_user_id"] == "17"
+    # the old login is free again, the new one is taken
+    assert acme.post("/employees", {"name": "New Anna", "login": "anna"})[0] == 201
+    assert acme.patch(f"/employees/{anna['id']}", {"login": "anna"})[0] == 409
+    from hub import wiring
+
+    assert wiring.authenticator().authenticate("acme", "anna.k", "long-enough").id == anna["id"]
+    names = {e["name"] for e in acme.get("/employees")[2]["items"]}
+    assert names == {"Иван Менеджер", "Anna", "New Anna"}
+    # an employee created a moment ago can be made responsible at once
+    assert new_contact(acme, responsible_employee_id=anna["id"])["responsible_employee_id"] == anna["id"]
+
+
+def test_settings_read_and_change_and_credentials_are_write_only(acme: Api, globex: Api) -> None:
+    status, _, settings = acme.get("/settings")
+    assert status == 200 and settings["default_country"] == "UA"
+    assert settings["credentials"]["phonet"] == {"configured": False, "updated_at": None}
+    status, _, changed = acme.patch(
+        "/settings",
+        {
+            "timezone": "Europe/Warsaw",
+            "settings": {
+                "leads_from_outbound": True,
+                "own_numbers": ["044 123 45 67"],
+                "public_base_url": "https://crm.acme.example",
+            },
+        },
+    )
+    assert status == 200, changed
+    assert changed["timezone"] == "Europe/Warsaw" and changed["settings"]["own_numbers"] == ["+380441234567"]
+    assert changed["settings"]["leads_from_inbound"] is True  # untouched
+    assert acme.patch("/settings", {"timezone": "Mars/Olympus"})[0] == 400
+    assert acme.patch("/settings", {"settings": {"phonet_ip_allowlist": ["not an ip"]}})[0] == 400
+    assert acme.get("/settings")[2]["timezone"] == "Europe/Warsaw"
+    secret = "phonet-api-key-very-secret"
+    status, _, _ = acme.request(
+        "PUT", "/settings/credentials/phonet", {"api_key": secret, "domain": "acme.phonet.com.ua"}
+    )
+    assert status == 204
+    text = json.dumps(acme.get("/settings")[2])
+    assert secret not in text and json.loads(text)["credentials"]["phonet"]["configured"] is True
+    assert globex.get("/settings")[2]["credentials"]["phonet"]["configured"] is False
+    assert acme.request("PUT", "/settings/credentials/nobody", {"api_key": "x"})[0] == 400
+    assert acme.request("DELETE", "/settings/credentials/phonet")[0] == 204
+    assert acme.get("/settings")[2]["credentials"]["phonet"]["configured"] is False
+
+
+def test_openapi_document_is_public(module: Any, lambda_context: Any, seeded: Seeded) -> None:
+    status, _, document = Api(module, lambda_context, None).get("/openapi.json")
+    assert status == 200 and document["openapi"].startswith("3.")
+    assert "/api/v1/contacts" in document["paths"]
