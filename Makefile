@@ -17,13 +17,16 @@ PYTEST_ARGS ?=
 # SAM finds the runtime's interpreter (python3.13) on PATH: the project's venv has it.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: help venv tools browser lint format test test-fast validate build bench bench-smoke run demo clean
+.PHONY: help venv tools browser lint format test test-fast validate build bench bench-smoke run demo clean \
+	openapi schemathesis
 
 help:
 	@echo "make run      start the hub locally (no AWS account, no Docker)"
 	@echo "make test     install what is missing, lint, run every test suite"
 	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
 	@echo "make bench    full benchmarks (100k contacts; minutes)"
+	@echo "make openapi  regenerate docs/openapi.json from the REST API's code"
+	@echo "make schemathesis  fuzz the REST API on the local runner with many examples (minutes)"
 
 # Stamps record what is installed: `make run` needs the runtime and moto, `make test` also the test tools.
 $(VENV)/.local: pyproject.toml
@@ -33,7 +36,7 @@ $(VENV)/.local: pyproject.toml
 
 $(VENV)/.installed: $(VENV)/.local
 	@$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-	@$(PY) -c "import pytest, hypothesis, xdist" && touch $@
+	@$(PY) -c "import pytest, hypothesis, xdist, schemathesis" && touch $@
 
 venv: $(VENV)/.installed
 
@@ -60,6 +63,14 @@ browser:
 test: lint browser
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory bench-smoke
+
+# The committed OpenAPI document is generated from the code; a test fails when they drift.
+openapi: venv
+	$(PY) -m hubtools.openapi
+
+# CI runs a few generated examples per operation (inside `make test`); this runs many.
+schemathesis: venv
+	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-100} $(VENV)/bin/pytest -q tests/e2e/test_rest_api_schemathesis.py
 
 test-fast: venv
 	$(VENV)/bin/pytest -x -q tests/unit tests/integration

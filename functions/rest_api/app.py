@@ -8,8 +8,8 @@ document served at /api/v1/openapi.json.
 
 from __future__ import annotations
 
+import base64
 import json
-from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any
 from urllib.parse import unquote
@@ -22,8 +22,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.api import paging
-from hub.api.idempotency import idempotent_posts
+from hub.api.idempotency import IDEMPOTENCY_KEY_PATTERN, idempotent_posts
 from hub.api.schemas import (
+    LATEST_MS,
     MAX_PAGE_SIZE,
     ApiKeyCreate,
     ApiKeyCreated,
@@ -45,6 +46,7 @@ from hub.api.schemas import (
     ImportRequest,
     ImportResult,
     ImportRow,
+    Moment,
     SettingsOut,
     SettingsPatch,
 )
@@ -63,9 +65,9 @@ from hub.errors import (
     Conflict,
     HubError,
     NotFound,
-    PayloadTooLarge,
     PreconditionFailed,
     Unauthorized,
+    UnsupportedMediaType,
 )
 from hub.http import json_resolver, proxy_error
 from hub.ids import now_ms
@@ -83,12 +85,12 @@ OPENAPI_PATH = f"{PREFIX}/openapi.json"
 MAX_BODY_BYTES = 256 * 1024
 MAX_IMPORT_BODY_BYTES = 6 * 1024 * 1024  # Lambda's own limit for a synchronous request
 _ERRORS = {
-    400: "The request is not valid: see error.details",
+    400: "The request is not valid (a field, a limit, the body's size): see error.code and details",
     401: "No valid API key",
     404: "No such object for this tenant",
     409: "Conflict: a stale version, a taken login or code, or a reused Idempotency-Key",
     412: "If-Match names a version that is no longer current",
-    413: "The body is too large",
+    415: "The body is not sent as application/json",
     503: "Storage is busy; retry shortly",
 }
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100)")]
@@ -97,8 +99,14 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        max_length=255,
-        description="Retries with the same key return the first result",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Retries with the same key (per tenant and route, for 24 h) return the first result",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match", pattern=r'^(W/)?"?[0-9]{1,15}"?$', description="The contact's ETag (its version)"
     ),
 ]
 
@@ -108,7 +116,7 @@ def documented(success: int, description: str, *errors: int) -> dict[int, Any]:
     answers: dict[int, Any] = {success: {"description": description}}
     if success == 204:
         answers[204]["content"] = {}
-    for status in sorted({400, 401, 413, 503, *errors}):
+    for status in sorted({400, 401, 404, 503, *errors}):
         answers[status] = {
             "description": _ERRORS[status],
             "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
@@ -122,14 +130,6 @@ def tenant() -> TenantContext:
 
 def created_by() -> str:
     return f"api:{app.context['api_key']}"
-
-
-def to_ms(moment: datetime | None, default: int) -> int:
-    if moment is None:
-        return default
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0, min(int(moment.timestamp() * 1000), 9_999_999_999_999))
 
 
 def expected_version(if_match: str | None) -> int | None:
@@ -165,11 +165,11 @@ def list_contacts(
     ] = None,
     contact_type: Annotated[ContactType | None, Query(alias="type")] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Changed at or after; oldest change first")
+        Moment | None, Query(description="Changed at or after; oldest change first")
     ] = None,
 ) -> ContactList:
     context = tenant()
-    since = to_ms(updated_since, 0) if updated_since else None
+    since = updated_since
     if phone or external_code:
         if external_code:
             vendor, code = external_code.split(":", 1)
@@ -205,7 +205,7 @@ def by_external_code(context: TenantContext, vendor: str, code: str) -> Contact 
     f"{PREFIX}/contacts",
     tags=["contacts"],
     status_code=201,
-    responses=documented(201, "The new contact", 409),
+    responses=documented(201, "The new contact", 409, 415),
 )
 def create_contact(
     contact: Annotated[ContactCreate, Body()], idempotency_key: IdempotencyKey = None
@@ -217,7 +217,7 @@ def create_contact(
 @app.post(
     f"{PREFIX}/contacts/import",
     tags=["contacts"],
-    responses=documented(200, "One result per row, in the rows' order"),
+    responses=documented(200, "One result per row, in the rows' order", 409, 415),
 )
 def import_rows(
     request: Annotated[ImportRequest, Body()], idempotency_key: IdempotencyKey = None
@@ -253,12 +253,12 @@ def get_contact(contact_id: str) -> Contact:
 @app.patch(
     f"{PREFIX}/contacts/<contact_id>",
     tags=["contacts"],
-    responses=documented(200, "The changed contact", 404, 409, 412),
+    responses=documented(200, "The changed contact", 404, 409, 412, 415),
 )
 def update_contact(
     contact_id: str,
     patch: Annotated[ContactPatch, Body()],
-    if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None,
+    if_match: IfMatch = None,
 ) -> Contact:
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     header_version = expected_version(if_match)
@@ -278,9 +278,7 @@ def update_contact(
     tags=["contacts"],
     responses=documented(204, "Deleted; its calls stay, as records of what happened", 404, 409, 412),
 )
-def delete_contact(
-    contact_id: str, if_match: Annotated[str | None, Header(alias="If-Match", max_length=40)] = None
-) -> None:
+def delete_contact(contact_id: str, if_match: IfMatch = None) -> None:
     version = expected_version(if_match)
     try:
         wiring.contact_service().delete(tenant(), contact_id, expected_version=version)
@@ -298,15 +296,15 @@ def delete_contact(
 def list_calls(
     limit: Limit = 50,
     cursor: Cursor = None,
-    since: Annotated[datetime | None, Query(description="Dialed at or after")] = None,
-    until: Annotated[datetime | None, Query(description="Dialed at or before")] = None,
+    since: Annotated[Moment | None, Query(description="Dialed at or after")] = None,
+    until: Annotated[Moment | None, Query(description="Dialed at or before")] = None,
     direction: Direction | None = None,
     status: CallStatus | None = None,
     contact_id: Annotated[str | None, Query(max_length=40)] = None,
     employee_id: Annotated[str | None, Query(max_length=40)] = None,
 ) -> CallList:
     context = tenant()
-    start_ms, end_ms = to_ms(since, 0), to_ms(until, 9_999_999_999_999)
+    start_ms, end_ms = since or 0, LATEST_MS if until is None else until
     filters = {"direction": direction, "status": status, "employee_id": employee_id}
     wanted = {
         name: str(value.value if hasattr(value, "value") else value)
@@ -368,7 +366,7 @@ def list_callbacks(
 @app.post(
     f"{PREFIX}/callbacks/<phone>/close",
     tags=["callbacks"],
-    responses=documented(200, "The callback as closed", 404, 409),
+    responses=documented(200, "The callback as closed", 404, 409, 415),
 )
 def close_callback(
     phone: str,
@@ -403,7 +401,7 @@ def list_employees(limit: Limit = 50, cursor: Cursor = None) -> EmployeeList:
     f"{PREFIX}/employees",
     tags=["employees"],
     status_code=201,
-    responses=documented(201, "The new employee", 409),
+    responses=documented(201, "The new employee", 409, 415),
 )
 def create_employee(
     employee: Annotated[EmployeeCreate, Body()], idempotency_key: IdempotencyKey = None
@@ -421,7 +419,7 @@ def get_employee(employee_id: str) -> Employee:
 @app.patch(
     f"{PREFIX}/employees/<employee_id>",
     tags=["employees"],
-    responses=documented(200, "The changed employee", 404, 409),
+    responses=documented(200, "The changed employee", 404, 409, 415),
 )
 def patch_employee(employee_id: str, patch: Annotated[EmployeePatch, Body()]) -> Employee:
     changes = patch.model_dump(exclude_unset=True)
@@ -459,7 +457,9 @@ def get_settings() -> SettingsOut:
     return _settings_out(tenant())
 
 
-@app.patch(f"{PREFIX}/settings", tags=["settings"], responses=documented(200, "The changed settings", 409))
+@app.patch(
+    f"{PREFIX}/settings", tags=["settings"], responses=documented(200, "The changed settings", 409, 415)
+)
 def patch_settings(patch: Annotated[SettingsPatch, Body()]) -> SettingsOut:
     context = tenant()
     changes = patch.model_dump(exclude_unset=True)
@@ -476,7 +476,7 @@ def patch_settings(patch: Annotated[SettingsPatch, Body()]) -> SettingsOut:
 @app.put(
     f"{PREFIX}/settings/credentials/<vendor>",
     tags=["settings"],
-    responses=documented(204, "Stored; they are never returned"),
+    responses=documented(204, "Stored; they are never returned", 415),
 )
 def put_credentials(vendor: Vendor, credentials: Annotated[VendorCredentials, Body()]) -> None:
     wiring.tenant_store().put_credentials(tenant().slug, vendor, credentials, now_ms())
@@ -509,7 +509,7 @@ def list_api_keys(limit: Limit = 50, cursor: Cursor = None) -> ApiKeyList:
     f"{PREFIX}/api-keys",
     tags=["api keys"],
     status_code=201,
-    responses=documented(201, "The new key; its secret is shown this once", 409),
+    responses=documented(201, "The new key; its secret is shown this once", 409, 415),
 )
 def create_key(
     request: Annotated[ApiKeyCreate, Body()], idempotency_key: IdempotencyKey = None
@@ -572,9 +572,17 @@ def _authenticate(event: dict[str, Any]) -> None:
     """Size and key checks before the resolver parses anything; the tenant is read fresh, so a
     change made through another container is seen at once."""
     path = event.get("rawPath", "")
+    if event.get("isBase64Encoded") and event.get("body"):
+        try:
+            base64.b64decode(event["body"], validate=True).decode("utf-8")
+        except ValueError as exc:
+            raise BadRequest("the body must be UTF-8 JSON") from exc
+    content_type = (event.get("headers") or {}).get("content-type", "application/json")
+    if event.get("body") and "json" not in content_type.lower():
+        raise UnsupportedMediaType("send the body as application/json")
     limit = MAX_IMPORT_BODY_BYTES if path.endswith("/contacts/import") else MAX_BODY_BYTES
     if len(event.get("body") or "") > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+        raise BadRequest(f"the body is larger than {limit} bytes", code="body_too_large")
     if path == OPENAPI_PATH:
         return
     key = live_api_key(wiring.tenant_store(), _api_key(event))

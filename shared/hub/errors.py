@@ -35,6 +35,11 @@ class PayloadTooLarge(HubError):
     code = "payload_too_large"
 
 
+class UnsupportedMediaType(HubError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unauthorized(HubError):
     status = 401
     code = "unauthorized"

@@ -11,7 +11,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from pydantic import ValidationError
 
 from hub.errors import BadRequest, HubError, PayloadTooLarge, validation_details
@@ -62,6 +65,10 @@ def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None
             for error in exc.errors()
         ]
         return error_response(400, BadRequest.code, "the request is not valid", details[:20])
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported_type(_exc: RequestUnsupportedContentType) -> Response:
+        return error_response(415, "unsupported_media_type", "send the body as application/json")
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response:

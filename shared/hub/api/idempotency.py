@@ -25,7 +25,8 @@ from hub.errors import BadRequest, Conflict
 
 HEADER = "idempotency-key"
 RETENTION_SECONDS = 24 * 3600
-_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces
+_KEY_SHAPE = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 _CONFIG = IdempotencyConfig(
     event_key_jmespath="[tenant, key, route]",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
@@ -13,6 +14,44 @@ from hub.models.contact import MAX_PHONES, Contact, ContactType
 from hub.models.tenant import SLUG_PATTERN, ApiKey, AvtodialerFields, Employee, Language, TenantSettings
 
 MAX_PAGE_SIZE = 100
+
+
+LATEST_MS = 9_999_999_999_999
+
+
+def _moment(value: Any) -> Any:
+    """An ISO 8601 date-time (UTC unless it says otherwise) or seconds/milliseconds since 1970, as
+    UTC milliseconds within [0, LATEST_MS]."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        number = int(text)
+        ms = number * 1000 if number < 10**11 else number
+    else:
+        try:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            ms = int(moment.timestamp() * 1000)
+        except (ValueError, OverflowError) as exc:
+            raise ValueError("expected an ISO 8601 date-time or a Unix timestamp") from exc
+    return min(max(ms, 0), LATEST_MS)
+
+
+Moment = Annotated[
+    int,
+    BeforeValidator(_moment),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "pattern": "^[0-9]{1,13}$"},
+            ],
+            "description": "ISO 8601 date-time, or seconds or milliseconds since 1970",
+        }
+    ),
+]
 
 
 class ErrorDetail(BaseModel):

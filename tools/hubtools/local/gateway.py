@@ -55,7 +55,8 @@ def _compile(path: str) -> re.Pattern[str]:
             regex += f"(?P<{part[1:-1]}>[^/]+)"
         else:
             regex += re.escape(part)
-    return re.compile(f"^{regex}$")
+    # DOTALL: an encoded newline (%0A) in a path is still part of the path, as API Gateway sees it.
+    return re.compile(f"^{regex}$", re.DOTALL)
 
 
 def http_routes(specs: dict[str, FunctionSpec]) -> list[Route]:
