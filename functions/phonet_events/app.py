@@ -30,7 +30,9 @@ def events(token: str) -> dict[str, Any]:
     payload = json_payload(body)
     if isinstance(payload, dict) and payload.get("request") == "call.settings":
         request = CallSettingsRequest.model_validate(payload)
-        base_url = public_base_url(app, get_settings().public_base_url)
+        base_url = public_base_url(
+            app, context.tenant.settings.public_base_url or get_settings().public_base_url
+        )
         return answer_call_settings(wiring.contact_store(), context, request.other_leg_num, base_url)
     event = CallEvent.model_validate(payload)
     wiring.webhook_log().put(context.slug, "phonet", event.parent_uuid or event.uuid, body)

@@ -23,7 +23,7 @@ app = json_resolver(logger)
 def lookup(token: str) -> dict[str, Any]:
     context = webhook_tenant(app, token, Vendor.PHONET, logger)
     request = CallSettingsRequest.model_validate_json(app.current_event.decoded_body or "")
-    base_url = public_base_url(app, get_settings().public_base_url)
+    base_url = public_base_url(app, context.tenant.settings.public_base_url or get_settings().public_base_url)
     return answer_call_settings(wiring.contact_store(), context, request.other_leg_num, base_url)
 
 

@@ -12,8 +12,9 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from hub import wiring
+from hub.domain.calls import CallChanges
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.models.call import CallState, CallStatus, Direction
+from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.contact import ContactType
 from hub.models.phonet import CallEvent
 from hub.store.calls import CallStore, WebhookLog
@@ -251,6 +252,30 @@ def test_events_unknown_inbound_caller_becomes_a_lead_via_the_queue(
     assert lead.source == "www.phonet.com.ua" and lead.created_by == "phonet"
     call = calls.get_call("acme", CALL)
     assert (call.contact_ids, call.lead_pending) == ([lead.id], False)
+
+
+def test_a_deleted_lead_calling_again_becomes_a_new_lead(seeded, lambda_context) -> None:
+    """Deleting a lead frees its number: the next unknown call from it makes a lead again."""
+    worker = load_function("lead_capture")
+    contacts = ContactService(seeded.contact_store)
+    for call_uuid in ("first0call", "second0call"):
+        wiring.call_store().save_call(
+            None, Call(tenant="acme", uuid=call_uuid, lead_pending=True), CallChanges()
+        )
+        request = {
+            "tenant": "acme",
+            "call_uuid": call_uuid,
+            "phone": CUSTOMER,
+            "employee_ext": None,
+            "source": None,
+        }
+        message = {"MessageId": call_uuid, "ReceiptHandle": "r", "Body": json.dumps(request)}
+        assert worker.handler({"Records": [_record(message)]}, lambda_context) == {"batchItemFailures": []}
+        (entry,) = seeded.contact_store.phone_entries("acme", CUSTOMER)
+        if call_uuid == "first0call":
+            first_lead = entry.id
+            contacts.delete(seeded.acme, first_lead)
+    assert entry.id != first_lead and seeded.contact_store.get("acme", entry.id).type == ContactType.LEAD
 
 
 def test_events_no_lead_for_outbound_or_own_lines(seeded, events, template, lambda_context) -> None:

@@ -123,6 +123,20 @@ def test_lookup_public_base_url_setting_is_used_for_links(seeded, monkeypatch, l
     assert body["otherLeg"]["url"] == "https://crm.example.com/app/acme/contacts/new?phone=%2B380505826633"
 
 
+def test_a_tenants_own_base_url_wins_over_the_deployments(seeded, monkeypatch, lambda_context) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://crm.example.com/")
+    settings = seeded.acme.tenant.settings.model_copy(
+        update={"public_base_url": "https://calls.acme.example"}
+    )
+    seeded.tenant_store.put_settings("acme", settings)
+    module = load_function("phonet_lookup")
+    from hub import wiring
+
+    wiring.reset()
+    _, body = invoke(module, load_event("phonet_lookup/unknown_number.json"), lambda_context)
+    assert body["otherLeg"]["url"].startswith("https://calls.acme.example/app/acme/contacts/new?phone=")
+
+
 def test_lookup_malformed_body_is_400_json_error(seeded, lookup, lambda_context) -> None:
     status, body = invoke(lookup, load_event("phonet_lookup/malformed_body.json"), lambda_context)
     assert status == 400

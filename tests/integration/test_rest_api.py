@@ -409,3 +409,43 @@ def test_openapi_document_is_public(module: Any, lambda_context: Any, seeded: Se
     status, _, document = Api(module, lambda_context, None).get("/openapi.json")
     assert status == 200 and document["openapi"].startswith("3.")
     assert "/api/v1/contacts" in document["paths"]
+
+
+def test_every_object_route_answers_404_to_another_tenants_key(
+    acme: Api, globex: Api, seeded: Seeded
+) -> None:
+    """Each operation of the OpenAPI document that names an object, given acme's object and
+    globex's key: 404, and acme's object is unchanged."""
+    record_call(seeded, "phonet_events/missed_hangup.json")
+    contact = new_contact(acme, external_codes={"crm": "9"})
+    callback = acme.get("/callbacks")[2]["items"][0]
+    call = acme.get("/calls")[2]["items"][0]
+    key = acme.get("/api-keys")[2]["items"][0]
+    ids = {
+        "contact_id": contact["id"],
+        "system": "crm",
+        "code": "9",
+        "uuid": call["uuid"],
+        "phone": callback["phone"],
+        "employee_id": seeded.manager.id,
+        "key_id": key["key_id"],
+    }
+    document = acme.module.openapi_document()
+    probed = 0
+    for path, operations in document["paths"].items():
+        names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if not names or "vendor" in names:
+            continue
+        concrete = path.removeprefix("/api/v1")
+        for name in names:
+            concrete = concrete.replace(f"{{{name}}}", ids[name])
+        for method in operations:
+            status, _, _ = globex.request(
+                method.upper(), concrete, {} if method in ("post", "patch") else None
+            )
+            assert status == 404, (method, path)
+            probed += 1
+    assert probed == 9  # every object operation but the credentials ones (a vendor is no object)
+    assert acme.get(f"/contacts/{contact['id']}")[2] == contact
+    assert acme.get("/callbacks")[2]["items"] == [callback]
+    assert acme.get(f"/employees/{seeded.manager.id}")[0] == 200
