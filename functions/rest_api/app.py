@@ -168,9 +168,8 @@ def list_contacts(
         Moment | None, Query(description="Changed at or after; oldest change first")
     ] = None,
 ) -> ContactList:
-    context = tenant()
-    since = updated_since
-    if phone or external_code:
+    context, since = tenant(), updated_since
+    if phone or external_code:  # a key lookup: a handful of contacts, one page
         if external_code:
             vendor, code = external_code.split(":", 1)
             found = by_external_code(context, vendor, code)
