@@ -80,6 +80,21 @@ def create_tenant(repo: TenantRepository, tenant: Tenant) -> CreatedTenant:
     return CreatedTenant(tenant=tenant, webhook_tokens=tokens)
 
 
+def _employee_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """How employees' fields are kept, on create and on change: trimmed, email and login lower-cased,
+    blank as absent; a password only as its hash."""
+    cleaned = {}
+    for name, value in fields.items():
+        if name == "password":
+            cleaned["password_hash"] = hash_password(value) if value else None
+        elif name == "name":
+            cleaned[name] = value.strip() if value else value
+        else:
+            text = (value or "").strip()
+            cleaned[name] = (text.lower() if name in ("email", "login") else text) or None
+    return cleaned
+
+
 def add_employee(
     repo: TenantRepository,
     tenant: Tenant,
@@ -92,17 +107,16 @@ def add_employee(
 ) -> Employee:
     """A new employee; a login already taken in the tenant is a Conflict."""
     now = now_ms()
+    fields = {
+        "name": name,
+        "email": email,
+        "ext": ext,
+        "login": login,
+        "password": password,
+        "obzvonilka_user_id": obzvonilka_user_id,
+    }
     employee = Employee(
-        id=new_id(),
-        tenant=tenant.slug,
-        name=name.strip(),
-        email=(email or "").strip().lower() or None,
-        ext=(ext or "").strip() or None,
-        login=(login or "").strip().lower() or None,
-        password_hash=hash_password(password) if password else None,
-        obzvonilka_user_id=(obzvonilka_user_id or "").strip() or None,
-        created_at=now,
-        updated_at=now,
+        id=new_id(), tenant=tenant.slug, **_employee_fields(fields), created_at=now, updated_at=now
     )
     repo.put_employee(employee)
     return employee
@@ -111,18 +125,11 @@ def add_employee(
 def update_employee(repo: TenantRepository, employee: Employee, changes: dict[str, Any]) -> Employee:
     """The employee with `changes` (name, email, ext, login, password, obzvonilka_user_id) applied;
     a login taken by someone else is a Conflict. A password is stored only as its hash."""
-    changes = dict(changes)
-    if "password" in changes:
-        password = changes.pop("password")
-        changes["password_hash"] = hash_password(password) if password else None
-    for name in ("email", "login"):
-        if changes.get(name):
-            changes[name] = changes[name].strip().lower()
     updated = Employee.model_validate(
         {
             **employee.model_dump(),
             "password_hash": employee.password_hash,
-            **changes,
+            **_employee_fields(changes),
             "updated_at": max(now_ms(), employee.updated_at + 1),
         }
     )
