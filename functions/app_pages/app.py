@@ -205,7 +205,7 @@ def contact_card(tenant: str, contact_id: str) -> Response:
     store = wiring.contact_store()
     call_store = wiring.call_store()
     uuids = list(reversed(store.timeline_call_uuids(page.tenant.slug, contact.id)))[:50]
-    calls = [c for c in (call_store.get_call(page.tenant.slug, u) for u in uuids) if c is not None]
+    calls = call_store.get_calls(page.tenant.slug, uuids)
     callbacks = [
         cb
         for cb in (call_store.get_callback(page.tenant.slug, p) for p in contact.phone_numbers())
