@@ -71,10 +71,11 @@ from hub.errors import (
 )
 from hub.http import json_resolver, proxy_error
 from hub.ids import now_ms
-from hub.models.call import CallStatus, Direction
+from hub.models.call import Call, CallStatus, Direction
 from hub.models.contact import Contact, ContactType
 from hub.models.tenant import Employee, Vendor, VendorCredentials
 from hub.phones import normalize_phone
+from hub.store.dynamo import Page
 
 logger = Logger()
 app = json_resolver(logger, enable_validation=True)
@@ -184,16 +185,20 @@ def list_contacts(
             and (since is None or c.updated_at >= since)
         ]
         return ContactList(items=matching[:limit])
-    list_scope = paging.scope("contacts", name=name, type=contact_type, since=since)
-    page = wiring.contact_store().list_contacts(
-        context.slug,
-        limit=limit,
-        start=paging.decode(context, list_scope, cursor),
-        name_prefix=name,
-        contact_type=contact_type.value if contact_type else None,
-        updated_since=since,
+    items, next_cursor = paging.read(
+        context,
+        paging.scope("contacts", name=name, type=contact_type, since=since),
+        cursor,
+        lambda start: wiring.contact_store().list_contacts(
+            context.slug,
+            limit=limit,
+            start=start,
+            name_prefix=name,
+            contact_type=contact_type.value if contact_type else None,
+            updated_since=since,
+        ),
     )
-    return ContactList(items=page.items, next_cursor=paging.encode(context, list_scope, page.next_start))
+    return ContactList(items=items, next_cursor=next_cursor)
 
 
 def by_external_code(context: TenantContext, vendor: str, code: str) -> Contact | None:
@@ -305,33 +310,30 @@ def list_calls(
     context = tenant()
     start_ms, end_ms = since or 0, LATEST_MS if until is None else until
     filters = {"direction": direction, "status": status, "employee_id": employee_id}
-    wanted = {
-        name: str(value.value if hasattr(value, "value") else value)
-        for name, value in filters.items()
-        if value
-    }
-    list_scope = paging.scope("calls", since=start_ms, until=end_ms, contact=contact_id, **wanted)
-    start = paging.decode(context, list_scope, cursor)
+    wanted = {name: str(value) for name, value in filters.items() if value}  # StrEnum: str() is the value
     store = wiring.call_store()
-    if contact_id:
+
+    def load(start: dict[str, str] | None) -> Page[Call]:
+        if not contact_id:
+            return store.list_calls(
+                context.slug, since=start_ms, until=end_ms, limit=limit, start=start, filters=wanted
+            )
         page = store.contact_call_page(
             context.slug, contact_id, since=start_ms, until=end_ms, limit=limit, start=start
         )
-        calls = [call for call in page.items if all(_field(call, n) == v for n, v in wanted.items())]
-    else:
-        page = store.list_calls(
-            context.slug, since=start_ms, until=end_ms, limit=limit, start=start, filters=wanted
-        )
-        calls = page.items
-    return CallList(
-        items=[CallSummary.of(call) for call in calls],
-        next_cursor=paging.encode(context, list_scope, page.next_start),
+        return Page([call for call in page.items if _matches(call, wanted)], page.next_start)
+
+    list_scope = paging.scope("calls", since=start_ms, until=end_ms, contact=contact_id, **wanted)
+    calls, next_cursor = paging.read(context, list_scope, cursor, load)
+    return CallList(items=[CallSummary.of(call) for call in calls], next_cursor=next_cursor)
+
+
+def _matches(call: Call, wanted: dict[str, str]) -> bool:
+    """The call's fields equal the wanted values (the filters the calls index applies otherwise)."""
+    return all(
+        getattr(call, name) is not None and str(getattr(call, name)) == value
+        for name, value in wanted.items()
     )
-
-
-def _field(call: Any, name: str) -> str | None:
-    value = getattr(call, name)
-    return None if value is None else str(value.value if hasattr(value, "value") else value)
 
 
 @app.get(f"{PREFIX}/calls/<uuid>", tags=["calls"], responses=documented(200, "The call with its events", 404))
@@ -354,12 +356,16 @@ def list_callbacks(
     status: Annotated[str, Query(pattern="^(open|closed)$")] = "open",
 ) -> CallbackList:
     context = tenant()
-    list_scope = paging.scope("callbacks", status=status)
-    page = wiring.call_store().list_callbacks(
-        context.slug, closed=status == "closed", limit=limit, start=paging.decode(context, list_scope, cursor)
+    callbacks, next_cursor = paging.read(
+        context,
+        paging.scope("callbacks", status=status),
+        cursor,
+        lambda start: wiring.call_store().list_callbacks(
+            context.slug, closed=status == "closed", limit=limit, start=start
+        ),
     )
-    items = [CallbackOut.model_validate(callback.model_dump()) for callback in page.items]
-    return CallbackList(items=items, next_cursor=paging.encode(context, list_scope, page.next_start))
+    items = [CallbackOut.model_validate(callback.model_dump()) for callback in callbacks]
+    return CallbackList(items=items, next_cursor=next_cursor)
 
 
 @app.post(
@@ -389,11 +395,13 @@ def close_callback(
 @app.get(f"{PREFIX}/employees", tags=["employees"], responses=documented(200, "A page of employees"))
 def list_employees(limit: Limit = 50, cursor: Cursor = None) -> EmployeeList:
     context = tenant()
-    list_scope = paging.scope("employees")
-    page = wiring.tenant_store().employee_page(
-        context.slug, limit, paging.decode(context, list_scope, cursor)
+    items, next_cursor = paging.read(
+        context,
+        paging.scope("employees"),
+        cursor,
+        lambda start: wiring.tenant_store().employee_page(context.slug, limit, start),
     )
-    return EmployeeList(items=page.items, next_cursor=paging.encode(context, list_scope, page.next_start))
+    return EmployeeList(items=items, next_cursor=next_cursor)
 
 
 @app.post(
@@ -499,9 +507,13 @@ def delete_credentials(vendor: Vendor) -> None:
 @app.get(f"{PREFIX}/api-keys", tags=["api keys"], responses=documented(200, "A page of the tenant's keys"))
 def list_api_keys(limit: Limit = 50, cursor: Cursor = None) -> ApiKeyList:
     context = tenant()
-    list_scope = paging.scope("api-keys")
-    page = wiring.tenant_store().api_key_page(context.slug, limit, paging.decode(context, list_scope, cursor))
-    return ApiKeyList(items=page.items, next_cursor=paging.encode(context, list_scope, page.next_start))
+    items, next_cursor = paging.read(
+        context,
+        paging.scope("api-keys"),
+        cursor,
+        lambda start: wiring.tenant_store().api_key_page(context.slug, limit, start),
+    )
+    return ApiKeyList(items=items, next_cursor=next_cursor)
 
 
 @app.post(

@@ -20,8 +20,12 @@ from pydantic import ValidationError
 from hub.errors import BadRequest, HubError, PayloadTooLarge, validation_details
 
 
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
-    body = {"error": {"code": code, "message": message, "details": details}}
+    body = error_body(code, message, details)
     headers = {"Retry-After": "1"} if status == 503 else None
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
@@ -82,11 +86,12 @@ def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None
 
 def proxy_error(exc: HubError) -> dict[str, Any]:
     """An error answered before the resolver runs (API key, body size), in API Gateway's v2 shape."""
-    body = {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     return {
         "statusCode": exc.status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        "body": json.dumps(
+            error_body(exc.code, exc.message, exc.details), ensure_ascii=False, separators=(",", ":")
+        ),
         "isBase64Encoded": False,
     }
 

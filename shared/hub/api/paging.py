@@ -5,11 +5,15 @@ against another query; any such cursor is a 400."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest
 from hub.secrets import sign, unsign
+from hub.store.dynamo import Page
+
+T = TypeVar("T")
 
 
 def scope(list_name: str, **filters: Any) -> str:
@@ -37,3 +41,14 @@ def decode(context: TenantContext, list_scope: str, cursor: str | None) -> dict[
     ):
         raise BadRequest("the cursor is not valid for this list", code="invalid_cursor")
     return start
+
+
+def read(
+    context: TenantContext,
+    list_scope: str,
+    cursor: str | None,
+    load: Callable[[dict[str, str] | None], Page[T]],
+) -> tuple[list[T], str | None]:
+    """One page of a list from `cursor` (None: the first): its items and the next page's cursor."""
+    page = load(decode(context, list_scope, cursor))
+    return page.items, encode(context, list_scope, page.next_start)

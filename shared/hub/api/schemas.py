@@ -221,17 +221,10 @@ class EmployeeCreate(BaseModel):
     obzvonilka_user_id: str | None = Field(default=None, max_length=40)
 
 
-class EmployeePatch(BaseModel):
+class EmployeePatch(EmployeeCreate):
     """The fields to change; null clears one (a null password removes the login's password)."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
-
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
-    email: str | None = Field(default=None, max_length=254)
-    ext: str | None = Field(default=None, max_length=20)
-    login: str | None = Field(default=None, max_length=100, pattern=r"^\s*[A-Za-z0-9._@+-]+\s*$")
-    password: str | None = Field(default=None, min_length=8, max_length=200)
-    obzvonilka_user_id: str | None = Field(default=None, max_length=40)
 
 
 class EmployeeList(BaseModel):
