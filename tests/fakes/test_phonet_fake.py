@@ -118,7 +118,8 @@ def test_phonet_make_call_active_then_hangup_moves_to_history(phonet: PhonetFake
 
     assert made.status_code == 200
     assert [c["uuid"] for c in active] == [uuid]
-    assert active[0]["lastEvent"] == "call.dial" and A2_FIELDS - {"event"} <= set(active[0])
+    assert active[0]["lastEvent"] == "call.dial"
+    assert set(active[0]) == A2_FIELDS - {"event", "accountDomain", "serverTime"} | {"lastEvent"}
     assert hung.status_code == 200 and after == []
     assert [(r["uuid"], r["disposition"], r["audioRecUrl"]) for r in history] == [(uuid, 1, None)]
     assert phonet.count("POST", "/rest/user/makeCall") == 1
@@ -202,7 +203,7 @@ def test_phonet_company_api_offset_paging_reads_all_rows_sorted(phonet: PhonetFa
 
     assert [r["uuid"] for r in seen] == [f"c{i:03d}" for i in range(120)]
     assert phonet.count("GET", "/rest/calls/company.api") == 3
-    assert set(seen[0]) == ROW_FIELDS
+    assert set(seen[0]) == ROW_FIELDS - {"parentUuid"}  # as in the seed's external row
 
 
 def test_phonet_company_api_time_window_and_directions_filter(phonet: PhonetFake) -> None:
@@ -256,7 +257,7 @@ def test_phonet_play_inbound_answered_adds_history_row(phonet: PhonetFake, recei
 
     rows = login(phonet).get(f"{phonet.url}/rest/calls/company.api", params=ALL_TIME).json()
 
-    assert len(rows) == 1 and set(rows[0]) == ROW_FIELDS
+    assert len(rows) == 1 and set(rows[0]) == ROW_FIELDS - {"parentUuid"}
     row = rows[0]
     assert (row["uuid"], row["billSecs"], row["duration"], row["disposition"]) == ("u2", 20, 24, 0)
     assert row["audioRecUrl"] == "https://demo.phonet.com.ua/rest/public/calls/u2/audio"
@@ -310,7 +311,7 @@ def test_phonet_play_internal_has_no_lookup_and_no_trunk(phonet: PhonetFake, rec
     assert received(receiver, "/lookup") == []
     assert {e["lgDirection"] for e in events} == {1}
     assert (
-        events[0]["leg2"]["ext"] == "003" and events[0]["trunkNum"] is None and events[0]["otherLegs"] == []
+        events[0]["leg2"]["ext"] == "003" and events[0]["trunkNum"] is None and events[0]["otherLegs"] is None
     )
 
 
@@ -391,3 +392,124 @@ def test_phonet_make_call_plays_configured_scenario(receiver) -> None:
 
     events = received(receiver, "/events")
     assert {e["uuid"] for e in events} == {uuid} and events[0]["leg"]["ext"] == "003"
+
+
+# ---- faithful to the seed (issue 11 item 10) --------------------------------------------------------
+def test_phonet_make_call_numeric_leg_ext_as_in_seed_curl_accepted(phonet: PhonetFake) -> None:
+    s = login(phonet)
+
+    r = s.post(f"{phonet.url}/rest/user/makeCall", json={"legExt": 2, "otherLegNum": "+380993000000"})
+    padded = s.post(f"{phonet.url}/rest/user/makeCall", json={"legExt": 202, "otherLegNum": "+380993000000"})
+
+    assert r.status_code == 400 and "2" in r.text  # 2 is ext "2", not "002": no such employee
+    with PhonetFake(employees=[{"id": 9, "displayName": "Ext 202", "ext": "202", "email": "e@x"}]) as fake:
+        made = login(fake).post(
+            f"{fake.url}/rest/user/makeCall", json={"legExt": 202, "otherLegNum": "+380993000000"}
+        )
+        active = list(fake.active.values())
+    assert padded.status_code == 400
+    assert made.status_code == 200 and made.json()["uuid"] == active[0]["uuid"]
+    assert active[0]["leg"]["ext"] == "202"
+
+
+@pytest.mark.parametrize("ext", [True, None, 1.5, ["001"]])
+def test_phonet_make_call_leg_ext_not_an_id_400(phonet: PhonetFake, ext) -> None:
+    r = login(phonet).post(f"{phonet.url}/rest/user/makeCall", json={"legExt": ext, "otherLegNum": "+38099"})
+
+    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/plain")
+
+
+def test_phonet_users_api_without_directions_only_1_2_4(phonet: PhonetFake, receiver) -> None:
+    phonet.play("pause_unpause", receiver.url)
+    phonet.add_finished_call(uuid="in", direction=4)
+    s = login(phonet)
+
+    default = s.get(f"{phonet.url}/rest/calls/users.api", params=ALL_TIME).json()
+    asked = s.get(f"{phonet.url}/rest/calls/users.api", params={**ALL_TIME, "directions": "4,32"}).json()
+
+    assert [r["lgDirection"] for r in default] == [4]
+    assert sorted(r["lgDirection"] for r in asked) == [4, 32]
+
+
+def test_phonet_internal_history_row_other_leg_null(phonet: PhonetFake, receiver) -> None:
+    phonet.play("internal", receiver.url, ext="001", ext2="002")
+
+    rows = login(phonet).get(f"{phonet.url}/rest/calls/company.api", params=ALL_TIME).json()
+
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["lgDirection"], row["otherLegNum"], row["otherLegName"]) == (1, None, None)
+    assert row["trunk"] is None
+    assert row["leg2"] == {"id": 37, "type": 1, "displayName": "Анна Петренко", "ext": "002"}
+    assert row["transferHistory"] is None  # as the seed's internal example
+
+
+def test_phonet_history_row_parent_uuid_only_for_group_calls(phonet: PhonetFake, receiver) -> None:
+    phonet.play("department_call", receiver.url, parent_uuid="P")
+    phonet.play("inbound_answered", receiver.url, uuid="solo")
+
+    page = login(phonet).get(f"{phonet.url}/rest/calls/company.api", params=ALL_TIME).json()
+    rows = {r["uuid"]: r for r in page}
+
+    assert "parentUuid" not in rows["solo"]
+    assert [r["parentUuid"] for u, r in rows.items() if u != "solo"] == ["P"]
+
+
+def test_phonet_active_calls_lack_event_only_fields(phonet: PhonetFake, receiver) -> None:
+    s = login(phonet)
+    s.post(f"{phonet.url}/rest/user/makeCall", json={"legExt": "001", "otherLegNum": "+380993034330"})
+    phonet.play("inbound_answered", receiver.url, ext="002")  # leaves nothing active
+    phonet._track({**phonet.plays[0].events[0], "uuid": "live"})  # a call still ringing
+
+    active = s.get(f"{phonet.url}/rest/calls/active/v3", timeout=2).json()
+
+    assert len(active) == 2
+    for call in active:
+        assert not {"event", "accountDomain", "serverTime"} & set(call)
+        assert {"uuid", "lastEvent", "dialAt", "lgDirection", "leg", "otherLegs", "trunkNum"} <= set(call)
+
+
+def test_phonet_missed_api_ignores_directions_like_any_unknown_param(phonet: PhonetFake, receiver) -> None:
+    phonet.play("inbound_missed", receiver.url, uuid="m1")
+
+    r = login(phonet).get(f"{phonet.url}/rest/calls/missed.api", params={**ALL_TIME, "directions": "2"})
+
+    assert r.status_code == 200 and [row["uuid"] for row in r.json()] == ["m1"]
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("demo.phonet.com.ua", 200),
+        ("DEMO.phonet.com.ua:8443", 200),
+        ("other.phonet.com.ua", 401),
+        ("my.phonet.com.ua", 401),
+    ],
+)
+def test_phonet_authorize_must_be_sent_to_the_domain_host(phonet: PhonetFake, host: str, status: int) -> None:
+    body = {"domain": phonet.domain, "apiKey": phonet.api_key}
+
+    r = requests.post(f"{phonet.url}/rest/security/authorize", json=body, headers={"Host": host}, timeout=2)
+
+    assert r.status_code == status
+    assert ("JSESSIONID" in r.cookies) == (status == 200)
+    if status != 200:
+        assert r.headers["Content-Type"].startswith("text/plain") and r.text
+
+
+def test_phonet_authorize_other_domain_at_this_host_401(phonet: PhonetFake) -> None:
+    body = {"domain": "other.phonet.com.ua", "apiKey": phonet.api_key}
+
+    r = requests.post(f"{phonet.url}/rest/security/authorize", json=body, timeout=2)
+
+    assert r.status_code == 401 and "JSESSIONID" not in r.cookies and "other.phonet.com.ua" in r.text
+
+
+def test_phonet_authorize_domain_given_as_the_fakes_own_address_ok(phonet: PhonetFake) -> None:
+    own = phonet.url.removeprefix("http://")
+
+    r = requests.post(
+        f"{phonet.url}/rest/security/authorize", json={"domain": own, "apiKey": phonet.api_key}, timeout=2
+    )
+
+    assert r.status_code == 200 and "JSESSIONID" in r.cookies

@@ -44,7 +44,8 @@ DEFAULT_EMPLOYEES: list[dict[str, Any]] = [
 ]
 MAX_LIMIT = 50
 CALL_DIRECTIONS = frozenset({1, 2, 4})
-USER_DIRECTIONS = frozenset({1, 2, 4, 32, 64})
+USER_DIRECTIONS = frozenset({1, 2, 4, 32, 64})  # users.api may be asked for 32/64; absent means 1, 2, 4
+ACTIVE_DROPPED = ("event", "accountDomain", "serverTime")  # event-only fields the active list lacks
 PUBLIC_PATHS = ("/rest/security/authorize", "/rest/public/")
 
 
@@ -57,6 +58,11 @@ class PhonetFake(FakeServer):
     ``hook_base_url`` is the default target of ``play``; with ``on_make_call`` set to a scenario name,
     each ``makeCall`` also plays that scenario (in a background thread) with the new uuid, as the PBX
     would report the call it placed. ``recording_base`` defaults to ``https://{domain}``.
+
+    ``authorize`` is refused (401) unless it was sent to the host named by the body's ``domain`` (seed
+    §B): the Host header must name ``domain`` (any port) or be the fake's own ``host:port``, which
+    stands for ``domain`` the way DNS resolves the real one; a body naming another domain, or a Host
+    naming another server, gets no session.
     """
 
     name = "phonet"
@@ -244,7 +250,7 @@ class PhonetFake(FakeServer):
                 self._ended.add(uuid)
                 self.active.pop(uuid, None)
             elif uuid not in self._ended:
-                call = {k: v for k, v in body.items() if k != "event"}
+                call = {k: v for k, v in body.items() if k not in ACTIVE_DROPPED}
                 self.active[uuid] = {**call, "lastEvent": body["event"]}
 
     def _add_rows(self, rows: list[dict[str, Any]], *, split: bool) -> None:
@@ -263,6 +269,16 @@ class PhonetFake(FakeServer):
             if r["audioRecUrl"]
             for s in suffixes
         ]
+
+    def _account(self, name: str) -> str:
+        """The account domain a host name stands for: the fake's own address (``host:port``, also as
+        ``localhost``) is an alias of ``domain``, as DNS resolves the real domain to the PBX; a port
+        after the domain is ignored; DNS names compare case-insensitively."""
+        name = name.strip().lower().rstrip(".")
+        if name in (f"{self.host}:{self.port}", f"localhost:{self.port}"):
+            return self.domain.lower()
+        bare = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
+        return self.domain.lower() if bare == self.domain.lower() else name
 
     def _session_ok(self, sid: str | None) -> bool:
         with self._lock:
@@ -295,7 +311,12 @@ class PhonetFake(FakeServer):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return text_response("Body must be JSON {domain, apiKey}", 400)
-        if body.get("domain") != self.domain or body.get("apiKey") != self.api_key:
+        domain = body.get("domain")
+        sent_to = self._account(request.host)
+        if not isinstance(domain, str) or self._account(domain) != sent_to:
+            # seed: "the request must be sent to the host equal to the value of the domain field"
+            return text_response(f"Authorization for {domain} must be sent to https://{domain}", 401)
+        if sent_to != self.domain.lower() or body.get("apiKey") != self.api_key:
             return text_response("Invalid domain or api key", 401)
         sid = secrets.token_hex(16).upper()
         with self._lock:
@@ -306,23 +327,22 @@ class PhonetFake(FakeServer):
 
     def _h_make_call(self, request: Request) -> Response:
         body = _json_object(request)
-        ext, number = body.get("legExt"), body.get("otherLegNum")
+        # the seed documents legExt as a String, yet its own curl sends "legExt":202
+        ext, number = _id_text(body.get("legExt")), body.get("otherLegNum")
         if not isinstance(number, str) or not number.strip():
             return text_response("otherLegNum is required", 400)
         try:
-            employee = self.staff(ext if isinstance(ext, str) else "")
+            employee = self.staff(ext or "")
         except ValueError:
             return text_response(f"Unknown legExt: {ext}", 400)
         uuid = new_uuid()
         now = int(time.time() * 1000)
         other = other_legs_from_lookup(None, number)
         call = {
-            "accountDomain": self.domain,
             "uuid": uuid,
             "parentUuid": None,
             "dialAt": now,
             "bridgeAt": None,
-            "serverTime": now,
             "lgDirection": OUTBOUND,
             "leg": employee,
             "leg2": None,
@@ -380,12 +400,11 @@ class PhonetFake(FakeServer):
         return self._history(request, CALL_DIRECTIONS, lambda r: r["lgDirection"] in CALL_DIRECTIONS)
 
     def _h_users_calls(self, request: Request) -> Any:
-        return self._history(request, USER_DIRECTIONS, lambda r: True)
+        return self._history(request, USER_DIRECTIONS, lambda r: True, default=CALL_DIRECTIONS)
 
     def _h_missed_calls(self, request: Request) -> Any:
-        if "directions" in request.args:
-            raise BadRequest("directions is not a parameter of missed.api")
-        return self._history(request, CALL_DIRECTIONS, self._still_missed)
+        # missed.api documents no ``directions``: like any unknown query parameter, it is ignored
+        return self._history(request, CALL_DIRECTIONS, self._still_missed, directions=False)
 
     def _still_missed(self, row: dict[str, Any]) -> bool:
         """An unanswered inbound call nobody has since talked to (the list of calls to return)."""
@@ -396,7 +415,16 @@ class PhonetFake(FakeServer):
             for r in self.finished
         )
 
-    def _history(self, request: Request, allowed: frozenset[int], keep: Any) -> list[dict[str, Any]]:
+    def _history(
+        self,
+        request: Request,
+        allowed: frozenset[int],
+        keep: Any,
+        *,
+        default: frozenset[int] | None = None,
+        directions: bool = True,
+    ) -> list[dict[str, Any]]:
+        """One history page; ``default`` = the directions served when the request names none."""
         t_from, t_to = _int_arg(request, "timeFrom"), _int_arg(request, "timeTo")
         if t_from > t_to:
             raise BadRequest("timeFrom must not be after timeTo")
@@ -406,7 +434,8 @@ class PhonetFake(FakeServer):
                 raise BadRequest(f"limit must be <= {MAX_LIMIT}")
             limit = MAX_LIMIT
         offset = _int_arg(request, "offset", default=0)
-        wanted = _directions(request, allowed)
+        wanted = _directions(request, allowed) if directions else frozenset()
+        wanted = wanted or default or allowed
         with self._lock:
             rows = [
                 r
@@ -457,6 +486,15 @@ class PhonetFake(FakeServer):
             return list(self.finished)
 
 
+def _id_text(value: Any) -> str | None:
+    """An id the seed shows both as a string and as a number (``"001"`` / ``202``), as text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
 def _json_object(request: Request) -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -480,14 +518,14 @@ def _int_arg(request: Request, name: str, default: int | None = None, low: int =
 
 
 def _directions(request: Request, allowed: frozenset[int]) -> frozenset[int]:
-    """``directions`` as ``1,2`` or repeated ``directions=1&directions=2``; absent = all allowed."""
+    """``directions`` as ``1,2`` or repeated ``directions=1&directions=2``; empty when absent."""
     try:
         wanted = frozenset(int(x) for raw in request.args.getlist("directions") for x in raw.split(",") if x)
     except ValueError:
         raise BadRequest("directions must be integers") from None
     if wanted - allowed:
         raise BadRequest(f"directions must be among {sorted(allowed)}")
-    return wanted or allowed
+    return wanted
 
 
 __all__ = ["PhonetFake", "PlayParams", "PlayResult"]

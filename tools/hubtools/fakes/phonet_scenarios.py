@@ -82,6 +82,9 @@ class Leg:
     def external(self) -> bool:
         return self.direction in (OUTBOUND, INBOUND)
 
+    def _no_other_legs(self) -> list[dict[str, Any]] | None:
+        return None if self.direction == INTERNAL else []
+
     def event(self, name: str, *, domain: str, other_legs: list[dict[str, Any]], unit: str) -> dict[str, Any]:
         """The §A2 body for ``name``; every documented field present (null where the spec says so)."""
         now = {BRIDGE: self.bridge_at or self.dial_at, HANGUP: self.end_at}.get(name, self.dial_at)
@@ -97,7 +100,8 @@ class Leg:
             "lgDirection": self.direction,
             "leg": dict(self.employee),
             "leg2": dict(self.employee2) if self.employee2 else None,
-            "otherLegs": [dict(o) for o in other_legs] if self.external else [],
+            # the seed's active-calls example: an internal call has ``otherLegs: null``
+            "otherLegs": [dict(o) for o in other_legs] if self.external else self._no_other_legs(),
             "trunkNum": self.trunk_num if self.external else None,
             "trunkName": self.trunk_name if self.external else None,
         }
@@ -311,17 +315,19 @@ def recording_url(base: str, uuid: str, suffix: str = "") -> str:
 def finished_row(
     leg: Leg, disposition: int, *, recording_base: str, other_name: str | None
 ) -> dict[str, Any]:
-    """The §B finished-call row (company/users/missed.api) for a leg."""
+    """The §B finished-call row (company/users/missed.api) for a leg.
+
+    As in the seed's examples, ``parentUuid`` is present only when the call went through a group.
+    """
     talk = int(leg.end_at - leg.bridge_at) if leg.bridge_at is not None else 0
-    if leg.employee2:
-        other_num, other_name = leg.employee2.get("ext"), leg.employee2.get("displayName")
-    else:
-        other_num = leg.other_num
+    other_num = leg.other_num if leg.external else None
+    if not leg.external:  # seed: otherLegNum/otherLegName "always null for internal calls"
+        other_name = None
     trunk = None
     if leg.external and leg.trunk_num:
         trunk = f"{'o' if leg.direction == OUTBOUND else 'i'}={leg.trunk_num.lstrip('+')};"
-    return {
-        "parentUuid": leg.parent_uuid,
+    row: dict[str, Any] = {"parentUuid": leg.parent_uuid} if leg.parent_uuid else {}
+    return row | {
         "uuid": leg.uuid,
         "endAt": _stamp(leg.end_at, "ms"),
         "lgDirection": leg.direction,
@@ -332,7 +338,8 @@ def finished_row(
         "billSecs": talk,
         "duration": int(leg.end_at - leg.dial_at),
         "disposition": disposition,
-        "transferHistory": leg.employee.get("ext"),
+        # the seed's internal row has transferHistory null; an external one names who took the call
+        "transferHistory": leg.employee.get("ext") if leg.external else None,
         "audioRecUrl": recording_url(recording_base, leg.uuid) if talk else None,
         "trunk": trunk,
     }
