@@ -215,3 +215,52 @@ def test_avtodialer_webhook_codes_filter_skips_other_codes(receiver) -> None:
         fake.complete("c1", code="ANSWERED")
 
     assert [h.body["UUID"] for h in receiver.hits("POST", "/hook")] == ["c1"]
+
+
+# ---- faithful to the seed (issue 11 item 10) --------------------------------------------------------
+def test_avtodialer_make_window_inherited_from_previous_record(avtodialer: AvtodialerFake) -> None:
+    data = records(3)
+    data[0] |= {"statdialertime": "09:00:00", "stopdialertime": "18:00:00"}
+    data[2] |= {"stopdialertime": "20:00:00"}
+
+    make(avtodialer, data)
+
+    windows = [c.window for c in avtodialer.queued()]
+    assert windows == [("09:00:00", "18:00:00"), ("09:00:00", "18:00:00"), ("09:00:00", "20:00:00")]
+
+
+def test_avtodialer_make_without_window_defaults_10_19_today(avtodialer: AvtodialerFake) -> None:
+    make(avtodialer, records(2))
+
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=3))).date().isoformat()
+    assert [(c.window, c.day) for c in avtodialer.queued()] == [(("10:00", "19:00"), today)] * 2
+
+
+def test_avtodialer_make_window_inherits_across_a_rejected_record(avtodialer: AvtodialerFake) -> None:
+    data = [{"phone": "bad", "UUID": "x", "statdialertime": "11:00", "stopdialertime": "12:00"}, *records(1)]
+
+    make(avtodialer, data)
+
+    assert [c.window for c in avtodialer.queued()] == [("11:00", "12:00")]
+
+
+def test_avtodialer_newcall_without_access_token_as_in_seed(avtodialer: AvtodialerFake) -> None:
+    body = {"id": "0", "name": "User1", "phone": "89222220000", "UUID": "code1", "generationtype": 1}
+
+    r = requests.post(f"{avtodialer.url}/{avtodialer.api_key}/newcall", json=body, timeout=2)
+    wrong_key = requests.post(f"{avtodialer.url}/nope/newcall", json=body, timeout=2)
+
+    assert r.status_code == 200 and r.json()["QUERY_COUNT"] == 1
+    assert wrong_key.status_code == 401 and len(avtodialer.queued()) == 1
+
+
+def test_avtodialer_cdr_without_access_token_as_in_seed(avtodialer: AvtodialerFake) -> None:
+    make(avtodialer, records(1))
+    avtodialer.complete("c0", when=dt.datetime(2024, 5, 6, 12, 0, tzinfo=dt.UTC))
+    fields = {"date_from": "2024-05-06", "date_to": "2024-05-06", "to": "89220000000"}
+
+    r = requests.post(f"{avtodialer.url}/{avtodialer.api_key}/cdr", json=fields, timeout=2)
+    wrong_key = requests.post(f"{avtodialer.url}/nope/cdr", json=fields, timeout=2)
+
+    assert r.status_code == 200 and [row["DST"] for row in r.json()] == ["89220000000"]
+    assert wrong_key.status_code == 401

@@ -32,6 +32,8 @@ DEFAULT_WEBHOOK_FIELDS: dict[str, str | None] = {
     "code": "code",
     "query_id": "query_id",
 }
+# make's window (seed footnote **): a record without one inherits the previous record's; defaults 10:00, 19:00
+DEFAULT_WINDOW = ("10:00", "19:00")
 # errorcode of the make report (the spec shows one example, "2" with ok 3 / inserted 2; the rest is ours)
 ERR_NONE, ERR_INVALID, ERR_NOT_INSERTED, ERR_TOO_MANY = "0", "1", "2", "4"
 
@@ -45,7 +47,8 @@ class QueuedCall:
     phone: str
     uuid: str
     record: dict[str, Any]
-    window: tuple[str | None, str | None] | None
+    window: tuple[str | None, str | None] | None  # None: newcall without one, dialed at once (seed ***)
+    day: str | None = None  # make: the day dialing is allowed (seed: default "the current date")
     status: str = "queued"  # queued | done
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,7 +56,8 @@ class QueuedCall:
 
 
 class AvtodialerFake(FakeServer):
-    """Avtodialer on loopback; the API key is the first path segment, the token rides in the body.
+    """Avtodialer on loopback; the API key is the first path segment. As in the seed, only ``make``'s
+    body carries an ``access_token`` (checked there); ``newcall`` and ``cdr`` show none and need none.
 
     ``webhook_url`` receives a POST per completed call (``webhook_format`` "json" or "form"), with
     logical fields renamed by ``webhook_fields`` (keys: phone, duration, recording, answer, uuid, code,
@@ -214,17 +218,20 @@ class AvtodialerFake(FakeServer):
             self._next_id += 1
             return str(self._next_id - 1)
 
-    def _auth(self, apikey: str, params: dict[str, Any]) -> Response | None:
+    def _auth(self, apikey: str, params: dict[str, Any] | None = None) -> Response | None:
+        """The path's API key; with ``params``, also the body's ``access_token`` (``make`` only)."""
         if apikey != self.api_key:
             return json_response({"error": "invalid api key"}, 401)
-        if params.get("access_token") != self.access_token:
+        if params is not None and params.get("access_token") != self.access_token:
             return json_response({"error": "invalid access_token"}, 403)
         return None
 
     def _error(self, status: int, message: str) -> Response:
         return json_response({"error": message}, status)
 
-    def _queue(self, job: str, source: str, record: dict[str, Any], window: Any) -> bool:
+    def _queue(
+        self, job: str, source: str, record: dict[str, Any], window: Any, day: str | None = None
+    ) -> bool:
         """Queue one valid record; False when ``dedupe_uuid`` skips it."""
         with self._lock:
             if self.dedupe_uuid and any(
@@ -232,7 +239,7 @@ class AvtodialerFake(FakeServer):
             ):
                 return False
             phone, uuid = str(record["phone"]), str(record["UUID"])
-            self.calls.append(QueuedCall(job, source, phone, uuid, dict(record), window))
+            self.calls.append(QueuedCall(job, source, phone, uuid, dict(record), window, day))
             return True
 
     def _reject(self, record: Any, reason: str) -> None:
@@ -252,19 +259,24 @@ class AvtodialerFake(FakeServer):
             return json_response(report, 400)
         job = self._new_job()
         ok = inserted = 0
+        start, stop = DEFAULT_WINDOW
+        today = dt.datetime.now(self.tz).date().isoformat()
         for record in data:
+            if isinstance(record, dict):  # seed **: inherited from the previous record, else the defaults
+                start = record.get("statdialertime") or start
+                stop = record.get("stopdialertime") or stop
             problem = _problem(record, ("phone", "UUID"), strict_strings=True)
             if problem:
                 self._reject(record, problem)
                 continue
             ok += 1
-            inserted += self._queue(job, "make", record, _window(record, "statdialertime", "stopdialertime"))
+            inserted += self._queue(job, "make", record, (start, stop), today)
         code = ERR_NONE if inserted == len(data) else ERR_INVALID if ok < len(data) else ERR_NOT_INSERTED
         return json_response(_report(len(data), ok, inserted, code, job))
 
     def _h_newcall(self, request: Request, apikey: str) -> Response:
         q = _query(request)
-        if (denied := self._auth(apikey, q)) is not None:
+        if (denied := self._auth(apikey)) is not None:
             return denied
         data = q.get("data")
         records = data if isinstance(data, list) else [{k: v for k, v in q.items() if k != "access_token"}]
@@ -284,7 +296,7 @@ class AvtodialerFake(FakeServer):
 
     def _h_cdr(self, request: Request, apikey: str) -> Response:
         q = _query(request)
-        if (denied := self._auth(apikey, q)) is not None:
+        if (denied := self._auth(apikey)) is not None:
             return denied
         first, last = _date(q, "date_from"), _date(q, "date_to")
         to = q.get("to")
@@ -336,11 +348,6 @@ def _problem(record: Any, required: tuple[str, ...], *, strict_strings: bool) ->
     if not PHONE_RE.fullmatch(str(record["phone"])):
         return "phone must be 10-15 digits"
     return None
-
-
-def _window(record: dict[str, Any], start_key: str, stop_key: str) -> tuple[str | None, str | None] | None:
-    start, stop = record.get(start_key), record.get(stop_key)
-    return (start, stop) if start or stop else None
 
 
 def _report(lines: int, ok: int, inserted: int, errorcode: str, job: str) -> dict[str, Any]:
