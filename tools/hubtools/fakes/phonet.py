@@ -10,6 +10,7 @@ were lost.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
@@ -21,6 +22,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from .base import FakeServer, Fault, json_response, text_response, tiny_wav
+from .phonet_contacts import CONTACTS_MAX_LIMIT, DEFAULT_LIMIT, ContactBook, as_long, contact_body
 from .phonet_scenarios import (
     HANGUP,
     INBOUND,
@@ -47,6 +49,7 @@ CALL_DIRECTIONS = frozenset({1, 2, 4})
 USER_DIRECTIONS = frozenset({1, 2, 4, 32, 64})  # users.api may be asked for 32/64; absent means 1, 2, 4
 ACTIVE_DROPPED = ("event", "accountDomain", "serverTime")  # event-only fields the active list lacks
 PUBLIC_PATHS = ("/rest/security/authorize", "/rest/public/")
+INT_RE = re.compile(r"[-+]?\d{1,19}")
 
 
 class PhonetFake(FakeServer):
@@ -78,6 +81,17 @@ class PhonetFake(FakeServer):
         Rule("/rest/users", endpoint="users", methods=["GET"]),
         Rule("/rest/user/status", endpoint="user_status", methods=["GET"]),
         Rule("/rest/public/calls/<rec>/audio", endpoint="audio", methods=["GET"]),
+        # the PBX's contact book (spec §B2); werkzeug tries the static paths before ``<cid>``
+        Rule("/rest/crm/contacts/v2/", endpoint="contacts_list", methods=["GET"]),
+        Rule("/rest/crm/contacts/v2/", endpoint="contact_update", methods=["POST"]),
+        Rule("/rest/crm/contacts/v2/searchByOLNum", endpoint="contacts_by_num", methods=["GET"]),
+        Rule("/rest/crm/contacts/v2/batch", endpoint="contacts_batch", methods=["POST"]),
+        Rule("/rest/crm/contacts/v2/<cid>", endpoint="contact_get", methods=["GET"]),
+        Rule("/rest/crm/contacts/v2/<cid>", endpoint="contact_delete", methods=["DELETE"]),
+        Rule("/rest/crm/contacts/v2/<cid>/notes", endpoint="notes_list", methods=["GET"]),
+        Rule("/rest/crm/contacts/v2/<cid>/notes", endpoint="note_add", methods=["POST"]),
+        Rule("/rest/crm/contacts/v2/<cid>/notes", endpoint="note_update", methods=["PUT"]),
+        Rule("/rest/crm/contacts/v2/<cid>/notes/<nid>", endpoint="note_delete", methods=["DELETE"]),
         Rule("/_fake/play", endpoint="ctl_play", methods=["POST"]),
         Rule("/_fake/expire_sessions", endpoint="ctl_expire", methods=["POST"]),
         Rule("/_fake/finished_calls", endpoint="ctl_finished_add", methods=["POST"]),
@@ -98,6 +112,7 @@ class PhonetFake(FakeServer):
         hook_base_url: str | None = None,
         on_make_call: str | None = None,
         recording_base: str | None = None,
+        contacts: list[dict[str, Any]] | None = None,
         host: str = "127.0.0.1",
     ) -> None:
         if limit_policy not in ("reject", "clamp"):
@@ -112,6 +127,7 @@ class PhonetFake(FakeServer):
         self.hook_base_url = hook_base_url
         self.on_make_call = on_make_call
         self.recording_base = recording_base or f"https://{domain}"
+        self._seed_contacts = [dict(c) for c in contacts or []]
         super().__init__(port, host)
 
     def _reset_state(self) -> None:
@@ -122,6 +138,9 @@ class PhonetFake(FakeServer):
         self.plays: list[PlayResult] = []
         self.user_status = 0
         self._ended: set[str] = set()
+        self.book = ContactBook()
+        for c in self._seed_contacts:
+            self.book.create(c, user_id=self._api_user())
 
     def state(self) -> dict[str, Any]:
         with self._lock:
@@ -130,6 +149,7 @@ class PhonetFake(FakeServer):
                 "active": list(self.active.values()),
                 "finished": list(self.finished),
                 "plays": len(self.plays),
+                "contacts": [self.book.get(cid) for cid in sorted(self.book.contacts)],
             }
 
     # ---- Python API ------------------------------------------------------------------------------
@@ -139,6 +159,17 @@ class PhonetFake(FakeServer):
             if e.get("ext") == ext:
                 return {"id": e.get("id"), "ext": e.get("ext"), "displayName": e.get("displayName")}
         raise ValueError(f"no employee with ext {ext!r}")
+
+    def add_contact(self, body: dict[str, Any] | None = None, **plain: Any) -> dict[str, Any]:
+        """Seed the contact book: a contact in the seed's shape, or ``contact_body`` keywords
+        (first_name, last_name, company, phones, emails, category, responsible_user_id)."""
+        with self._lock:
+            body = body if body is not None else contact_body(**plain)
+            return self.book.create(body, user_id=self._api_user())
+
+    def _api_user(self) -> int | None:
+        """The user an API session acts as (``createUserId`` of what it creates): the first employee."""
+        return self.employees[0].get("id") if self.employees else None
 
     def expire_sessions(self) -> None:
         """Invalidate every JSESSIONID: the next REST call gets 403 until it re-authorizes."""
@@ -296,7 +327,7 @@ class PhonetFake(FakeServer):
             return None
         if not self._session_ok(request.cookies.get("JSESSIONID")):
             return text_response("Forbidden: no valid session, authorize first", 403)
-        if request.method == "POST" and not request.is_json:
+        if request.method in ("POST", "PUT") and not request.is_json:
             return text_response("Content-Type must be application/json", 415)
         return None
 
@@ -458,6 +489,81 @@ class PhonetFake(FakeServer):
             return text_response(f"No recording {rec}", 404)
         return Response(tiny_wav(), 200, content_type="audio/wav")
 
+    # ---- contact book (spec §B2) -----------------------------------------------------------------
+    def _page_args(self, request: Request) -> dict[str, int]:
+        """``offset`` (default 0, >= 0) and ``limit`` (default 30, 0..60) of the contact lists."""
+        offset = _int_arg(request, "offset", default=0)
+        limit = _int_arg(request, "limit", default=DEFAULT_LIMIT)
+        if limit > CONTACTS_MAX_LIMIT:
+            if self.limit_policy == "reject":
+                raise BadRequest(f"limit must be <= {CONTACTS_MAX_LIMIT}")
+            limit = CONTACTS_MAX_LIMIT
+        return {"offset": offset, "limit": limit}
+
+    def _h_contacts_list(self, request: Request) -> Any:
+        a = request.args
+        filter_by = _opt_int(request, "filterBy")
+        page = self._page_args(request)
+        window = {"t_from": _opt_int(request, "from"), "t_to": _opt_int(request, "to")}
+        with self._lock:
+            return self.book.page(
+                **page,
+                search_text=a.get("searchText"),
+                search_note_text=a.get("searchNoteText"),
+                fields=a.getlist("field"),
+                filter_by=filter_by,
+                **(window if filter_by is not None else {}),
+            )
+
+    def _h_contacts_by_num(self, request: Request) -> Any:
+        number = request.args.get("otherLegNum")
+        if not number or not number.strip():
+            raise BadRequest("otherLegNum is required")
+        page = self._page_args(request)
+        with self._lock:
+            return self.book.search_by_num(number, **page)
+
+    def _h_contact_get(self, request: Request, cid: str) -> Any:
+        with self._lock:
+            return self.book.get(_path_long(cid, "id"))
+
+    def _h_contact_update(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        with self._lock:
+            self.book.update(body)
+        return json_response(1)
+
+    def _h_contact_delete(self, request: Request, cid: str) -> Response:
+        with self._lock:
+            self.book.delete(_path_long(cid, "id"))
+        return json_response(1)
+
+    def _h_contacts_batch(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        with self._lock:
+            return json_response(self.book.batch(body, user_id=self._api_user()), 201)
+
+    def _h_notes_list(self, request: Request, cid: str) -> Any:
+        with self._lock:
+            return self.book.list_notes(_path_long(cid, "id"))
+
+    def _h_note_add(self, request: Request, cid: str) -> Any:
+        contact_id = _path_long(cid, "id")
+        with self._lock:
+            return self.book.add_note(contact_id, request.get_json(silent=True))
+
+    def _h_note_update(self, request: Request, cid: str) -> Response:
+        contact_id = _path_long(cid, "id")
+        with self._lock:
+            self.book.update_note(contact_id, request.get_json(silent=True))
+        return json_response(1)
+
+    def _h_note_delete(self, request: Request, cid: str, nid: str) -> Response:
+        contact_id, note_id = _path_long(cid, "cntId"), _path_long(nid, "noteId")
+        with self._lock:
+            self.book.delete_note(contact_id, note_id)
+        return json_response(1)
+
     # ---- control handlers ------------------------------------------------------------------------
     def _h_ctl_play(self, request: Request) -> Response:
         spec = request.get_json(silent=True)
@@ -502,16 +608,25 @@ def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
+def _path_long(raw: str, name: str) -> int:
+    """A ``{id}`` path segment, a Java Long (400 when it is not one)."""
+    return as_long(raw, name, required=True) or 0
+
+
+def _opt_int(request: Request, name: str) -> int | None:
+    return _int_arg(request, name, default=-1, low=0) if request.args.get(name, "").strip() else None
+
+
 def _int_arg(request: Request, name: str, default: int | None = None, low: int = 0) -> int:
-    raw = request.args.get(name, "")
+    """An integer query parameter; surrounding blanks are trimmed, as the PBX's number binder does."""
+    raw = request.args.get(name, "").strip()
     if raw == "":
         if default is None:
             raise BadRequest(f"{name} is required")
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer") from None
+    if not INT_RE.fullmatch(raw):
+        raise BadRequest(f"{name} must be an integer")
+    value = int(raw)
     if value < low:
         raise BadRequest(f"{name} must be >= {low}")
     return value
