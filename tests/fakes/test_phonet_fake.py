@@ -513,3 +513,13 @@ def test_phonet_authorize_domain_given_as_the_fakes_own_address_ok(phonet: Phone
     )
 
     assert r.status_code == 200 and "JSESSIONID" in r.cookies
+
+
+def test_phonet_play_seed_shape_events_lack_server_time_and_priority(phonet: PhonetFake, receiver) -> None:
+    phonet.play("inbound_answered", receiver.url, seed_shape=True, time_unit="s")
+
+    events = received(receiver, "/events")
+    assert [e["event"] for e in events] == ["call.dial", "call.bridge", "call.hangup"]
+    assert all(set(e) == A2_FIELDS - {"serverTime"} for e in events)
+    assert all("priority" not in o for e in events for o in e["otherLegs"])
+    assert events[0]["dialAt"] < 10**11 and len(phonet.finished) == 1

@@ -234,7 +234,9 @@ class PhonetFake(FakeServer):
             reply = self._deliver(result, "lookup", f"{base}/lookup", plan.lookup, p).response
             other_legs = other_legs_from_lookup(reply, p.caller)
         for name, leg in plan.steps:
-            body = leg.event(name, domain=self.domain, other_legs=other_legs, unit=p.time_unit)
+            body = leg.event(
+                name, domain=self.domain, other_legs=other_legs, unit=p.time_unit, seed_shape=p.seed_shape
+            )
             self._track(body)
             self._deliver(result, "event", f"{base}/events", body, p)
         name = other_legs[0]["name"]

@@ -30,7 +30,9 @@ class PlayParams:
     applies to ``dialAt``/``bridgeAt`` (the spec's prose says ms, its example seconds); ``serverTime``
     is always ms, as in the spec's example. ``start`` (epoch seconds of the first ring) defaults to
     "the call has just ended". ``copies`` fixes the repeat count of ``duplicated`` (else 2 or 3 per
-    event, drawn from ``seed``); ``seed`` also drives ``reordered``.
+    event, drawn from ``seed``); ``seed`` also drives ``reordered``. ``seed_shape`` sends events as the
+    seed's own example does: without ``serverTime`` and without ``otherLegs[].priority`` (its prose
+    names both, its example has neither, so real traffic may lack them).
     """
 
     caller: str = "+380442246595"
@@ -52,6 +54,7 @@ class PlayParams:
     pause_event: str = DIAL
     send_delay: float = 0.0
     timeout: float = 5.0
+    seed_shape: bool = False
 
     def __post_init__(self) -> None:
         if self.time_unit not in ("s", "ms"):
@@ -85,11 +88,20 @@ class Leg:
     def _no_other_legs(self) -> list[dict[str, Any]] | None:
         return None if self.direction == INTERNAL else []
 
-    def event(self, name: str, *, domain: str, other_legs: list[dict[str, Any]], unit: str) -> dict[str, Any]:
-        """The §A2 body for ``name``; every documented field present (null where the spec says so)."""
+    def event(
+        self,
+        name: str,
+        *,
+        domain: str,
+        other_legs: list[dict[str, Any]],
+        unit: str,
+        seed_shape: bool = False,
+    ) -> dict[str, Any]:
+        """The §A2 body for ``name``; every documented field present (null where the spec says so),
+        or, with ``seed_shape``, only those of the seed's example."""
         now = {BRIDGE: self.bridge_at or self.dial_at, HANGUP: self.end_at}.get(name, self.dial_at)
         bridge = None if name == DIAL else self.bridge_at
-        return {
+        body = {
             "event": name,
             "accountDomain": domain,
             "uuid": self.uuid,
@@ -105,6 +117,11 @@ class Leg:
             "trunkNum": self.trunk_num if self.external else None,
             "trunkName": self.trunk_name if self.external else None,
         }
+        if seed_shape:
+            del body["serverTime"]
+            for other in body["otherLegs"] or []:
+                other.pop("priority", None)
+        return body
 
 
 @dataclass
