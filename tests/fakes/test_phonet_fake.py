@@ -523,3 +523,13 @@ def test_phonet_play_seed_shape_events_lack_server_time_and_priority(phonet: Pho
     assert all(set(e) == A2_FIELDS - {"serverTime"} for e in events)
     assert all("priority" not in o for e in events for o in e["otherLegs"])
     assert events[0]["dialAt"] < 10**11 and len(phonet.finished) == 1
+
+
+def test_phonet_authorize_own_address_is_the_domain_other_port_is_not(phonet: PhonetFake) -> None:
+    body = {"domain": phonet.domain, "apiKey": phonet.api_key}
+    url = f"{phonet.url}/rest/security/authorize"
+
+    local = requests.post(url, json=body, headers={"Host": f"localhost:{phonet.port}"}, timeout=2)
+    other_port = requests.post(url, json=body, headers={"Host": f"127.0.0.1:{phonet.port + 1}"}, timeout=2)
+
+    assert local.status_code == 200 and other_port.status_code == 401

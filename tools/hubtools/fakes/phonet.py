@@ -49,6 +49,7 @@ CALL_DIRECTIONS = frozenset({1, 2, 4})
 USER_DIRECTIONS = frozenset({1, 2, 4, 32, 64})  # users.api may be asked for 32/64; absent means 1, 2, 4
 ACTIVE_DROPPED = ("event", "accountDomain", "serverTime")  # event-only fields the active list lacks
 PUBLIC_PATHS = ("/rest/security/authorize", "/rest/public/")
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]")  # with the fake's port: its own address, an alias of domain
 INT_RE = re.compile(r"[-+]?\d{1,19}")
 
 
@@ -304,13 +305,13 @@ class PhonetFake(FakeServer):
         ]
 
     def _account(self, name: str) -> str:
-        """The account domain a host name stands for: the fake's own address (``host:port``, also as
-        ``localhost``) is an alias of ``domain``, as DNS resolves the real domain to the PBX; a port
-        after the domain is ignored; DNS names compare case-insensitively."""
+        """The account domain a host name stands for: the fake's own address (its host or a loopback
+        name, with its port) is an alias of ``domain``, as DNS resolves the real domain to the PBX; a
+        port after the domain is ignored; DNS names compare case-insensitively."""
         name = name.strip().lower().rstrip(".")
-        if name in (f"{self.host}:{self.port}", f"localhost:{self.port}"):
+        bare, _, port = name.rpartition(":") if name.count(":") == 1 or "]:" in name else (name, "", "")
+        if port == str(self.port) and (bare in (self.host, *LOOPBACK) or self.host in ("0.0.0.0", "::")):
             return self.domain.lower()
-        bare = name.rsplit(":", 1)[0] if name.count(":") == 1 else name
         return self.domain.lower() if bare == self.domain.lower() else name
 
     def _session_ok(self, sid: str | None) -> bool:
