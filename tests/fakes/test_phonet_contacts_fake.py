@@ -379,3 +379,21 @@ def test_phonet_contacts_seeded_from_constructor_and_reset(receiver) -> None:
         after = login(fake).get(f"{fake.url}{V2}/", timeout=2).json()
 
     assert [c["firstName"] for c in after] == ["Seed"] and fake.errors == []
+
+
+@pytest.mark.parametrize("cid", [7068, "7068", " 7068 ", 7068.0])
+def test_phonet_contact_ids_as_numbers_or_strings_accepted(book, cid) -> None:
+    fake, s = book
+    fake.add_contact(first_name="A")
+
+    r = s.post(f"{fake.url}{V2}/", json={"id": cid, "firstName": "B"}, timeout=2)
+
+    assert r.json() == 1 and fake.book.get(7068)["firstName"] == "B"
+
+
+@pytest.mark.parametrize("cid", [1.5, "7 068", [7068], {"id": 7068}])
+def test_phonet_contact_ids_not_a_long_400(book, cid) -> None:
+    fake, s = book
+    fake.add_contact(first_name="A")
+
+    assert plain_text_error(s.post(f"{fake.url}{V2}/", json={"id": cid, "firstName": "B"}, timeout=2), 400)

@@ -4,8 +4,9 @@ Plain state with the seed's validation rules; ``PhonetFake`` maps it onto ``/res
 Errors are werkzeug exceptions, which the fake answers as Phonet's plain-text errors. What the seed
 leaves open is decided here once, and said where it is decided:
 
-* ids (path, body, notes) are Java ``Long``: a number or a numeric string is accepted, anything else
-  (``true``, ``"7a"``, ``1.5``) is a 400, as a JSON binder would answer;
+* ids (path, body, notes) are Java ``Long``: a number (``7068``, ``7068.0``) or a numeric string
+  (blanks trimmed) is accepted, anything else (``true``, ``"7a"``, ``1.5``) is a 400, as a JSON
+  binder would answer;
 * string fields take numbers too (a phone sent as ``380440000000`` is stored as text);
 * the list answers a JSON array (the seed's example shows one element of it);
 * ``field`` (repeatable) narrows ``searchText`` to fields with those ``enumCode`` values (our reading);
@@ -70,9 +71,11 @@ def as_long(value: Any, name: str, *, required: bool = False) -> int | None:
         if required:
             raise BadRequest(f"{name} is not set")
         return None
+    if isinstance(value, float) and value.is_integer():  # a JSON binder takes 7068.0 for 7068
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise BadRequest(f"{name} must be a number")
-    if isinstance(value, str) and not LONG_RE.fullmatch(value):
+    if isinstance(value, str) and not LONG_RE.fullmatch(value := value.strip()):
         raise BadRequest(f"{name} must be a number")
     number = int(value)
     if not -(2**63) <= number < 2**63:
