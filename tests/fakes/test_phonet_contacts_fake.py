@@ -397,3 +397,14 @@ def test_phonet_contact_ids_not_a_long_400(book, cid) -> None:
     fake.add_contact(first_name="A")
 
     assert plain_text_error(s.post(f"{fake.url}{V2}/", json={"id": cid, "firstName": "B"}, timeout=2), 400)
+
+
+def test_phonet_contacts_seeded_over_http_control(phonet: PhonetFake) -> None:
+    phone = {"enumCode": "Телефон", "values": [{"value": 1}]}
+    seed = [{"firstName": "A"}, {"firstName": "B", "fields": [phone]}]
+
+    r = requests.post(f"{phonet.url}/_fake/contacts", json=seed, timeout=2)
+    bad = requests.post(f"{phonet.url}/_fake/contacts", json={"fields": "x"}, timeout=2)
+
+    assert r.status_code == 201 and [c["firstName"] for c in r.json()] == ["A", "B"]
+    assert bad.status_code == 400 and len(phonet.book.contacts) == 2 and phonet.count() == 0

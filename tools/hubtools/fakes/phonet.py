@@ -17,7 +17,7 @@ import time
 from typing import Any, ClassVar
 
 import requests
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
@@ -97,6 +97,7 @@ class PhonetFake(FakeServer):
         Rule("/_fake/expire_sessions", endpoint="ctl_expire", methods=["POST"]),
         Rule("/_fake/finished_calls", endpoint="ctl_finished_add", methods=["POST"]),
         Rule("/_fake/finished_calls", endpoint="ctl_finished_list", methods=["GET"]),
+        Rule("/_fake/contacts", endpoint="ctl_contacts_add", methods=["POST"]),
     ]
 
     def __init__(
@@ -589,6 +590,16 @@ class PhonetFake(FakeServer):
         except (TypeError, ValueError) as e:
             return text_response(f"bad finished call: {e}", 400)
         return json_response(row, 201)
+
+    def _h_ctl_contacts_add(self, request: Request) -> Response:
+        """Seed the contact book from another process: a contact in the seed's shape, or a list."""
+        spec = request.get_json(silent=True)
+        specs = spec if isinstance(spec, list) else [spec]
+        try:
+            made = [self.add_contact(s) for s in specs]
+        except HTTPException as e:
+            return text_response(f"bad contact: {e.description}", 400)
+        return json_response(made, 201)
 
     def _h_ctl_finished_list(self, request: Request) -> Any:
         with self._lock:
