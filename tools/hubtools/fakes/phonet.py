@@ -1,4 +1,5 @@
-"""A fake Phonet cloud PBX: the REST API of spec §B, plus call scenarios played at the hub's webhooks (§A).
+"""A fake Phonet cloud PBX: the REST API of spec §B (with the §B2 contact book, ``phonet_contacts``),
+plus call scenarios played at the hub's webhooks (§A).
 
 The hub is both Phonet's client (REST, cookie session) and its server (webhooks), so this fake does both:
 it answers ``/rest/...`` with the documented status codes and plain-text errors, and ``play()`` POSTs the
