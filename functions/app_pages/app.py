@@ -157,7 +157,7 @@ def search(tenant: str) -> Response:
     if phone:
         contacts = wiring.contact_service().with_number(page.context, phone)
     elif name:
-        contacts = wiring.contact_store().by_name_prefix(page.tenant.slug, name)
+        contacts = wiring.contact_store().by_name(page.tenant.slug, name)
     return page.html("search.html", phone=phone, name=name, contacts=contacts, searched=bool(phone or name))
 
 
