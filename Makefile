@@ -18,10 +18,12 @@ PYTEST_ARGS ?=
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
 .PHONY: help venv tools browser lint format test test-fast validate build bench bench-smoke run demo clean \
-	openapi schemathesis
+	openapi schemathesis invoke
 
 help:
 	@echo "make run      start the hub locally (no AWS account, no Docker)"
+	@echo "make invoke FUNCTION=PhonetLookupFunction EVENT=events/phonet_lookup/known_contact.json"
+	@echo "             one function with one event, like sam local invoke (no Docker)"
 	@echo "make test     install what is missing, lint, run every test suite"
 	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
 	@echo "make bench    full benchmarks (100k contacts; minutes)"
@@ -95,6 +97,13 @@ bench-smoke: venv
 
 run: $(VENV)/.local
 	$(PY) -m hubtools.local $(RUN_ARGS)
+
+# `sam local invoke` without Docker: the function in a worker with the template's environment, against
+# a running `make run`'s in-memory AWS or a fresh one; prints the handler's result.
+FUNCTION ?= PhonetLookupFunction
+EVENT ?= events/phonet_lookup/known_contact.json
+invoke: $(VENV)/.local
+	@$(PY) -m hubtools.local.invoke $(FUNCTION) $(EVENT) $(INVOKE_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam .local .pytest_cache .ruff_cache

@@ -107,6 +107,7 @@ def stylesheet() -> Response:
 
 
 @app.get("/app/<tenant>")
+@app.get("/app/<tenant>/")
 def home(tenant: str) -> Response:
     page = Page(tenant)
     return page.redirect(f"{page.base}/callbacks")
@@ -157,7 +158,7 @@ def search(tenant: str) -> Response:
     if phone:
         contacts = wiring.contact_service().with_number(page.context, phone)
     elif name:
-        contacts = wiring.contact_store().by_name_prefix(page.tenant.slug, name)
+        contacts = wiring.contact_store().by_name(page.tenant.slug, name)
     return page.html("search.html", phone=phone, name=name, contacts=contacts, searched=bool(phone or name))
 
 
@@ -167,7 +168,13 @@ def new_contact_form(tenant: str) -> Response:
     if login_first := page.require_employee():
         return login_first
     form = {"phone": page.query.get("phone", ""), "type": "contact"}
-    return page.html("new_contact.html", form=form, error=None)
+    return page.html("new_contact.html", form=form, error=None, holders=number_holders(page, form["phone"]))
+
+
+def number_holders(page: Page, phone: str) -> list[Any]:
+    """Who already has the number the form is about to be filled with: several contacts may share a
+    number, so the form still creates one, but says whose it is first."""
+    return wiring.contact_service().with_number(page.context, phone) if phone.strip() else []
 
 
 @app.post("/app/<tenant>/contacts/new")
@@ -189,7 +196,8 @@ def create_contact(tenant: str) -> Response:
         contact = wiring.contact_service().create(page.context, data, created_by=page.employee.id)
     except (HubError, ValidationError) as exc:
         error = exc.message if isinstance(exc, HubError) else pages.LABELS[page.lang]["error"]
-        return page.html("new_contact.html", 400, form=form, error=error)
+        holders = number_holders(page, form.get("phone", ""))
+        return page.html("new_contact.html", 400, form=form, error=error, holders=holders)
     return page.redirect(f"{page.base}/contacts/{contact.id}")
 
 

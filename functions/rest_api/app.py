@@ -50,7 +50,7 @@ from hub.api.schemas import (
     SettingsOut,
     SettingsPatch,
 )
-from hub.domain.contacts import ContactInput
+from hub.domain.contacts import ContactInput, contact_name_words, matches_name, name_words
 from hub.domain.imports import import_contacts
 from hub.domain.tenants import (
     TenantContext,
@@ -160,7 +160,13 @@ def list_contacts(
     limit: Limit = 50,
     cursor: Cursor = None,
     phone: Annotated[str | None, Query(max_length=64, description="Holders of this number, any form")] = None,
-    name: Annotated[str | None, Query(max_length=200, description="Name prefix, any case")] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Each word starts a word of the name or company; any case, ё as е",
+        ),
+    ] = None,
     external_code: Annotated[
         str | None, Query(max_length=150, pattern=r"^[a-z0-9_-]{1,40}:.+$", description="`system:code`")
     ] = None,
@@ -177,10 +183,11 @@ def list_contacts(
             contacts = [found] if found else []
         else:
             contacts = wiring.contact_service().with_number(context, phone or "")
+        query = name_words(name)
         matching = [
             c
             for c in contacts
-            if (not name or c.display_name.casefold().startswith(name.casefold()))
+            if (not name or (bool(query) and matches_name(contact_name_words(c), query)))
             and (contact_type is None or c.type == contact_type)
             and (since is None or c.updated_at >= since)
         ]
@@ -193,7 +200,7 @@ def list_contacts(
             context.slug,
             limit=limit,
             start=start,
-            name_prefix=name,
+            name=name,
             contact_type=contact_type.value if contact_type else None,
             updated_since=since,
         ),

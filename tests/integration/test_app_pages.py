@@ -191,6 +191,40 @@ def test_new_contact_form_prefilled_then_created_by_the_employee(seeded, pages, 
     assert status == 400 and 'class="error"' in page
 
 
+def test_search_page_finds_by_any_word_of_the_name_any_case_and_yo(seeded, pages, lambda_context) -> None:
+    wanted = add(seeded, name="Анастасия Берёзкина")
+    other = add(seeded, name="Пётр Иванов", numbers=["0505826633"])
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()
+    for query in ("Березкина", "БЕРЁЗКИНА", "анастасия бер"):
+        status, _, page = browser.get(f"/app/acme/search?{urlencode({'name': query})}")
+        assert status == 200 and f"/contacts/{wanted.id}" in page and f"/contacts/{other.id}" not in page
+    assert f"/contacts/{other.id}" in browser.get(f"/app/acme/search?{urlencode({'name': 'петр'})}")[2]
+
+
+def test_new_contact_form_says_whose_the_number_is_and_still_creates(seeded, pages, lambda_context) -> None:
+    holder = add(seeded, name="Олена Коваль", numbers=["0505826633"])
+    browser = Browser(pages, lambda_context, language="en")
+    browser.sign_in()
+    _, _, form = browser.get("/app/acme/contacts/new?phone=0505826633")
+    assert 'id="number-taken"' in form and "This number already belongs to" in form
+    assert f'<a href="/app/acme/contacts/{holder.id}">Олена Коваль</a>' in form
+    _, _, fresh = browser.get("/app/acme/contacts/new?phone=0671234567")
+    assert 'id="number-taken"' not in fresh
+    status, headers, _ = browser.post(
+        "/app/acme/contacts/new", name="Second", phone="0505826633", type="contact"
+    )
+    assert status == 303 and headers["Location"] != f"/app/acme/contacts/{holder.id}"
+
+
+def test_app_root_with_a_trailing_slash_opens_the_app(pages, lambda_context) -> None:
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()
+    for path in ("/app/acme", "/app/acme/"):
+        status, headers, _ = browser.get(path)
+        assert (status, headers.get("Location")) == (303, "/app/acme/callbacks"), path
+
+
 def test_callbacks_listed_newest_first_and_marked_done_by_hand(seeded, pages, lambda_context) -> None:
     calls = CallService(
         CallStore(

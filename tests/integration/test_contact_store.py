@@ -126,3 +126,85 @@ def test_responsible_employee_of_another_tenant_rejected(seeded: Seeded) -> None
     service = ContactService(seeded.contact_store)
     with pytest.raises(BadRequest):
         service.create(seeded.globex, person("X", "89222220000", responsible_employee_id=seeded.manager.id))
+
+
+# -- search by name ----------------------------------------------------------------------------
+
+
+def names_found(seeded: Seeded, name: str, tenant: str = "acme", **filters: object) -> list[str]:
+    return [
+        c.display_name
+        for c in seeded.contact_store.list_contacts(tenant, limit=50, name=name, **filters).items
+    ]
+
+
+def test_name_search_any_word_any_case_yo_and_apostrophes_finds_the_contact(seeded: Seeded) -> None:
+    service = ContactService(seeded.contact_store)
+    service.create(seeded.acme, person("Анастасия Берёзкина", "0442246595"))
+    service.create(seeded.acme, person("Мар'яна Прокоп’єва", "0505826633", company="ТОВ Ромашка"))
+    service.create(seeded.acme, person("Пётр Иванов", "0671234567"))
+    service.create(seeded.globex, person("Анастасия Березкина", "89222220000"))  # another tenant's
+    for query in ("Березкина", "березкина", "БЕРЁЗ", "анастасия бер", "бер анаст"):
+        assert names_found(seeded, query) == ["Анастасия Берёзкина"], query
+    for query in ("Марʼяна", "МА", "Маряна", "прокопє", "ромашка", "тов мар"):
+        assert names_found(seeded, query) == ["Мар'яна Прокоп’єва"], query
+    assert names_found(seeded, "петр") == ["Пётр Иванов"]
+    assert names_found(seeded, "березкина иванов") == []
+    assert names_found(seeded, "'!") == []
+
+
+def test_name_search_lists_a_contact_once_and_pages_by_cursor(seeded: Seeded) -> None:
+    service = ContactService(seeded.contact_store)
+    created = [service.create(seeded.acme, person(f"Анна Аннова {i}", f"067000000{i}")) for i in range(5)]
+    service.create(seeded.acme, person("Антон Петров", "0671111111", type="lead"))
+    seen, start = [], None
+    while True:
+        page = seeded.contact_store.list_contacts("acme", limit=2, start=start, name="ан")
+        seen += [c.id for c in page.items]
+        if (start := page.next_start) is None:
+            break
+    assert sorted(seen) == sorted([c.id for c in created] + [names_id(seeded, "Антон Петров")])
+    assert len(seen) == len(set(seen))
+    assert names_found(seeded, "ан", contact_type="lead") == ["Антон Петров"]
+
+
+def names_id(seeded: Seeded, name: str) -> str:
+    (contact,) = seeded.contact_store.list_contacts("acme", limit=5, name=name).items
+    return contact.id
+
+
+def test_name_index_follows_renames_and_deletes_and_caps_the_words(seeded: Seeded) -> None:
+    service = ContactService(seeded.contact_store)
+    contact = service.create(seeded.acme, person("Олег Сидоренко", "0442246595"))
+    service.update(seeded.acme, contact.id, {"name": "Олег Коваленко"})
+    assert names_found(seeded, "сидоренко") == [] and names_found(seeded, "коваленко") == ["Олег Коваленко"]
+    service.delete(seeded.acme, contact.id)
+    assert names_found(seeded, "олег") == []
+    many = service.create(seeded.acme, person(" ".join(f"слово{i}" for i in range(20)), "0505826633"))
+    items = seeded.contact_store.client.query(
+        TableName=seeded.contact_store.table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "acme#W#с"}},
+    )["Items"]
+    assert len(items) == 8 and {i["contact_id"]["S"] for i in items} == {many.id}
+
+
+def test_name_search_finds_contacts_written_before_the_name_index(seeded: Seeded) -> None:
+    # given a contact stored the old way: no name_words, no word items
+    service = ContactService(seeded.contact_store)
+    contact = service.create(seeded.acme, person("Анастасия Березкина", "0442246595"))
+    store = seeded.contact_store
+    for word in ("анастасия", "березкина"):
+        key = {"pk": {"S": f"acme#W#{word[0]}"}, "sk": {"S": f"{word}#{contact.id}"}}
+        store.client.delete_item(TableName=store.table, Key=key)
+    store.client.update_item(
+        TableName=store.table,
+        Key={"pk": {"S": f"acme#C#{contact.id}"}, "sk": {"S": "CONTACT"}},
+        UpdateExpression="REMOVE name_words",
+    )
+    # then its name's start still finds it, as before; its next write indexes every word
+    assert names_found(seeded, "Анаст") == ["Анастасия Березкина"]
+    assert names_found(seeded, "березкина") == []
+    service.update(seeded.acme, contact.id, {"description": "re-indexed"})
+    assert names_found(seeded, "березкина") == ["Анастасия Березкина"]
+    assert names_found(seeded, "Анаст") == ["Анастасия Березкина"]  # once

@@ -196,6 +196,19 @@ def test_lists_page_by_cursor_and_filter(acme: Api) -> None:
     assert acme.get("/contacts", limit=101)[0] == 400
 
 
+def test_contacts_name_filter_matches_any_word_any_case_and_yo(acme: Api, globex: Api) -> None:
+    wanted = new_contact(acme, name="Анастасия Берёзкина", company="ТОВ Ромашка")
+    new_contact(acme, name="Пётр Иванов", phones=[{"number": "0501112233"}])
+    new_contact(globex, name="Анастасия Березкина", phones=[{"number": "89222220000"}])
+    for query in ("Березкина", "БЕРЕЗКИНА", "берёз", "Анастасия Бер", "ромашка"):
+        status, _, page = acme.get("/contacts", name=query)
+        assert status == 200 and [c["id"] for c in page["items"]] == [wanted["id"]], query
+    by_phone = acme.get("/contacts", phone="0671234567", name="березкина")[2]["items"]
+    assert [c["id"] for c in by_phone] == [wanted["id"]]
+    assert acme.get("/contacts", phone="0671234567", name="иванов")[2]["items"] == []
+    assert acme.get("/contacts", name="!!!")[2]["items"] == []
+
+
 def test_updated_since_lists_changes_oldest_first(acme: Api) -> None:
     first = new_contact(acme, name="First", phones=[])
     second = new_contact(acme, name="Second", phones=[])

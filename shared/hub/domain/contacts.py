@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -70,6 +72,38 @@ def normalize_phones(phones: list[PhoneInput], default_country: str) -> list[Con
     if len(normalized) > MAX_PHONES:
         raise BadRequest(f"a contact has at most {MAX_PHONES} phone numbers", code="too_many_phones")
     return list(normalized.values())
+
+
+# -- search by name -------------------------------------------------------------------------------
+
+# How many words of a contact's name and company are indexed: each is one index item written with the
+# contact, so this bounds a contact write. Eight cover "Name Patronymic Surname" plus a long company.
+MAX_NAME_WORDS = 8
+# A word's share of a 1024-byte sort key, in characters (at most 4 bytes each in UTF-8).
+MAX_WORD_LENGTH = 64
+# Ukrainian names are written with any of these (Мар'яна, Мар’яна, Марʼяна) or none: all compare equal.
+_APOSTROPHES = dict.fromkeys(map(ord, "'`´ʹʻʼʽ‘’′"))
+_WORD = re.compile(r"\w+")
+
+
+def name_words(text: str | None) -> list[str]:
+    """The words of `text` as search compares them: case-folded, ё read as е, apostrophes dropped,
+    split at spaces, hyphens and punctuation; distinct, in order."""
+    if not text:
+        return []
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е").translate(_APOSTROPHES)
+    return list(dict.fromkeys(word[:MAX_WORD_LENGTH] for word in _WORD.findall(folded)))
+
+
+def contact_name_words(contact: Contact) -> list[str]:
+    """The words a contact is found by: its name's, then its company's, at most MAX_NAME_WORDS."""
+    words = dict.fromkeys([*name_words(contact.name), *name_words(contact.company)])
+    return list(words)[:MAX_NAME_WORDS]
+
+
+def matches_name(words: list[str], query: list[str]) -> bool:
+    """Every word of the query starts some word of the name ("бер" finds "Анастасия Березкина")."""
+    return all(any(word.startswith(part) for word in words) for part in query)
 
 
 class ContactService:

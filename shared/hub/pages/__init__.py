@@ -72,6 +72,8 @@ LABELS: dict[str, dict[str, str]] = {
         "not_found": "Не найдено",
         "forbidden": "Форма устарела, обновите страницу",
         "error": "Ошибка. Повторите позже",
+        "number_taken": "Этот номер уже есть у контакта",
+        "create_anyway": "Можно всё равно создать новый контакт с этим номером.",
     },
     "en": {
         "brand": "Telephony",
@@ -119,6 +121,8 @@ LABELS: dict[str, dict[str, str]] = {
         "not_found": "Not found",
         "forbidden": "The form expired, reload the page",
         "error": "Something went wrong. Try again later",
+        "number_taken": "This number already belongs to",
+        "create_anyway": "You may still create another contact with it.",
     },
 }
 

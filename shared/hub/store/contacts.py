@@ -9,8 +9,15 @@ Keys:
 - `{tenant}#X#{vendor}#{code}` / `EXT` — an external code, unique per tenant and vendor.
 - `{tenant}#U#{key}` / `UNIQUE` — a contact created "once per key" (e.g. one lead per number).
 - `{tenant}#C#{id}` / `CALL#{dial at}#{uuid}` and `EVENT#{at}#{id}` — the contact's timeline.
-A contact also carries `gsi1pk = {tenant}#CONTACTS`, `gsi1sk = {casefolded name}#{id}` (search by
-name) and `gsi2pk = {tenant}#CONTACTS`, `gsi2sk = {updated at}#{id}` (what changed since).
+- `{tenant}#W#{first letter}` / `{word}#{id}` — the name index: one item per word of the contact's
+  name and company (hub.domain.contacts.contact_name_words, at most MAX_NAME_WORDS), carrying the
+  contact's id, type and all its words. "Whose name has a word starting with бер" is one Query on
+  `begins_with(sk, "бер")` in the partition of "б".
+A contact also carries `gsi1pk = {tenant}#CONTACTS`, `gsi1sk = {casefolded name}#{id}` (all contacts
+by name), `gsi2pk = {tenant}#CONTACTS`, `gsi2sk = {updated at}#{id}` (what changed since), and
+`name_words`: the words indexed for it. A contact written before the name index existed has no
+`name_words` and no word items: a name search also reads those by the start of their name from gsi1
+(the old search) until their next write indexes them.
 
 Every change to a contact writes the contact and its index items in one transaction.
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.domain.contacts import contact_name_words, matches_name, name_words
 from hub.errors import Conflict
 from hub.models.contact import Contact, PhoneEntry
 from hub.store.dynamo import (
@@ -37,6 +45,9 @@ EXT_SK = "EXT"
 ENTRY_PREFIX = "c:"
 BY_NAME_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 BY_UPDATE_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
+BY_WORD_KEYS = ("pk", "sk")
+# The start of a name search's last part: contacts not yet in the name index (see the module's doc).
+UNINDEXED_START = {"phase": "unindexed"}
 
 
 def contact_pk(tenant: str, contact_id: str) -> str:
@@ -55,9 +66,29 @@ def external_pk(tenant: str, vendor: str, code: str) -> str:
     return f"{tenant}#X#{vendor}#{code}"
 
 
+def word_pk(tenant: str, word: str) -> str:
+    return f"{tenant}#W#{word[0]}"
+
+
+def word_items(contact: Contact) -> list[dict[str, Any]]:
+    """The contact's name-index items."""
+    words = contact_name_words(contact)
+    return [
+        {
+            "pk": word_pk(contact.tenant, word),
+            "sk": f"{word}#{contact.id}",
+            "contact_id": contact.id,
+            "type": contact.type.value,
+            "words": words,
+        }
+        for word in words
+    ]
+
+
 def contact_item(contact: Contact) -> dict[str, Any]:
     data = contact.model_dump(mode="json", exclude_none=True)
     indexes = {
+        "name_words": contact_name_words(contact),
         "gsi1pk": contacts_pk(contact.tenant),
         # A sort key holds at most 1024 bytes: 200 characters of name are at most 800 of UTF-8.
         "gsi1sk": f"{contact.display_name.casefold()[:200]}#{contact.id}",
@@ -99,6 +130,7 @@ class ContactStore(DynamoStore):
                 }
             },
             *self._index_changes(None, contact),
+            *self._name_index_changes(None, contact),
         ]
         if unique_key:
             marker = {"pk": f"{contact.tenant}#U#{unique_key}", "sk": "UNIQUE", "contact_id": contact.id}
@@ -160,16 +192,9 @@ class ContactStore(DynamoStore):
         )
         return [from_item(item) for item in response["Items"]]
 
-    def by_name_prefix(self, tenant: str, prefix: str, limit: int = 50) -> list[Contact]:
-        """Contacts whose display name starts with `prefix`, case-insensitively, by name."""
-        response = self.client.query(
-            TableName=self.table,
-            IndexName="gsi1",
-            KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
-            ExpressionAttributeValues=to_item({":pk": f"{tenant}#CONTACTS", ":prefix": prefix.casefold()}),
-            Limit=limit,
-        )
-        return [Contact.model_validate(from_item(item)) for item in response["Items"]]
+    def by_name(self, tenant: str, name: str, limit: int = 50) -> list[Contact]:
+        """Contacts with a word of their name or company starting with each word of `name`."""
+        return self.list_contacts(tenant, limit=limit, name=name).items
 
     def list_contacts(
         self,
@@ -177,12 +202,18 @@ class ContactStore(DynamoStore):
         *,
         limit: int,
         start: dict[str, str] | None = None,
-        name_prefix: str | None = None,
+        name: str | None = None,
         contact_type: str | None = None,
         updated_since: int | None = None,
     ) -> Page[Contact]:
         """A page of the tenant's contacts: by name, or by last change when `updated_since` is given
-        (oldest change first, so a sync can resume where it stopped)."""
+        (oldest change first, so a sync can resume where it stopped). `name` keeps those with a word
+        of their name or company starting with each of its words, any case, ё as е."""
+        query_words = name_words(name) if name else []
+        if name and not query_words:
+            return Page([], None)
+        if query_words and updated_since is None:
+            return self._by_name_words(tenant, query_words, name or "", limit, start, contact_type)
         values: dict[str, Any] = {":pk": contacts_pk(tenant)}
         filters: list[str] = []
         names: dict[str, str] = {}
@@ -190,13 +221,9 @@ class ContactStore(DynamoStore):
             index, keys = "gsi2", BY_UPDATE_KEYS
             condition = "gsi2pk = :pk AND gsi2sk >= :since"
             values[":since"] = f"{updated_since:013d}"
-            if name_prefix:
-                filters.append("begins_with(gsi1sk, :prefix)")
         else:
             index, keys = "gsi1", BY_NAME_KEYS
-            condition = "gsi1pk = :pk" + (" AND begins_with(gsi1sk, :prefix)" if name_prefix else "")
-        if name_prefix:
-            values[":prefix"] = name_prefix.casefold()
+            condition = "gsi1pk = :pk"
         if contact_type:
             filters.append("#type = :type")
             names["#type"] = "type"
@@ -211,7 +238,94 @@ class ContactStore(DynamoStore):
         if names:
             query["ExpressionAttributeNames"] = names
         page = self.query_page(keys, limit, start, **query)
+        contacts = [Contact.model_validate(item) for item in page.items]
+        if query_words:  # changed since, by name: the page's contacts of that name
+            contacts = [c for c in contacts if matches_name(contact_name_words(c), query_words)]
+        return Page(contacts, page.next_start)
+
+    def _by_name_words(
+        self,
+        tenant: str,
+        query: list[str],
+        name: str,
+        limit: int,
+        start: dict[str, str] | None,
+        contact_type: str | None,
+    ) -> Page[Contact]:
+        """A name search: the name index for the longest word of the query (the fewest items), the
+        other words checked on the items; then the contacts not indexed yet (UNINDEXED_START)."""
+        if start is not None and (start == UNINDEXED_START or set(start) == set(BY_NAME_KEYS)):
+            resume = None if start == UNINDEXED_START else start
+            return self._unindexed_by_name(tenant, name, limit, resume, contact_type)
+        word = max(query, key=len)
+        values: dict[str, Any] = {":pk": word_pk(tenant, word), ":word": word}
+        request: dict[str, Any] = {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :word)"}
+        if contact_type:
+            request["FilterExpression"] = "#type = :type"
+            request["ExpressionAttributeNames"] = {"#type": "type"}
+            values[":type"] = contact_type
+        page = self.query_page(
+            BY_WORD_KEYS, limit, start, ExpressionAttributeValues=to_item(values), **request
+        )
+        ids = [
+            str(item["contact_id"])
+            for item in page.items
+            # A contact with two words starting with `word` has two items: the first of them counts.
+            if str(item["sk"]).startswith(next(w for w in item["words"] if w.startswith(word)) + "#")
+            and matches_name(list(item["words"]), query)
+        ]
+        found = {c.id: c for c in self._get_many(tenant, ids)}
+        contacts = [found[i] for i in ids if i in found]
+        if page.next_start is not None:
+            return Page(contacts, page.next_start)
+        if len(contacts) >= limit:
+            return Page(contacts, UNINDEXED_START)
+        rest = self._unindexed_by_name(tenant, name, limit - len(contacts), None, contact_type)
+        return Page(contacts + rest.items, rest.next_start)
+
+    def _unindexed_by_name(
+        self,
+        tenant: str,
+        name: str,
+        limit: int,
+        start: dict[str, str] | None,
+        contact_type: str | None = None,
+    ) -> Page[Contact]:
+        """Contacts written before the name index, by the start of their name, as the search was."""
+        values: dict[str, Any] = {":pk": contacts_pk(tenant), ":prefix": name.strip().casefold()}
+        filters = ["attribute_not_exists(name_words)"]
+        names: dict[str, str] = {}
+        if contact_type:
+            filters.append("#type = :type")
+            names["#type"] = "type"
+            values[":type"] = contact_type
+        page = self.query_page(
+            BY_NAME_KEYS,
+            limit,
+            start,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+            FilterExpression=" AND ".join(filters),
+            ExpressionAttributeValues=to_item(values),
+            **({"ExpressionAttributeNames": names} if names else {}),
+        )
         return Page([Contact.model_validate(item) for item in page.items], page.next_start)
+
+    def _get_many(self, tenant: str, contact_ids: list[str]) -> list[Contact]:
+        """Contacts by id, in one BatchGetItem per 100 (a page is at most 100); missing ones skipped."""
+        contacts: list[Contact] = []
+        for begin in range(0, len(contact_ids), 100):
+            keys = [
+                to_item({"pk": contact_pk(tenant, i), "sk": CONTACT_SK})
+                for i in dict.fromkeys(contact_ids[begin : begin + 100])
+            ]
+            pending: dict[str, Any] = {self.table: {"Keys": keys}}
+            while pending:
+                with translated_errors():
+                    response = self.client.batch_get_item(RequestItems=pending)
+                contacts += [Contact.model_validate(from_item(i)) for i in response["Responses"][self.table]]
+                pending = response.get("UnprocessedKeys") or {}
+        return contacts
 
     def timeline_call_uuids(self, tenant: str, contact_id: str) -> list[str]:
         """The contact's calls, oldest first."""
@@ -232,7 +346,7 @@ class ContactStore(DynamoStore):
                 "ExpressionAttributeValues": {":expected": to_value(old.version)},
             }
         }
-        self._transact([put, *self._index_changes(old, new)])
+        self._transact([put, *self._index_changes(old, new), *self._name_index_changes(old, new)])
 
     def delete(self, contact: Contact) -> None:
         delete = {
@@ -243,7 +357,9 @@ class ContactStore(DynamoStore):
                 "ExpressionAttributeValues": {":expected": to_value(contact.version)},
             }
         }
-        self._transact([delete, *self._index_changes(contact, None)])
+        self._transact(
+            [delete, *self._index_changes(contact, None), *self._name_index_changes(contact, None)]
+        )
         self._delete_timeline(contact)
 
     def _delete_timeline(self, contact: Contact) -> None:
@@ -324,12 +440,27 @@ class ContactStore(DynamoStore):
             )
         return changes
 
+    def _name_index_changes(self, old: Contact | None, new: Contact | None) -> list[dict[str, Any]]:
+        """Every word item of `new` is put (its type and words may have changed; a contact written
+        before the name index gets its items now), and `old`'s other words are deleted."""
+        items = word_items(new) if new else []
+        changes: list[dict[str, Any]] = [
+            {"Put": {"TableName": self.table, "Item": to_item(i)}} for i in items
+        ]
+        kept = {(i["pk"], i["sk"]) for i in items}
+        for item in word_items(old) if old else []:
+            if (item["pk"], item["sk"]) not in kept:
+                key = {"pk": item["pk"], "sk": item["sk"]}
+                changes.append({"Delete": {"TableName": self.table, "Key": to_item(key)}})
+        return changes
+
     def bulk_put_new(self, contacts: list[Contact]) -> None:
         """Load contacts in batches, without transactions or conditions: for seeding benchmarks and
         fixtures with numbers no other contact holds. Everything else goes through create()."""
         requests: list[dict[str, Any]] = []
         for contact in contacts:
             requests.append({"PutRequest": {"Item": contact_item(contact)}})
+            requests += [{"PutRequest": {"Item": to_item(item)}} for item in word_items(contact)]
             summary = PhoneEntry.of(contact).model_dump(mode="json", exclude_none=True)
             entry = {ENTRY_PREFIX + contact.id: summary}
             for e164 in contact.phone_numbers():

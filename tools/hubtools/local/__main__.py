@@ -2,7 +2,9 @@
 
 Ports come from the environment: HUB_API_PORT (3000), HUB_AWS_PORT (4566), HUB_PHONET_PORT,
 HUB_AVTODIALER_PORT, HUB_OBZVONILKA_PORT (3001-3003); 0 picks a free one. HUB_HOST (127.0.0.1).
-Writes .local/demo.json (the local run contract) and serves until Ctrl-C.
+Writes .local/demo.json (the local run contract) and serves until Ctrl-C. The functions' own JSON
+log lines go to .local/logs/<function>.log (beside the state file); `--logs` or HUB_LOGS=1 shows
+them on the console instead. A failed invocation is always one line on the console.
 """
 
 from __future__ import annotations
@@ -64,7 +66,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m hubtools.local", description=__doc__.splitlines()[0])
     parser.add_argument("--demo", action="store_true", help="play a few calls through the fake PBX")
     parser.add_argument("--state-file", type=Path, default=REPO_ROOT / ".local" / "demo.json")
+    parser.add_argument(
+        "--logs",
+        action="store_true",
+        default=os.environ.get("HUB_LOGS", "") not in ("", "0"),
+        help="show the functions' log lines here (default: .local/logs/<function>.log; HUB_LOGS=1)",
+    )
     args = parser.parse_args()
+    log_dir = None if args.logs else args.state_file.parent / "logs"
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     # werkzeug's access log prints raw paths, and webhook paths carry secret tokens: the gateway
     # logs each request itself, with the route's template in place of the token.
@@ -72,7 +81,10 @@ def main() -> None:
     host = os.environ.get("HUB_HOST", "127.0.0.1")
     started = time.monotonic()
     hub = LocalHub(
-        host=host, api_port=_port("HUB_API_PORT", 3000), aws_port=_port("HUB_AWS_PORT", 4566)
+        host=host,
+        api_port=_port("HUB_API_PORT", 3000),
+        aws_port=_port("HUB_AWS_PORT", 4566),
+        log_dir=log_dir,
     ).start()
     demo = seed_demo(hub.aws, hub.template, hub.api_url)
     fakes = start_fakes(host, hub.api_url, demo["tenant"])
@@ -88,12 +100,16 @@ def main() -> None:
     args.state_file.parent.mkdir(parents=True, exist_ok=True)
     args.state_file.write_text(json.dumps(state, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     lookup = demo["tenant"]["webhooks"]["phonet"][0]
+    sign_ins = "".join(f"  {e['login']:<14} {e['password']}   ({e['name']})\n" for e in demo["employees"])
     print(
         f"\nTelephony hub running in {time.monotonic() - started:.1f} s\n"
-        f"  API            {hub.api_url}\n"
+        f"  pages          {hub.api_url}/app/{demo['tenant']['slug']}/\n"
+        f"  API            {hub.api_url}/api/v1 (X-API-Key: {demo['tenant']['api_key']})\n"
         f"  AWS (moto)     {hub.aws.url}\n"
         f"  fakes          " + "  ".join(f"{n} {f.url}" for n, f in fakes.items()) + "\n"
-        f"  state          {args.state_file}\n\n"
+        f"  state          {args.state_file}\n"
+        f"  function logs  {log_dir or 'here (--logs)'}\n\n"
+        f"Sign in to the pages as (login, password):\n{sign_ins}\n"
         "Try the Phonet caller lookup:\n"
         f"  curl -s -X POST {lookup} -H 'content-type: application/json' \\\n"
         f"    -d '{json.dumps(SAMPLE_LOOKUP)}'\n\n"

@@ -11,6 +11,8 @@ import sys
 from typing import Any
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
@@ -54,6 +56,19 @@ class LocalAws:
         self._bound_port = int(line)
         return self
 
+    @classmethod
+    def attach(cls, url: str, region: str) -> LocalAws:
+        """Another runner's in-memory AWS, at `url`, if it answers; stopping it is left to its owner."""
+        host, _, port = url.removeprefix("http://").rstrip("/").rpartition(":")
+        aws = cls(host, int(port), region)
+        aws._bound_port = int(port)
+        quick = Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 1})
+        try:
+            aws.client("dynamodb", config=quick).list_tables(Limit=1)
+        except (BotoCoreError, ClientError) as exc:
+            raise ConnectionError(f"no local AWS answers at {url}") from exc
+        return aws
+
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             self._process.terminate()
@@ -71,9 +86,10 @@ class LocalAws:
             "AWS_ENDPOINT_URL": self.url,
         }
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, config: Config | None = None) -> Any:
         return boto3.client(
             service,
+            config=config,
             endpoint_url=self.url,
             region_name=self.region,
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],

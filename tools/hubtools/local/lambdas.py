@@ -3,7 +3,9 @@
 A worker is a separate interpreter, as a Lambda execution environment is: its own environment
 variables (the template's, plus the local AWS endpoint), its own module state, one invocation at a
 time. A handler that raises answers an error and the worker keeps serving; one that overruns its
-timeout is killed, as Lambda would.
+timeout is killed, as Lambda would. A worker's own output (the handler's JSON log lines, prints,
+tracebacks) goes to the runner's stderr, or, given a log directory, to `<dir>/<function>.log`, as
+Lambda sends it to the function's log group.
 """
 
 from __future__ import annotations
@@ -63,8 +65,9 @@ class InvocationError(Exception):
 
 
 class Worker:
-    def __init__(self, spec: FunctionSpec, base_env: dict[str, str]) -> None:
+    def __init__(self, spec: FunctionSpec, base_env: dict[str, str], log_dir: Path | None = None) -> None:
         self.spec = spec
+        self.log_path = log_dir / f"{spec.logical_id}.log" if log_dir else None
         env = {**os.environ, **base_env, **spec.environment}
         env.update(
             AWS_LAMBDA_FUNCTION_NAME=spec.logical_id,
@@ -72,14 +75,20 @@ class Worker:
             AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
             PYTHONUNBUFFERED="1",
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hubtools.local.worker", str(spec.code_dir), spec.handler],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            text=True,
-            encoding="utf-8",
-        )
+        log = self.log_path.open("a", encoding="utf-8") if self.log_path else None
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hubtools.local.worker", str(spec.code_dir), spec.handler],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                text=True,
+                encoding="utf-8",
+            )
+        finally:
+            if log:
+                log.close()  # the worker holds its own copy
         self._read_reply(INIT_TIMEOUT_S, "the init phase (imports) took too long")
 
     def alive(self) -> bool:
@@ -111,17 +120,22 @@ class Worker:
         ready, _, _ = select.select([self.process.stdout], [], [], timeout_s)
         if not ready:
             self.kill()
-            raise InvocationError("Sandbox.Timedout", timeout_message)
+            raise self._error("Sandbox.Timedout", timeout_message)
         line = self.process.stdout.readline()
         if not line:
             self.kill()
-            raise InvocationError("Runtime.ExitError", "the function's process exited")
+            raise self._error("Runtime.ExitError", "the function's process exited")
         reply = json.loads(line)
         if "error" in reply:
             if reply["error"]["errorType"] == "Runtime.ImportModuleError":
                 self.kill()
-            raise InvocationError(reply["error"]["errorType"], reply["error"]["errorMessage"])
+            raise self._error(reply["error"]["errorType"], reply["error"]["errorMessage"])
         return reply
+
+    def _error(self, kind: str, message: str) -> InvocationError:
+        """The failure as one line for the runner's console; the traceback is in the log file."""
+        first_line = (message.strip().splitlines() or [""])[0]
+        return InvocationError(kind, f"{first_line} (log: {self.log_path})" if self.log_path else first_line)
 
     def kill(self) -> None:
         if self.alive():
@@ -132,9 +146,16 @@ class Worker:
 class FunctionPool:
     """Warm workers of one function; a new one starts when all are busy, up to `max_workers`."""
 
-    def __init__(self, spec: FunctionSpec, base_env: dict[str, str], max_workers: int = 4) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        base_env: dict[str, str],
+        max_workers: int = 4,
+        log_dir: Path | None = None,
+    ) -> None:
         self.spec = spec
         self.base_env = base_env
+        self.log_dir = log_dir
         self._idle: list[Worker] = []
         self._all: list[Worker] = []
         self._slots = threading.BoundedSemaphore(max_workers)
@@ -145,7 +166,7 @@ class FunctionPool:
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
             if worker is None or not worker.alive():
-                worker = Worker(self.spec, self.base_env)
+                worker = Worker(self.spec, self.base_env, self.log_dir)
                 with self._lock:
                     self._all.append(worker)
             try:
@@ -172,9 +193,16 @@ class FunctionPool:
 class Lambdas:
     """All the template's functions, invoked by logical id."""
 
-    def __init__(self, specs: dict[str, FunctionSpec], base_env: dict[str, str]) -> None:
+    def __init__(
+        self, specs: dict[str, FunctionSpec], base_env: dict[str, str], log_dir: Path | None = None
+    ) -> None:
+        """`log_dir`: where the workers' output goes, one file per function (None: stderr)."""
         self.specs = specs
-        self.pools = {logical_id: FunctionPool(spec, base_env) for logical_id, spec in specs.items()}
+        if log_dir:
+            log_dir.mkdir(parents=True, exist_ok=True)
+        self.pools = {
+            logical_id: FunctionPool(spec, base_env, log_dir=log_dir) for logical_id, spec in specs.items()
+        }
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         return self.pools[logical_id].invoke(event)

@@ -27,18 +27,21 @@ class LocalHub:
         stack_name: str = "hub-local",
         parameters: dict[str, str] | None = None,
         background: bool = True,
+        log_dir: Path | None = None,
     ) -> None:
-        """`background=False` leaves the SQS pollers and rate schedules stopped (tests drive them)."""
+        """`background=False` leaves the SQS pollers and rate schedules stopped (tests drive them);
+        `log_dir` takes the functions' own log lines off the console, one file per function."""
         self.template_path = template_path
         self.host, self.api_port, self.aws_port, self.region = host, api_port, aws_port, region
         self.template = Template(stack_name, parameters, template_path, region)
         self.background = background
+        self.log_dir = log_dir
 
     def start(self) -> Self:
         self.aws = LocalAws(self.host, self.aws_port, self.region).start()
         queue_urls = provision(self.template, self.aws)
         specs = function_specs(self.template, self.template_path.parent)
-        self.lambdas = Lambdas(specs, self.aws.environment())
+        self.lambdas = Lambdas(specs, self.aws.environment(), self.log_dir)
         sqs = self.aws.client("sqs")
         sources = sqs_sources(specs, lambda arn: queue_urls[self.template.queue_logical_id(arn)])
         self.pollers = [SqsPoller(source, sqs, self.lambdas.invoke, self.region) for source in sources]

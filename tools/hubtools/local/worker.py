@@ -2,8 +2,8 @@
 
 Protocol: `{"ready": true}` once the handler is imported (the init phase), then one JSON line per
 invocation on stdin (`{"event", "context"}`) and one JSON line back on the original stdout
-(`{"result"}` or `{"error"}`). The handler's own prints and logs go to stderr, so
-they reach the runner's terminal and cannot corrupt the protocol.
+(`{"result"}` or `{"error"}`). The handler's own prints and logs go to stderr (the runner's
+terminal or the function's log file), so they cannot corrupt the protocol.
 
     python -m hubtools.local.worker CODE_DIR MODULE.FUNCTION
 """
