@@ -35,6 +35,11 @@ class Language(StrEnum):
     EN = "en"
 
 
+# Where each vendor's users are: their numbers come in that country's domestic form (Avtodialer and
+# Obzvonilka dial Russian `8XXXXXXXXXX`, Phonet is a Ukrainian PBX), tried after the tenant's own country.
+VENDOR_HOME_COUNTRY = {Vendor.PHONET: "UA", Vendor.AVTODIALER: "RU", Vendor.OBZVONILKA: "RU"}
+
+
 class AvtodialerFields(BaseModel):
     """Which of Avtodialer's webhook fields carries what (spec/avtodialer.md §4)."""
 
@@ -108,6 +113,11 @@ class Tenant(BaseModel):
         if not is_supported_country(value):
             raise ValueError(f"unknown country code {value!r}")
         return value.upper()
+
+    def phone_fallbacks(self, vendor: Vendor) -> tuple[str, ...]:
+        """The countries a vendor's numbers are read in after the tenant's own."""
+        home = VENDOR_HOME_COUNTRY.get(vendor)
+        return (home,) if home and home != self.default_country else ()
 
     @field_validator("timezone")
     @classmethod
