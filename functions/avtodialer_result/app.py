@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.domain.calls import RobotCallResult
-from hub.errors import BadRequest
+from hub.errors import BadRequest, InvalidPhone
 from hub.http import json_payload, json_resolver, webhook_body
 from hub.ids import now_ms
 from hub.models.tenant import AvtodialerFields, Vendor
@@ -35,13 +37,19 @@ def webhook_fields(body: str, content_type: str) -> dict[str, str]:
     return dict(parse_qsl(text, keep_blank_values=True))
 
 
-def robot_call(fields: dict[str, str], names: AvtodialerFields, country: str) -> RobotCallResult:
+def robot_call(
+    fields: dict[str, str], names: AvtodialerFields, country: str, fallbacks: Sequence[str] = ()
+) -> RobotCallResult:
+    """The call in our terms. A number no country makes sense of is kept raw: the call still happened."""
+
     def field(name: str) -> str | None:
-        return (fields.get(getattr(names, name)) or "").strip() or None
+        values = ((fields.get(key) or "").strip() for key in getattr(names, name))
+        return next((value for value in values if value), None)
 
     raw_phone = field("phone")
     if raw_phone is None:
-        raise BadRequest(f"the field {names.phone!r} (the number called) is missing", code="missing_phone")
+        expected = " or ".join(repr(name) for name in names.phone)
+        raise BadRequest(f"the field {expected} (the number called) is missing", code="missing_phone")
     duration = field("duration")
     try:
         seconds = int(float(duration)) if duration is not None else None
@@ -49,8 +57,11 @@ def robot_call(fields: dict[str, str], names: AvtodialerFields, country: str) ->
         raise BadRequest(f"the field {names.duration!r} is not a number of seconds") from exc
     if seconds is not None and not 0 <= seconds < 86400:
         raise BadRequest(f"the field {names.duration!r} is out of range")
+    phone = None
+    with contextlib.suppress(InvalidPhone):
+        phone = normalize_phone(raw_phone, country, fallbacks)
     return RobotCallResult(
-        phone=normalize_phone(raw_phone, country),
+        phone=phone,
         phone_raw=raw_phone,
         received_at=now_ms(),
         duration_seconds=seconds,
@@ -69,7 +80,7 @@ def robot_call_uuid(result: RobotCallResult) -> str:
         for v in (
             result.query_id,
             result.our_uuid,
-            result.phone,
+            result.phone or result.phone_raw,
             result.duration_seconds,
             result.recording,
             result.code,
@@ -84,7 +95,13 @@ def result(token: str) -> dict[str, Any]:
     context = webhook_tenant(app, token, Vendor.AVTODIALER, logger)
     body = webhook_body(app)
     fields = webhook_fields(body, app.current_event.headers.get("content-type", ""))
-    outcome = robot_call(fields, context.tenant.settings.avtodialer_fields, context.tenant.default_country)
+    tenant = context.tenant
+    outcome = robot_call(
+        fields,
+        tenant.settings.avtodialer_fields,
+        tenant.default_country,
+        tenant.phone_fallbacks(Vendor.AVTODIALER),
+    )
     uuid = robot_call_uuid(outcome)
     wiring.webhook_log().put(context.slug, "avtodialer", uuid, body)
     call = wiring.call_service().record_robot_call(context, uuid, outcome)

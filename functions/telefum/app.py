@@ -81,7 +81,8 @@ def rest(tenant: str) -> Response:
 
 
 def find(context: TenantContext, _employee: Employee, fields: dict[str, str]) -> str:
-    if not fields.get("phone"):
+    """A hidden or odd caller id (`phone=`, `anonymous`, `101`) is held by nobody: `<total>0</total>`."""
+    if "phone" not in fields:
         raise TelefumError(NO_PHONE)
     contacts = wiring.contact_service().with_number(context, fields["phone"])
     items = [

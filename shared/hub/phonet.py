@@ -6,9 +6,10 @@ from typing import Any
 
 from hub.domain.lookup import CallerMatch, PhoneIndex, lookup_caller
 from hub.domain.tenants import TenantContext
+from hub.errors import InvalidPhone
 from hub.links import contact_card_url, new_contact_url
 from hub.models.phonet import CallSettingsResponse, OtherLeg
-from hub.models.tenant import Language
+from hub.models.tenant import Language, Vendor
 
 NEW_CONTACT_TEXT = {Language.RU: "Добавить контакт", Language.EN: "Add contact"}
 
@@ -42,10 +43,17 @@ def call_settings_answer(
 
 
 def answer_call_settings(
-    index: PhoneIndex, context: TenantContext, number: str, base_url: str
+    index: PhoneIndex, context: TenantContext, number: str | None, base_url: str
 ) -> dict[str, Any]:
-    """Look the number up and shape Phonet's answer, for every URL a PBX may send `call.settings` to."""
-    match = lookup_caller(index, context, number)
+    """Look the number up and shape Phonet's answer, for every URL a PBX may send `call.settings` to.
+
+    The PBX waits for an answer on every ring, so a hidden or odd caller id (`anonymous`, `101`) gets
+    variant (b), `{"otherLeg": null}`: there is no number to offer a new contact for.
+    """
+    try:
+        match = lookup_caller(index, context, number or "", context.tenant.phone_fallbacks(Vendor.PHONET))
+    except InvalidPhone:
+        return CallSettingsResponse(otherLeg=None).model_dump(mode="json")
     return call_settings_answer(match, base_url, context.slug, context.tenant.language).model_dump(
         mode="json"
     )

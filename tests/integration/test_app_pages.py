@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +16,7 @@ from hub.domain.tenants import add_employee
 from hub.models.phonet import CallEvent
 from hub.store.calls import CallStore
 from tests.conftest import Seeded
-from tests.support import load_event, load_function
+from tests.support import ACME_AVTODIALER_TOKEN, load_event, load_function
 
 PASSWORD = "pages-pass-1"
 
@@ -161,6 +162,23 @@ def test_search_by_phone_and_by_name_then_card_with_playable_recording(seeded, p
         in card
     )
     assert "1:00" in card  # talk time
+
+
+def test_contact_card_shows_the_robot_calls_recognized_answer(seeded, pages, lambda_context) -> None:
+    contact = add(seeded, name="Петров", numbers=["+79222220000"])
+    event = load_event("avtodialer_result/json_result.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = (
+        f"/hooks/avtodialer/{ACME_AVTODIALER_TOKEN}/result"
+    )
+    event["pathParameters"] = {"token": ACME_AVTODIALER_TOKEN}
+    body = json.loads(event["body"]) | {"answer": "да, <b>интересно</b>"}
+    event["body"] = json.dumps(body, ensure_ascii=False)
+    assert load_function("avtodialer_result").handler(event, lambda_context)["statusCode"] == 200
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()
+    status, _, card = browser.get(f"/app/acme/contacts/{contact.id}")
+    assert status == 200
+    assert "Ответ роботу: «да, &lt;b&gt;интересно&lt;/b&gt;»" in card
 
 
 def test_new_contact_form_prefilled_then_created_by_the_employee(seeded, pages, lambda_context) -> None:

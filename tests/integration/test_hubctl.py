@@ -144,10 +144,8 @@ def test_hubctl_tenant_settings_show_merge_validate(hubctl) -> None:
     assert code == 0
     settings = out["settings"]
     assert settings["leads_from_outbound"] is True and settings["own_numbers"] == ["+78005553535"]
-    assert (
-        settings["avtodialer_fields"]["phone"] == "DST"
-        and settings["avtodialer_fields"]["duration"] == "duration"
-    )
+    fields = settings["avtodialer_fields"]
+    assert fields["phone"] == ["DST"] and fields["duration"] == ["duration", "Продолжительность_вызова"]
     assert hubctl("tenant", "settings", "shop")[1]["settings"] == settings
     assert hubctl("tenant", "settings", "shop", '{"phonet_ip_allowlist": ["not an ip"]}')[0] == 1
     assert hubctl("tenant", "settings", "shop", "[1]")[0] == 1

@@ -285,6 +285,33 @@ def test_events_no_lead_for_outbound_or_own_lines(seeded, events, template, lamb
     assert lead_messages(template) == []
 
 
+@pytest.mark.parametrize("number", ["anonymous", "Unknown", "", "  ", "101", "+", None])
+def test_events_hidden_or_odd_caller_is_logged_raw_unlinked_and_no_lead(
+    seeded, events, calls, template, lambda_context, number
+) -> None:
+    add = ContactService(seeded.contact_store).create
+    add(seeded.acme, ContactInput(name="Сто один", phones=[PhoneInput(number="+380101000000")]))
+    hidden = {"otherLegs": [], "otherLegNum": number}
+    deliver(events, lambda_context, body("call_dial", **hidden), body("call_hangup", **hidden))
+    call = calls.get_call("acme", CALL)
+    raw = number.strip() or None if number else None
+    assert (call.state, call.other_number, call.other_number_raw) == (CallState.ENDED, None, raw)
+    assert (call.contact_ids, call.lead_pending, lead_messages(template)) == ([], False, [])
+
+
+def test_events_ua_old_trunk_form_links_the_e164_contact(seeded, events, calls, lambda_context) -> None:
+    contact = ContactService(seeded.contact_store).create(
+        seeded.acme, ContactInput(name="Олена", phones=[PhoneInput(number="+380442236517")])
+    )
+    deliver(events, lambda_context, body("call_dial", otherLegs=[], otherLegNum="80442236517"))
+    call = calls.get_call("acme", CALL)
+    assert (call.other_number, call.other_number_raw, call.contact_ids) == (
+        "+380442236517",
+        "80442236517",
+        [contact.id],
+    )
+
+
 def test_lead_worker_reports_a_failed_message_and_keeps_the_rest(
     seeded, events, template, lambda_context
 ) -> None:

@@ -149,13 +149,10 @@ def test_lookup_malformed_body_is_400_json_error(seeded, lookup, lambda_context)
         "",
         "null",
         "[]",
-        "{}",
-        '{"otherLegNum": null}',
-        '{"otherLegNum": "abc"}',
-        '{"otherLegNum": "001"}',
         '{"otherLegNum": {"num": 1}}',
+        '{"otherLegNum": true}',
+        '{"request": "call.dial", "otherLegNum": "+380442246595"}',
         "\x00\x01",
-        '{"otherLegNum": "' + "9" * 5000 + '"}',
         "x" * 200_000,
     ],
 )
@@ -163,6 +160,54 @@ def test_lookup_bad_bodies_are_400_never_500(seeded, lookup, lambda_context, bod
     status, payload = invoke(lookup, with_body("known_contact", body), lambda_context)
     assert status == 400
     assert set(payload["error"]) == {"code", "message", "details"}
+
+
+NO_OTHER_LEG = {"otherLeg": None}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"request": "call.settings", "otherLegNum": "anonymous", "trunkNum": "0800218500"},
+        {"request": "call.settings", "otherLegNum": "Unknown"},
+        {"request": "call.settings", "otherLegNum": ""},
+        {"request": "call.settings", "otherLegNum": "   "},
+        {"request": "call.settings", "otherLegNum": "101"},
+        {"request": "call.settings", "otherLegNum": "+"},
+        {"request": "call.settings", "otherLegNum": None, "trunkNum": ""},
+        {"request": "call.settings", "trunkNum": "0800218500"},
+        {},
+        {"otherLegNum": "001"},
+        {"otherLegNum": "9" * 5000},
+    ],
+)
+def test_lookup_hidden_or_odd_caller_id_is_200_variant_b(seeded, lookup, lambda_context, body) -> None:
+    add_contact(seeded, name="Иван Иванов")
+    status, answer = invoke(lookup, with_body("known_contact", body), lambda_context)
+    assert (status, answer) == (200, NO_OTHER_LEG)
+
+
+def test_lookup_unknown_valid_number_is_variant_a(seeded, lookup, lambda_context) -> None:
+    status, answer = invoke(lookup, with_body("known_contact", {"otherLegNum": "0671234567"}), lambda_context)
+    assert status == 200
+    assert answer["otherLeg"]["newEntry"] is True
+    assert answer["otherLeg"]["url"] == f"{API_HOST}/app/acme/contacts/new?phone=%2B380671234567"
+
+
+@pytest.mark.parametrize("number", ["80442236517", "8 (044) 223-65-17", "00380442236517", "+380442236517"])
+def test_lookup_ua_old_trunk_and_00_forms_find_the_e164_contact(
+    seeded, lookup, lambda_context, number: str
+) -> None:
+    add_contact(seeded, name="Олена", numbers=["+380442236517"])
+    status, answer = invoke(lookup, with_body("known_contact", {"otherLegNum": number}), lambda_context)
+    assert (status, answer["otherLeg"]["name"]) == (200, "Олена")
+
+
+def test_lookup_on_the_events_url_answers_hidden_caller_with_variant_b(seeded, lambda_context) -> None:
+    event = load_event("phonet_events/call_dial.json")
+    event["body"] = json.dumps({"request": "call.settings", "otherLegNum": "anonymous"})
+    status, answer = invoke(load_function("phonet_events"), event, lambda_context)
+    assert (status, answer) == (200, NO_OTHER_LEG)
 
 
 def test_lookup_unknown_token_is_bare_404(seeded, lookup, lambda_context, capsys) -> None:

@@ -85,8 +85,17 @@ def test_find_spec_example_lists_every_contact_with_the_number(seeded, telefum, 
     assert root.findtext("total") == "2" and root[-1].tag == "total"
 
 
+@pytest.mark.parametrize("phone", ["80123456789", "00380123456789", "+380123456789"])
+def test_find_ua_old_trunk_and_00_forms_find_the_contact(seeded, telefum, lambda_context, phone) -> None:
+    ContactService(seeded.contact_store).create(
+        seeded.acme, ContactInput(name="Олена", phones=[PhoneInput(number="+380123456789")])
+    )
+    status, root, _ = request(telefum, lambda_context, creds(typereq="find", phone=phone))
+    assert (status, root.findtext("total"), root.findtext("item/name")) == (200, "1", "Олена")
+
+
 def test_find_no_match_is_total_zero(telefum, lambda_context) -> None:
-    for phone in ("0999999999", "101"):
+    for phone in ("0999999999", "101", "anonymous", "Unknown", "", "+", "   "):
         status, root, _ = request(telefum, lambda_context, creds(typereq="find", phone=phone))
         assert status == 200 and [child.tag for child in root] == ["total"] and root.findtext("total") == "0"
 

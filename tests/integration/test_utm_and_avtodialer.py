@@ -6,6 +6,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import pytest
 
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
@@ -14,7 +15,7 @@ from hub.models.contact import ContactType
 from hub.models.tenant import AvtodialerFields, TenantSettings
 from hub.store.calls import CallStore
 from tests.conftest import Seeded
-from tests.support import event_body, load_event, load_function, with_body
+from tests.support import ACME_AVTODIALER_TOKEN, event_body, load_event, load_function, with_body
 
 UTM_CALL = "005f1dfae76d4c379e1d4095c07a76a2"
 UTM_CUSTOMER = "+380505826633"
@@ -116,27 +117,77 @@ def test_avtodialer_result_delivered_twice_is_one_call(seeded, calls, lambda_con
     assert first == again and calls.get_call("globex", first).version == 1
 
 
-def test_avtodialer_result_tenant_field_mapping(seeded, calls, tables, template, lambda_context) -> None:
-    settings = TenantSettings(avtodialer_fields=AvtodialerFields(phone="DST", duration="SEC"))
-    tables.update_item(
-        TableName=template.table_name("TenantsTable"),
-        Key={"pk": {"S": "TENANT#globex"}, "sk": {"S": "META"}},
-        UpdateExpression="SET settings = :s",
-        ExpressionAttributeValues={
-            ":s": {
-                "M": {
-                    "avtodialer_fields": {
-                        "M": {k: {"S": v} for k, v in settings.avtodialer_fields.model_dump().items()}
-                    },
-                }
-            }
-        },
-    )
-    event = with_body("avtodialer_result/form_result.json", urlencode({"DST": "89001110000", "SEC": "0"}))
+def test_avtodialer_result_tenant_field_mapping(seeded, calls, lambda_context) -> None:
+    settings = TenantSettings(avtodialer_fields=AvtodialerFields(phone="DST", duration=["SEC", "sec"]))
+    seeded.tenant_store.put_settings("globex", settings)
+    event = with_body("avtodialer_result/form_result.json", urlencode({"DST": "89001110000", "sec": "0"}))
     status, answer = send(load_function("avtodialer_result"), event, lambda_context)
     assert status == 200
     call = calls.get_call("globex", answer["call"])
     assert (call.other_number, call.status) == ("+79001110000", CallStatus.NO_ANSWER)
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-www-form-urlencoded"])
+def test_avtodialer_result_spec_field_names_are_mapped_by_default(
+    seeded, calls, lambda_context, content_type: str
+) -> None:
+    fields = {
+        "Номер_абонента": "89222220000",
+        "Продолжительность_вызова": "17",
+        "Запись(wav)": "https://avtodialer.example/r/1.wav",
+        "распознанный_ответ_человека": "нет, спасибо",
+    }
+    body = json.dumps(fields, ensure_ascii=False) if "json" in content_type else urlencode(fields)
+    event = with_body("avtodialer_result/json_result.json", body)
+    event["headers"]["content-type"] = content_type
+    status, answer = send(load_function("avtodialer_result"), event, lambda_context)
+    assert status == 200, answer
+    call = calls.get_call("globex", answer["call"])
+    assert (call.other_number, call.talk_seconds, call.recordings) == (
+        "+79222220000",
+        17,
+        ["https://avtodialer.example/r/1.wav"],
+    )
+    assert call.extra["robot"]["answer"] == "нет, спасибо"
+
+
+def on_tenant(sample: str, token: str) -> dict[str, Any]:
+    event = load_event(f"avtodialer_result/{sample}.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/hooks/avtodialer/{token}/result"
+    event["pathParameters"] = {"token": token}
+    return event
+
+
+@pytest.mark.parametrize("sample", ["json_result", "form_result"])
+def test_avtodialer_result_on_a_ua_tenant_reads_the_russian_number(
+    seeded, calls, lambda_context, sample: str
+) -> None:
+    # given acme (UA): 89222220000 is no UA number, so Avtodialer's home country (RU) reads it
+    petrov = ContactService(seeded.contact_store).create(
+        seeded.acme, ContactInput(name="Петров", phones=[PhoneInput(number="+79222220000")])
+    )
+    status, answer = send(
+        load_function("avtodialer_result"), on_tenant(sample, ACME_AVTODIALER_TOKEN), lambda_context
+    )
+    assert status == 200, answer
+    call = calls.get_call("acme", answer["call"])
+    assert (call.other_number, call.other_number_raw, call.contact_ids) == (
+        "+79222220000",
+        "89222220000",
+        [petrov.id],
+    )
+
+
+@pytest.mark.parametrize("number", ["12", "anonymous", "+", "*100#"])
+def test_avtodialer_result_unparseable_number_is_kept_raw(seeded, calls, lambda_context, number) -> None:
+    settings = seeded.globex.tenant.settings.model_copy(update={"leads_from_avtodialer": True})
+    seeded.tenant_store.put_settings("globex", settings)
+    event = with_body("avtodialer_result/json_result.json", {"phone": number, "duration": "3"})
+    status, answer = send(load_function("avtodialer_result"), event, lambda_context)
+    assert status == 200, answer
+    call = calls.get_call("globex", answer["call"])
+    assert (call.other_number, call.other_number_raw, call.talk_seconds) == (None, number, 3)
+    assert (call.contact_ids, call.lead_pending) == ([], False)
 
 
 @pytest.mark.parametrize(
@@ -144,7 +195,7 @@ def test_avtodialer_result_tenant_field_mapping(seeded, calls, tables, template,
     [
         '{"duration": "5"}',
         "duration=5",
-        '{"phone": "12"}',
+        '{"phone": "  "}',
         '{"phone": "89222220000", "duration": "long"}',
         "[1]",
         '{"phone": "89222220000", "duration": "-4"}',
@@ -174,4 +225,62 @@ def test_avtodialer_unknown_number_makes_no_lead_by_default(seeded, calls, lambd
     )
     call = calls.get_call("globex", answer["call"])
     assert (status, call.contact_ids, call.lead_pending) == (200, [], False)
-    assert ContactType.LEAD  # leads for robot calls are a tenant setting (leads_from_avtodialer)
+
+
+def lead_messages(template) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=template.queue_name("LeadsQueue"))["QueueUrl"]
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+
+
+@pytest.mark.parametrize(
+    ("avtodialer", "outbound", "leads"), [(True, False, 1), (False, True, 0), (False, False, 0)]
+)
+def test_avtodialer_leads_follow_the_leads_from_avtodialer_setting(
+    seeded, calls, template, monkeypatch, lambda_context, avtodialer: bool, outbound: bool, leads: int
+) -> None:
+    monkeypatch.setenv("LEADS_QUEUE_DELAY_SECONDS", "0")
+    settings = seeded.globex.tenant.settings.model_copy(
+        update={"leads_from_avtodialer": avtodialer, "leads_from_outbound": outbound}
+    )
+    seeded.tenant_store.put_settings("globex", settings)
+    status, answer = send(
+        load_function("avtodialer_result"), load_event("avtodialer_result/json_result.json"), lambda_context
+    )
+    assert status == 200
+    assert calls.get_call("globex", answer["call"]).lead_pending is bool(leads)
+    assert len(lead_messages(template)) == leads
+
+
+def test_avtodialer_lead_says_avtodialer_made_it(
+    seeded, calls, template, monkeypatch, lambda_context
+) -> None:
+    monkeypatch.setenv("LEADS_QUEUE_DELAY_SECONDS", "0")
+    settings = seeded.globex.tenant.settings.model_copy(update={"leads_from_avtodialer": True})
+    seeded.tenant_store.put_settings("globex", settings)
+    _, answer = send(
+        load_function("avtodialer_result"), load_event("avtodialer_result/json_result.json"), lambda_context
+    )
+    (message,) = lead_messages(template)
+    record = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "0",
+            "SenderId": "x",
+            "ApproximateFirstReceiveTimestamp": "0",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:leads",
+        "awsRegion": "eu-central-1",
+    }
+    worker = load_function("lead_capture")
+    assert worker.handler({"Records": [record]}, lambda_context) == {"batchItemFailures": []}
+    (entry,) = seeded.contact_store.phone_entries("globex", "+79222220000")
+    lead = seeded.contact_store.get("globex", entry.id)
+    assert (lead.type, lead.created_by, lead.source) == (ContactType.LEAD, "avtodialer", "avtodialer")
+    assert calls.get_call("globex", answer["call"]).contact_ids == [lead.id]

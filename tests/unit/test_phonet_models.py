@@ -26,14 +26,20 @@ def test_call_settings_request_numbers_whitespace_nulls_and_extra_fields_accepte
 
 @pytest.mark.parametrize(
     "body",
+    ["{}", '{"otherLegNum": null}', '{"otherLegNum": "   "}', '{"otherLegNum": "", "trunkNum": ""}'],
+)
+def test_call_settings_request_hidden_caller_id_is_a_request_without_number(body: str) -> None:
+    request = CallSettingsRequest.model_validate_json(body)
+    assert (request.other_leg_num, request.trunk_num) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "body",
     [
         "",
         "null",
         "[]",
         '"call.settings"',
-        "{}",
-        '{"otherLegNum": null}',
-        '{"otherLegNum": "   "}',
         '{"otherLegNum": true}',
         '{"otherLegNum": ["+380442246595"]}',
         '{"request": "call.dial", "otherLegNum": "+380442246595"}',

@@ -9,7 +9,7 @@ the loser re-reads, re-merges and usually finds nothing left to write.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,6 +19,7 @@ from hub.errors import Conflict, InvalidPhone, NotFound
 from hub.ids import now_ms
 from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent
 from hub.models.phonet import CallEvent
+from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
 
 DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND}
@@ -31,8 +32,9 @@ _SAVE_ATTEMPTS = 6
 # -- normalizing ------------------------------------------------------------------------------
 
 
-def leg_event(event: CallEvent, default_country: str) -> LegEvent:
-    """The snapshot one PBX event gives of one leg: E.164 number, ms timestamps, flat fields."""
+def leg_event(event: CallEvent, default_country: str, fallbacks: Sequence[str] = ()) -> LegEvent:
+    """The snapshot one PBX event gives of one leg: E.164 number (the raw one kept beside it, alone when
+    it is hidden or odd), ms timestamps, flat fields."""
     other_raw, other_name = event.other_leg_num, None
     others = sorted(event.other_legs or [], key=lambda o: (o.priority is None, o.priority or 0))
     for other in others:
@@ -52,20 +54,20 @@ def leg_event(event: CallEvent, default_country: str) -> LegEvent:
         employee_name=event.leg.display_name if event.leg else None,
         employee_pbx_id=event.leg.id if event.leg else None,
         employee2_ext=event.leg2.ext if event.leg2 else None,
-        other_number=_e164_or_none(other_raw, default_country),
+        other_number=_e164_or_none(other_raw, default_country, fallbacks),
         other_number_raw=other_raw,
         other_name=other_name,
-        trunk_num=_e164_or_none(event.trunk_num, default_country) or event.trunk_num,
+        trunk_num=_e164_or_none(event.trunk_num, default_country, fallbacks) or event.trunk_num,
         trunk_name=event.trunk_name,
         account_domain=event.account_domain,
     )
 
 
-def _e164_or_none(raw: str | None, country: str) -> str | None:
+def _e164_or_none(raw: str | None, country: str, fallbacks: Sequence[str] = ()) -> str | None:
     if not raw:
         return None
     try:
-        return normalize_phone(raw, country)
+        return normalize_phone(raw, country, fallbacks)
     except InvalidPhone:
         return None
 
@@ -278,9 +280,10 @@ class CallRepository(Protocol):
 
 @dataclass(frozen=True)
 class RobotCallResult:
-    """What Avtodialer's result webhook says of one robot call, in our terms."""
+    """What Avtodialer's result webhook says of one robot call, in our terms; `phone` is None when the
+    number made no sense (the raw one is still kept)."""
 
-    phone: str
+    phone: str | None
     phone_raw: str
     received_at: int
     duration_seconds: int | None = None
@@ -307,6 +310,7 @@ class LeadRequest:
     phone: str
     employee_ext: str | None
     source: str | None
+    created_by: str = "phonet"  # the system whose call made the lead
 
 
 class CallService:
@@ -326,7 +330,8 @@ class CallService:
                     context.slug, ext, PRESENCE[event.lg_direction], event.server_time or now_ms()
                 )
             return None
-        snapshot = leg_event(event, context.tenant.default_country)
+        tenant = context.tenant
+        snapshot = leg_event(event, tenant.default_country, tenant.phone_fallbacks(Vendor.PHONET))
         conversation = snapshot.parent_uuid or snapshot.uuid
         split = context.tenant.settings.phonet_split_recording
         return self._update(
@@ -443,21 +448,24 @@ class CallService:
                     call_uuid=call.uuid,
                     phone=call.other_number,
                     employee_ext=call.employee_ext,
-                    source=call.trunk_name or call.trunk_num,
+                    source=_lead_source(call),
+                    created_by=call.source,
                 )
         linked_before = set(before.contact_ids) if before else set()
         changes = CallChanges(new_contact_links=[cid for cid in call.contact_ids if cid not in linked_before])
         return self._callback_effects(context, call, changes), changes, lead
 
     def _wants_lead(self, context: TenantContext, call: Call) -> bool:
-        """An unknown external number becomes a lead when the tenant wants it for that direction,
-        never when it is one of the tenant's own lines (configured, or seen as a trunk)."""
+        """An unknown external number becomes a lead when the tenant wants it for that direction (a
+        robot's calls have their own setting), never when it is one of the tenant's own lines
+        (configured, or seen as a trunk)."""
         settings = context.tenant.settings
-        wanted = (
-            settings.leads_from_inbound
-            if call.direction == Direction.INBOUND
-            else settings.leads_from_outbound
-        )
+        if call.source == "avtodialer":
+            wanted = settings.leads_from_avtodialer
+        elif call.direction == Direction.INBOUND:
+            wanted = settings.leads_from_inbound
+        else:
+            wanted = settings.leads_from_outbound
         if not wanted or call.other_number in (call.trunk_num, *settings.own_numbers):
             return False
         return call.other_number not in self.calls.own_numbers(context.slug)
@@ -486,6 +494,11 @@ class CallService:
             update={"version": (stored.version if stored else 0) + 1}
         )
         return call.model_copy(update={"callback_effects": effects})
+
+
+def _lead_source(call: Call) -> str | None:
+    """Where a lead came from: the line a PBX call came in on, or the robot that reached them."""
+    return call.trunk_name or call.trunk_num or (call.source if call.source != "phonet" else None)
 
 
 def _same(a: Call, b: Call) -> bool:

@@ -17,8 +17,9 @@ def capture_lead(
     calls: CallService,
 ) -> list[str]:
     """Link the call to whoever holds the number now, else to a new lead named by the number, with
-    the employee who took or made the call as responsible and the line as source. At most one lead
-    is created per number, however often this runs."""
+    the employee who took or made the call as responsible, the line (or the robot) as source and the
+    system whose call it was as its creator. At most one lead is created per number, however often
+    this runs."""
     holders = [entry.id for entry in phones.phone_entries(context.slug, request.phone)]
     if not holders:
         employee = context.employee_by_ext_or_email(request.employee_ext) if request.employee_ext else None
@@ -32,7 +33,7 @@ def capture_lead(
                 source=request.source,
             ),
             unique_key=f"LEAD#{request.phone}",
-            created_by="phonet",
+            created_by=request.created_by,
         )
         holders = [lead.id]
     calls.link_contacts(context, request.call_uuid, holders)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,9 +43,12 @@ def choose_contact(entries: list[PhoneEntry]) -> PhoneEntry | None:
     )
 
 
-def lookup_caller(index: PhoneIndex, context: TenantContext, number: str) -> CallerMatch:
-    """Normalize the number and read the phone index once; the employee comes from the context."""
-    e164 = normalize_phone(number, context.tenant.default_country)
+def lookup_caller(
+    index: PhoneIndex, context: TenantContext, number: str, fallbacks: Sequence[str] = ()
+) -> CallerMatch:
+    """Normalize the number (InvalidPhone when it is none) and read the phone index once; the
+    employee comes from the context."""
+    e164 = normalize_phone(number, context.tenant.default_country, fallbacks)
     entries = index.phone_entries(context.slug, e164)
     chosen = choose_contact(entries)
     responsible = None

@@ -21,6 +21,10 @@ def _loose_text(value: Any) -> Any:
 LooseStr = Annotated[str, BeforeValidator(_loose_text)]
 """A string field that also takes a number, trimmed; an empty or blank value counts as missing."""
 
+OptionalLooseStr = Annotated[str | None, BeforeValidator(_loose_text)]
+"""LooseStr for an optional field. `LooseStr | None` rejects a blank value: the validator's None
+reaches only the `str` side of the union."""
+
 
 # 10^11 ms is March 1973, 10^11 s is the year 5138: any real timestamp below it is in seconds.
 _SECONDS_BELOW = 10**11

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.models.common import EpochMs, LooseStr
+from hub.models.common import EpochMs, LooseStr, OptionalLooseStr
 
 UUID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 
@@ -17,8 +17,9 @@ class CallSettingsRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     request: Literal["call.settings"] | None = None
-    other_leg_num: LooseStr = Field(alias="otherLegNum", max_length=64)
-    trunk_num: LooseStr | None = Field(default=None, alias="trunkNum", max_length=64)
+    # Hidden or odd caller ids (`anonymous`, `101`, empty, missing) are requests all the same.
+    other_leg_num: OptionalLooseStr = Field(default=None, alias="otherLegNum")
+    trunk_num: OptionalLooseStr = Field(default=None, alias="trunkNum", max_length=64)
 
 
 class OtherLeg(BaseModel):
@@ -76,7 +77,8 @@ class CallEvent(BaseModel):
     leg: PhonetLeg | None = None
     leg2: PhonetLeg | None = None
     other_legs: list[PhonetOtherLeg] | None = Field(default=None, alias="otherLegs", max_length=50)
-    other_leg_num: LooseStr | None = Field(default=None, alias="otherLegNum", max_length=64)
+    # A hidden caller id (empty, `anonymous`) is logged as it came.
+    other_leg_num: OptionalLooseStr = Field(default=None, alias="otherLegNum", max_length=64)
     trunk_num: LooseStr | None = Field(default=None, alias="trunkNum", max_length=64)
     trunk_name: LooseStr | None = Field(default=None, alias="trunkName", max_length=300)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 from enum import StrEnum
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from hub.phones import is_supported_country
 
@@ -35,18 +36,31 @@ class Language(StrEnum):
     EN = "en"
 
 
+# Where each vendor's users are: their numbers come in that country's domestic form (Avtodialer and
+# Obzvonilka dial Russian `8XXXXXXXXXX`, Phonet is a Ukrainian PBX), tried after the tenant's own country.
+VENDOR_HOME_COUNTRY = {Vendor.PHONET: "UA", Vendor.AVTODIALER: "RU", Vendor.OBZVONILKA: "RU"}
+
+FieldNames = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]],
+    BeforeValidator(lambda value: [value] if isinstance(value, str) else value),
+    Field(min_length=1, max_length=10),
+]
+"""The names one of our fields may come under, first present wins; a single name is taken too."""
+
+
 class AvtodialerFields(BaseModel):
-    """Which of Avtodialer's webhook fields carries what (spec/avtodialer.md §4)."""
+    """Which of Avtodialer's webhook fields carries what (spec/avtodialer.md §4). The names are set in
+    Avtodialer's cabinet; the defaults take both the spec's (the seed's words) and the seed's example's."""
 
     model_config = ConfigDict(extra="ignore")
 
-    phone: str = "phone"
-    duration: str = "duration"
-    record: str = "record"
-    answer: str = "answer"
-    uuid: str = "UUID"
-    code: str = "code"
-    query_id: str = "query_id"
+    phone: FieldNames = Field(default_factory=lambda: ["phone", "Номер_абонента"])
+    duration: FieldNames = Field(default_factory=lambda: ["duration", "Продолжительность_вызова"])
+    record: FieldNames = Field(default_factory=lambda: ["record", "Запись(wav)"])
+    answer: FieldNames = Field(default_factory=lambda: ["answer", "распознанный_ответ_человека"])
+    uuid: FieldNames = Field(default_factory=lambda: ["UUID"])
+    code: FieldNames = Field(default_factory=lambda: ["code"])
+    query_id: FieldNames = Field(default_factory=lambda: ["query_id"])
 
 
 class TenantSettings(BaseModel):
@@ -108,6 +122,11 @@ class Tenant(BaseModel):
         if not is_supported_country(value):
             raise ValueError(f"unknown country code {value!r}")
         return value.upper()
+
+    def phone_fallbacks(self, vendor: Vendor) -> tuple[str, ...]:
+        """The countries a vendor's numbers are read in after the tenant's own."""
+        home = VENDOR_HOME_COUNTRY.get(vendor)
+        return (home,) if home and home != self.default_country else ()
 
     @field_validator("timezone")
     @classmethod
