@@ -50,4 +50,6 @@ def lookup_caller(index: PhoneIndex, context: TenantContext, number: str) -> Cal
     responsible = None
     if chosen is not None and chosen.responsible_employee_id:
         responsible = context.employees.get(chosen.responsible_employee_id)
+        if responsible is not None and not responsible.active:
+            responsible = None  # a deactivated employee is not routed to
     return CallerMatch(phone=e164, contact=chosen, responsible=responsible, holders=len(entries))
