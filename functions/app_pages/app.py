@@ -217,6 +217,13 @@ def contact_card(tenant: str, contact_id: str) -> Response:
     ]
     events = list(reversed(store.events(page.tenant.slug, contact.id)))
     responsible = page.context.employees.get(contact.responsible_employee_id or "")
+    shown = [responsible, *(page.context.employees.get(call.employee_id or "") for call in calls)]
+    exts = [person.ext for person in shown if person is not None and person.active and person.ext]
+    presence = {
+        ext: str(record.get("status"))
+        for ext, record in wiring.tenant_store().presence_by_ext(page.tenant.slug, exts).items()
+        if record.get("status") in ("away", "back")
+    }
     return page.html(
         "contact.html",
         contact=contact,
@@ -225,6 +232,7 @@ def contact_card(tenant: str, contact_id: str) -> Response:
         events=events,
         responsible=responsible,
         employees=page.context.employees,
+        presence=presence,
     )
 
 
