@@ -325,3 +325,20 @@ def test_phonet_lookup_gives_no_ext_or_email_for_an_inactive_responsible(seeded)
     context = seeded.context("acme")
     assert lookup_caller(seeded.contact_store, context, "0442246595").responsible is None
     assert context.employee_by_ext_or_email(seeded.manager.ext or "") is None
+
+
+def test_pages_contact_card_marks_the_responsibles_presence(seeded, pages, anna, lambda_context) -> None:
+    from hub.domain.contacts import ContactInput, ContactService, PhoneInput
+
+    data = ContactInput(
+        name="Client", phones=[PhoneInput(number="0442246595")], responsible_employee_id=anna.id
+    )
+    contact = ContactService(seeded.contact_store).create(seeded.context("acme"), data)
+    tables = [
+        seeded.contact_store.table.replace("contacts", name) for name in ("calls", "contacts", "tenants")
+    ]
+    CallStore(*tables).set_presence("acme", "007", "away", 1_700_000_000_000)
+    browser = Browser(pages, lambda_context)
+    browser.sign_in()
+    status, _, body = browser.get(f"/app/acme/contacts/{contact.id}")
+    assert status == 200 and 'data-presence="away"' in body and "Отошёл" in body
