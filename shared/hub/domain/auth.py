@@ -5,10 +5,10 @@ an API key, the key's record: a revoked key, a changed password, a removed login
 employee is refused on the very next request. Only scrypt's verdict is remembered, keyed on the
 current password hash, so a changed hash can never match a remembered one.
 
-Attempts are counted per login with a conditional write *before* the password is checked: at most
-MAX_FAILURES checks run in a row, however many arrive at once, then the login is locked for
-LOCK_SECONDS, whether it exists or not. A login without a password is checked against a dummy hash,
-so a wrong guess costs the same scrypt for every login.
+Password attempts are counted per login with a conditional write *before* the password is checked:
+at most MAX_FAILURES checks run in a row, however many arrive at once, then the login is locked for
+LOCK_SECONDS, whether it exists or not (an API key, unguessable, is not counted). A login without a
+password is checked against a dummy hash, so a wrong guess costs the same scrypt for every login.
 """
 
 from __future__ import annotations
@@ -64,26 +64,37 @@ class Authenticator:
         employee = self.store.employee_by_login(slug, login)
         if employee is not None and not employee.active:
             employee = None
+        if password.startswith(API_KEY_PREFIX):
+            # 256 random bits cannot be guessed: no attempt is counted (TelefUM sends one per call).
+            key_ok = self._api_key_ok(slug, password)  # read whether the login exists or not
+            if employee is None or not key_ok:
+                raise Unauthorized("wrong login or password")
+            return employee
         memo = self._memo(employee, password)
-        if memo is not None:
-            with self._lock:
-                until = self._verified.get(memo, 0.0)
-            if until > now:
-                return employee  # type: ignore[return-value]  # memo is None without an employee
+        if employee is not None and self._remembered(memo, now):
+            return employee
         attempt = self.store.begin_login_attempt(slug, login, int(now), MAX_FAILURES, int(now) + LOCK_SECONDS)
         if attempt is None:
             raise TooManyAttempts("this login is locked for a while after repeated wrong passwords")
-        if not self._credential_ok(slug, employee, password):
+        if not self._password_ok(employee, password):
             if attempt >= MAX_FAILURES:
                 self.store.lock_login(slug, login, int(now) + LOCK_SECONDS)
             raise Unauthorized("wrong login or password")
         self.store.clear_login_failures(slug, login)
-        if memo is not None:
-            with self._lock:
-                if len(self._verified) >= _REMEMBER_MAX:
-                    self._verified.clear()
-                self._verified[memo] = now + _REMEMBER_SECONDS
-        return employee  # type: ignore[return-value]
+        self._remember(memo, now)
+        return employee
+
+    def _remembered(self, memo: str | None, now: float) -> bool:
+        with self._lock:
+            return memo is not None and self._verified.get(memo, 0.0) > now
+
+    def _remember(self, memo: str | None, now: float) -> None:
+        if memo is None:
+            return
+        with self._lock:
+            if len(self._verified) >= _REMEMBER_MAX:
+                self._verified.clear()
+            self._verified[memo] = now + _REMEMBER_SECONDS
 
     @staticmethod
     def _memo(employee: Employee | None, password: str) -> str | None:
@@ -92,17 +103,19 @@ class Authenticator:
             return None
         return sha256_hex(f"{employee.id}\n{employee.password_hash}\n{password}")
 
-    def _credential_ok(self, slug: str, employee: Employee | None, password: str) -> bool:
-        if password.startswith(API_KEY_PREFIX):
-            digest = sha256_hex(password)
-            key = self.store.get_api_key(digest)
-            return bool(
-                employee is not None
-                and key
-                and same_digest(str(key.get("key_hash", "")), digest)
-                and key.get("tenant") == slug
-                and not key.get("revoked_at")
-            )
+    def _api_key_ok(self, slug: str, secret: str) -> bool:
+        digest = sha256_hex(secret)
+        key = self.store.get_api_key(digest)
+        return bool(
+            key
+            and same_digest(str(key.get("key_hash", "")), digest)
+            and key.get("tenant") == slug
+            and not key.get("revoked_at")
+        )
+
+    @staticmethod
+    def _password_ok(employee: Employee | None, password: str) -> bool:
+        """Always one scrypt: against the dummy hash when there is no password to check."""
         stored = employee.password_hash if employee is not None else None
         verified = verify_password(stored or DUMMY_PASSWORD_HASH, password)
         return bool(stored) and verified
