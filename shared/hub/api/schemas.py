@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
@@ -227,7 +227,7 @@ class EmployeePatch(EmployeeCreate):
     the employee's page sessions."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class EmployeeOut(Employee):
