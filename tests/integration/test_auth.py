@@ -297,6 +297,7 @@ def test_rest_employee_extension_taken_in_the_tenant_is_a_409(api, anna, seeded)
     assert api.patch(f"/employees/{other['id']}", {"ext": "007"})[0] == 200
     assert api.patch(f"/employees/{anna.id}", {"active": True})[0] == 409
     assert api.patch(f"/employees/{anna.id}", {"active": True, "ext": "070"})[0] == 200
+    assert api.patch(f"/employees/{anna.id}", {"active": 0})[0] == 400  # a boolean, not a number
 
 
 def test_rest_employees_show_presence_from_the_pbx(seeded, api, anna) -> None:
