@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from hub import pages, wiring
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.tenants import TenantContext
-from hub.errors import HubError, NotFound, TooManyAttempts, Unauthorized
+from hub.errors import BadRequest, HubError, NotFound, TooManyAttempts, Unauthorized
 from hub.models.tenant import Employee
 
 logger = Logger()
@@ -37,7 +37,7 @@ class Page:
         self.cookies = dict(c.split("=", 1) for c in (event.cookies or []) if "=" in c)
         self.lang = pages.language(self.tenant, (event.headers or {}).get("accept-language"))
         self.employee: Employee | None = pages.session_employee(
-            self.tenant, self.cookies.get(pages.SESSION_COOKIE)
+            wiring.tenant_store(), self.tenant, self.cookies.get(pages.SESSION_COOKIE)
         )
         self.query = dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True))
         self.form = dict(parse_qsl(event.decoded_body or "", keep_blank_values=True)) if event.body else {}
@@ -124,27 +124,31 @@ def login(tenant: str) -> Response:
     page = Page(tenant)
     if failed := page.csrf_failed():
         return failed
-    target = page.form.get("next", "")
-    if not target.startswith(page.base + "/"):  # never an open redirect
-        target = f"{page.base}/callbacks"
+    target = pages.safe_next(page.base, page.form.get("next", ""))
     try:
+        if target is None:
+            raise BadRequest("the return address holds control characters")
         employee = wiring.authenticator().authenticate(
             page.tenant.slug, page.form.get("login"), page.form.get("password")
         )
-    except (Unauthorized, TooManyAttempts) as exc:
-        key = "locked" if isinstance(exc, TooManyAttempts) else "wrong_credentials"
-        return page.html("login.html", exc.status, next=target, error=pages.LABELS[page.lang][key])
-    session = page.cookie(
-        pages.SESSION_COOKIE, pages.new_session(page.tenant, employee), pages.SESSION_SECONDS
-    )
-    return page.redirect(target, cookies=[session])
+        session = pages.open_session(wiring.tenant_store(), page.tenant, employee)
+        if session is None:
+            raise Unauthorized("the credentials changed meanwhile")
+    except (BadRequest, Unauthorized, TooManyAttempts) as exc:
+        key = {BadRequest: "bad_sign_in", TooManyAttempts: "locked"}.get(type(exc), "wrong_credentials")
+        back = target or f"{page.base}/callbacks"
+        return page.html("login.html", exc.status, next=back, error=pages.LABELS[page.lang][key])
+    cookie = page.cookie(pages.SESSION_COOKIE, session, pages.SESSION_SECONDS)
+    return page.redirect(target, cookies=[cookie])
 
 
 @app.post("/app/<tenant>/logout")
 def logout(tenant: str) -> Response:
+    """Ends the session on the server, not only in this browser."""
     page = Page(tenant)
     if failed := page.csrf_failed():
         return failed
+    pages.close_session(wiring.tenant_store(), page.tenant, page.cookies.get(pages.SESSION_COOKIE))
     return page.redirect(f"{page.base}/login", cookies=[page.cookie(pages.SESSION_COOKIE, "", 0)])
 
 
@@ -221,6 +225,13 @@ def contact_card(tenant: str, contact_id: str) -> Response:
     ]
     events = list(reversed(store.events(page.tenant.slug, contact.id)))
     responsible = page.context.employees.get(contact.responsible_employee_id or "")
+    shown = [responsible, *(page.context.employees.get(call.employee_id or "") for call in calls)]
+    exts = [person.ext for person in shown if person is not None and person.active and person.ext]
+    presence = {
+        ext: str(record.get("status"))
+        for ext, record in wiring.tenant_store().presence_by_ext(page.tenant.slug, exts).items()
+        if record.get("status") in ("away", "back")
+    }
     return page.html(
         "contact.html",
         contact=contact,
@@ -229,6 +240,7 @@ def contact_card(tenant: str, contact_id: str) -> Response:
         events=events,
         responsible=responsible,
         employees=page.context.employees,
+        presence=presence,
     )
 
 

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.api import paging
-from hub.api.idempotency import IDEMPOTENCY_KEY_PATTERN, idempotent_posts
+from hub.api.idempotency import IDEMPOTENCY_KEY_PATTERN, idempotent_posts, replay_instead
 from hub.api.schemas import (
     LATEST_MS,
     MAX_PAGE_SIZE,
@@ -41,6 +41,7 @@ from hub.api.schemas import (
     CredentialsState,
     EmployeeCreate,
     EmployeeList,
+    EmployeeOut,
     EmployeePatch,
     ErrorBody,
     ImportRequest,
@@ -56,6 +57,7 @@ from hub.domain.tenants import (
     TenantContext,
     add_employee,
     create_api_key,
+    deactivate_employee,
     live_api_key,
     update_employee,
     update_tenant,
@@ -89,7 +91,7 @@ _ERRORS = {
     400: "The request is not valid (a field, a limit, the body's size): see error.code and details",
     401: "No valid API key",
     404: "No such object for this tenant",
-    409: "Conflict: a stale version, a taken login or code, or a reused Idempotency-Key",
+    409: "Conflict: a stale version, a taken login, extension or code, or a reused Idempotency-Key",
     412: "If-Match names a version that is no longer current",
     415: "The body is not sent as application/json",
     503: "Storage is busy; retry shortly",
@@ -408,7 +410,15 @@ def list_employees(limit: Limit = 50, cursor: Cursor = None) -> EmployeeList:
         cursor,
         lambda start: wiring.tenant_store().employee_page(context.slug, limit, start),
     )
-    return EmployeeList(items=items, next_cursor=next_cursor)
+    return EmployeeList(items=with_presence(items), next_cursor=next_cursor)
+
+
+def with_presence(employees: list[Employee]) -> list[EmployeeOut]:
+    """Each employee with the presence the PBX last reported for their extension (one BatchGetItem)."""
+    found = wiring.tenant_store().presence_by_ext(tenant().slug, [e.ext for e in employees if e.ext])
+    return [
+        EmployeeOut.of(e, found.get(e.ext or "")) if e.active else EmployeeOut.of(e, None) for e in employees
+    ]
 
 
 @app.post(
@@ -426,8 +436,8 @@ def create_employee(
 @app.get(
     f"{PREFIX}/employees/<employee_id>", tags=["employees"], responses=documented(200, "The employee", 404)
 )
-def get_employee(employee_id: str) -> Employee:
-    return _employee(employee_id)
+def get_employee(employee_id: str) -> EmployeeOut:
+    return with_presence([_employee(employee_id)])[0]
 
 
 @app.patch(
@@ -439,7 +449,21 @@ def patch_employee(employee_id: str, patch: Annotated[EmployeePatch, Body()]) ->
     changes = patch.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
         raise BadRequest("an employee's name cannot be removed")
+    if "active" in changes and changes["active"] is None:
+        raise BadRequest("active is true or false")
     return update_employee(wiring.tenant_store(), _employee(employee_id), changes)
+
+
+@app.delete(
+    f"{PREFIX}/employees/<employee_id>",
+    tags=["employees"],
+    responses=documented(
+        204, "Deactivated: no sign-in, no routing, sessions ended; their history stays", 404, 409
+    ),
+)
+def delete_employee(employee_id: str) -> None:
+    deactivate_employee(wiring.tenant_store(), _employee(employee_id))
+    return Response(status_code=204)  # type: ignore[return-value]
 
 
 def _employee(employee_id: str) -> Employee:
@@ -533,6 +557,17 @@ def create_key(
     request: Annotated[ApiKeyCreate, Body()], idempotency_key: IdempotencyKey = None
 ) -> ApiKeyCreated:
     key, secret = create_api_key(wiring.tenant_store(), tenant().tenant, name=request.name.strip())
+    # A retry must not show the secret again, nor may the idempotency table keep it: a retry learns
+    # which key was made (to revoke it if its secret was lost) and that the secret was shown once.
+    replay_instead(
+        app,
+        Conflict(
+            "this key was created by the first request with this Idempotency-Key and its secret was "
+            "shown once; revoke it and create another if the secret was lost",
+            code="secret_shown_once",
+            details={"key_id": key.key_id, "prefix": key.prefix},
+        ),
+    )
     return ApiKeyCreated(**key.model_dump(), secret=secret)
 
 

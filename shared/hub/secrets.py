@@ -15,6 +15,9 @@ from typing import Any
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 API_KEY_PREFIX = "hub_"
+# Checked when a login has no password (unknown, removed, deactivated), so a wrong guess costs one
+# scrypt either way and the time taken never tells which logins exist. Same parameters as real hashes.
+DUMMY_PASSWORD_HASH = "scrypt$16384$8$1$jSNUxWPq6TKIhMG3IuPCYg==$2a1mkNJJMN0iNoeuKc4DpyEcgJ1YgKRDfVD1oXPhEUc="
 
 
 def new_webhook_token() -> str:
@@ -59,6 +62,11 @@ def verify_password(stored: str, password: str) -> bool:
 
 def new_session_key() -> str:
     return secrets.token_hex(32)
+
+
+def new_session_id() -> str:
+    """A page session's id: 256 random bits; only its SHA-256 is stored, beside the employee."""
+    return secrets.token_urlsafe(32)
 
 
 def sign(key: str, payload: dict[str, Any]) -> str:

@@ -4,11 +4,15 @@ Built on Powertools idempotency (records in DynamoDB, expiring after a day). The
 tenant, the client's key and the route; the body's hash is checked, so the same key sent with a
 different body is refused rather than answered with another request's result. A request that failed
 leaves no record (Powertools deletes it), so retrying a failure runs it again.
+
+An answer carrying a secret shown once (a new API key) is never kept: the route names, with
+`replay_instead`, what a retry gets in its place, and only that is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any
 
@@ -21,12 +25,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from hub import wiring
-from hub.errors import BadRequest, Conflict
+from hub.errors import BadRequest, Conflict, HubError
+from hub.http import error_body
 
 HEADER = "idempotency-key"
 RETENTION_SECONDS = 24 * 3600
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces
 _KEY_SHAPE = re.compile(IDEMPOTENCY_KEY_PATTERN)
+_REPLAY = "idempotent_replay"
 
 _CONFIG = IdempotencyConfig(
     event_key_jmespath="[tenant, key, route]",
@@ -53,8 +59,14 @@ def idempotent_posts(app: APIGatewayHttpResolver, next_middleware: NextMiddlewar
         "body_sha256": hashlib.sha256((event.decoded_body or "").encode()).hexdigest(),
     }
 
+    answered: list[Response] = []
+
     def run(request: dict[str, Any]) -> dict[str, Any]:
         response = next_middleware(app)
+        answered.append(response)
+        replay = app.context.get(_REPLAY)
+        if replay is not None:
+            return replay
         return {"status": response.status_code, "body": response.body, "headers": dict(response.headers)}
 
     _CONFIG.register_lambda_context(app.lambda_context)
@@ -75,5 +87,16 @@ def idempotent_posts(app: APIGatewayHttpResolver, next_middleware: NextMiddlewar
         raise Conflict(
             "a request with this Idempotency-Key is still running; retry shortly", code="request_in_progress"
         ) from exc
+    if answered:  # ran now: the answer itself, which may hold what only its replay leaves out
+        answered[0].headers["Idempotency-Key"] = key
+        return answered[0]
     headers = {**stored.get("headers", {}), "Idempotency-Key": key}
     return Response(status_code=stored["status"], body=stored["body"], headers=headers)
+
+
+def replay_instead(app: APIGatewayHttpResolver, error: HubError) -> None:
+    """Called by a route whose answer must not be stored (a secret shown once): a retry with the same
+    Idempotency-Key gets this error instead, and the table never holds the answer."""
+    body = json.dumps(error_body(error.code, error.message, error.details), separators=(",", ":"))
+    replay = {"status": error.status, "body": body, "headers": {"Content-Type": "application/json"}}
+    app.append_context(**{_REPLAY: replay})

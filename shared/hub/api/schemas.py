@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
@@ -222,13 +222,32 @@ class EmployeeCreate(BaseModel):
 
 
 class EmployeePatch(EmployeeCreate):
-    """The fields to change; null clears one (a null password removes the login's password)."""
+    """The fields to change; null clears one (a null password removes the login's password).
+    `active: false` deactivates, as DELETE does; a changed password or login or a deactivation ends
+    the employee's page sessions."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
+    active: StrictBool | None = None
+
+
+class EmployeeOut(Employee):
+    """An employee with their presence as the PBX last reported it (pause: away, unpause: back)."""
+
+    presence: Literal["away", "back"] | None = None
+    presence_at: int | None = None
+
+    @classmethod
+    def of(cls, employee: Employee, presence: dict[str, Any] | None) -> EmployeeOut:
+        status = (presence or {}).get("status")
+        return cls(
+            **employee.model_dump(),
+            presence=status if status in ("away", "back") else None,
+            presence_at=(presence or {}).get("at") if status else None,
+        )
 
 
 class EmployeeList(BaseModel):
-    items: list[Employee]
+    items: list[EmployeeOut]
     next_cursor: str | None = None
 
 
@@ -288,7 +307,8 @@ class ApiKeyCreate(BaseModel):
 
 
 class ApiKeyCreated(ApiKey):
-    """The new key with its secret: shown this once, only its hash is kept."""
+    """The new key with its secret: shown this once, only its hash is kept. A retry with the same
+    Idempotency-Key is a 409 `secret_shown_once` naming this key (`details.key_id`), never the secret."""
 
     secret: str
 

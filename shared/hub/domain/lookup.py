@@ -54,4 +54,6 @@ def lookup_caller(
     responsible = None
     if chosen is not None and chosen.responsible_employee_id:
         responsible = context.employees.get(chosen.responsible_employee_id)
+        if responsible is not None and not responsible.active:
+            responsible = None  # a deactivated employee is not routed to
     return CallerMatch(phone=e164, contact=chosen, responsible=responsible, holders=len(entries))

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from hub.errors import Forbidden, NotFound, Unauthorized
+from hub.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from hub.ids import new_id, now_ms
-from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor
+from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor, login_key
 from hub.phones import normalize_phone
 from hub.secrets import (
     API_KEY_PREFIX,
@@ -59,8 +59,11 @@ class TenantContext:
         return self.tenant.slug
 
     def employee_by_ext_or_email(self, key: str) -> Employee | None:
+        """The active employee the PBX means; a deactivated one is never routed to."""
         wanted = key.strip().lower()
         for employee in self.employees.values():
+            if not employee.active:
+                continue
             if (employee.ext or "").lower() == wanted or (employee.email or "").lower() == wanted:
                 return employee
         return None
@@ -82,13 +85,20 @@ def create_tenant(repo: TenantRepository, tenant: Tenant) -> CreatedTenant:
 
 def _employee_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """How employees' fields are kept, on create and on change: trimmed, email and login lower-cased,
-    blank as absent; a password only as its hash."""
-    cleaned = {}
+    blank as absent; a password only as its hash; a login no longer than any login may be."""
+    cleaned: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "password":
             cleaned["password_hash"] = hash_password(value) if value else None
         elif name == "name":
             cleaned[name] = value.strip() if value else value
+        elif name == "active":
+            cleaned[name] = bool(value)
+        elif name == "login":
+            try:
+                cleaned[name] = login_key(value) or None
+            except ValueError as exc:
+                raise BadRequest(str(exc), code="invalid_login") from exc
         else:
             text = (value or "").strip()
             cleaned[name] = (text.lower() if name in ("email", "login") else text) or None
@@ -123,8 +133,9 @@ def add_employee(
 
 
 def update_employee(repo: TenantRepository, employee: Employee, changes: dict[str, Any]) -> Employee:
-    """The employee with `changes` (name, email, ext, login, password, obzvonilka_user_id) applied;
-    a login taken by someone else is a Conflict. A password is stored only as its hash."""
+    """The employee with `changes` (name, email, ext, login, password, obzvonilka_user_id, active)
+    applied; a login or extension taken by someone else is a Conflict. A password is stored only as
+    its hash. A changed password or login, or deactivation, ends the employee's page sessions."""
     updated = Employee.model_validate(
         {
             **employee.model_dump(),
@@ -135,6 +146,14 @@ def update_employee(repo: TenantRepository, employee: Employee, changes: dict[st
     )
     repo.replace_employee(employee, updated)
     return updated
+
+
+def deactivate_employee(repo: TenantRepository, employee: Employee) -> Employee:
+    """No sign-in, no routing, no sessions; the history that names them stays, and so does their
+    login (reactivating gives it back). Their extension is freed for whoever takes the line next."""
+    if not employee.active:
+        return employee
+    return update_employee(repo, employee, {"active": False})
 
 
 def update_tenant(repo: TenantRepository, tenant: Tenant, changes: dict[str, Any]) -> Tenant:

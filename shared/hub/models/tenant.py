@@ -22,6 +22,17 @@ PHONET_SOURCE_IPS = (
 )
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+# Logins become DynamoDB keys (LOGIN#, LOGINFAIL#): bounded well below the 1,024-byte key limit.
+LOGIN_MAX_LENGTH = 100
+
+
+def login_key(raw: str | None) -> str:
+    """How a login is compared and keyed: trimmed and lower-cased, "" for none. A longer one than any
+    login may be is a ValueError, before any key is built from it."""
+    login = (raw or "").strip().lower()
+    if len(login) > LOGIN_MAX_LENGTH:
+        raise ValueError(f"a login is at most {LOGIN_MAX_LENGTH} characters")
+    return login
 
 
 class Vendor(StrEnum):
@@ -147,12 +158,19 @@ class Employee(BaseModel):
     email: str | None = Field(default=None, max_length=254)
     ext: str | None = Field(default=None, max_length=20)
     # Logs in to the hub's pages and TelefUM's API; unique within the tenant.
-    login: str | None = Field(default=None, max_length=100)
+    login: str | None = Field(default=None, max_length=LOGIN_MAX_LENGTH)
     password_hash: str | None = Field(default=None, exclude=True, repr=False)
     # The same person in Obzvonilka's users directory (spec/obzvonilka.md).
     obzvonilka_user_id: str | None = Field(default=None, max_length=40)
+    # A deactivated employee keeps their history but cannot sign in and is not routed to.
+    active: bool = True
     created_at: int = 0
     updated_at: int = 0
+
+    def credentials_differ(self, other: Employee) -> bool:
+        """A changed password, login or activity ends the employee's sessions."""
+        mine = (self.password_hash, self.login, self.active)
+        return mine != (other.password_hash, other.login, other.active)
 
 
 class ApiKey(BaseModel):

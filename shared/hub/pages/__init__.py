@@ -1,7 +1,9 @@
 """The hub's own pages: Jinja2 with autoescape, Russian and English labels, signed sessions, CSRF.
 
 A session is a cookie signed with the tenant's own key and scoped to `/app/{tenant}`, so it can
-never open another tenant's pages. Forms carry a CSRF token that must equal a SameSite=Strict cookie
+never open another tenant's pages. The cookie only names the session: the server keeps it beside
+the employee (hub.store.tenants), so sign-out, a changed password or login, and deactivation end it.
+Forms carry a CSRF token that must equal a SameSite=Strict cookie
 (double submit): a page on another site can neither read nor set it.
 """
 
@@ -12,13 +14,13 @@ import time
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hub.models.tenant import Employee, Language, Tenant
-from hub.secrets import same_digest, sign, unsign
+from hub.secrets import new_session_id, same_digest, sha256_hex, sign, unsign
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "hub_session"
@@ -38,6 +40,10 @@ LABELS: dict[str, dict[str, str]] = {
         "sign_in": "Войти",
         "wrong_credentials": "Неправильный логин или пароль",
         "locked": "Слишком много попыток. Повторите позже",
+        "bad_sign_in": "Неверный логин или адрес перехода",
+        "inactive": "неактивен",
+        "presence_away": "Отошёл",
+        "presence_back": "На месте",
         "phone": "Телефон",
         "name": "Имя",
         "find": "Найти",
@@ -88,6 +94,10 @@ LABELS: dict[str, dict[str, str]] = {
         "sign_in": "Sign in",
         "wrong_credentials": "Wrong login or password",
         "locked": "Too many attempts. Try again later",
+        "bad_sign_in": "Invalid login or return address",
+        "inactive": "inactive",
+        "presence_away": "Away",
+        "presence_back": "Available",
         "phone": "Phone",
         "name": "Name",
         "find": "Find",
@@ -167,20 +177,58 @@ def stylesheet() -> str:
     return (HERE / "static" / "app.css").read_text(encoding="utf-8")
 
 
-def new_session(tenant: Tenant, employee: Employee) -> str:
-    expires = int(time.time()) + SESSION_SECONDS
-    return sign(
-        tenant.session_key,
-        {"t": tenant.slug, "e": employee.id, "n": employee.name, "x": employee.ext, "exp": expires},
-    )
+class SessionStore(Protocol):
+    def open_session(self, employee: Employee, session_hash: str, expires_at: int, now: int) -> bool: ...
+    def session_employee(
+        self, slug: str, employee_id: str, session_hash: str, now: int
+    ) -> Employee | None: ...
+    def close_session(self, slug: str, employee_id: str, session_hash: str) -> None: ...
 
 
-def session_employee(tenant: Tenant, token: str | None) -> Employee | None:
-    """The signed-in employee, if the cookie is this tenant's, untampered and unexpired."""
-    payload = unsign(tenant.session_key, token or "") if tenant.session_key else None
-    if not payload or payload.get("t") != tenant.slug or payload.get("exp", 0) < time.time():
+def open_session(store: SessionStore, tenant: Tenant, employee: Employee) -> str | None:
+    """The cookie of a new session, recorded beside the employee; None when the employee's credentials
+    changed since they were checked (nothing is minted then)."""
+    now = int(time.time())
+    session_id = new_session_id()
+    if not store.open_session(employee, sha256_hex(session_id), now + SESSION_SECONDS, now):
         return None
-    return Employee(id=payload["e"], tenant=tenant.slug, name=payload.get("n") or "?", ext=payload.get("x"))
+    return sign(tenant.session_key, {"t": tenant.slug, "e": employee.id, "s": session_id})
+
+
+def _claims(tenant: Tenant, token: str | None) -> tuple[str, str] | None:
+    payload = unsign(tenant.session_key, token or "") if tenant.session_key else None
+    if not payload or payload.get("t") != tenant.slug:
+        return None
+    employee_id, session_id = payload.get("e"), payload.get("s")
+    if not isinstance(employee_id, str) or not isinstance(session_id, str) or not session_id:
+        return None
+    return employee_id, sha256_hex(session_id)
+
+
+def session_employee(store: SessionStore, tenant: Tenant, token: str | None) -> Employee | None:
+    """The signed-in employee, if the cookie is this tenant's and untampered, and the server still
+    holds the session: signed out, expired, or ended by a change of the employee's credentials or
+    their deactivation, it is nobody's. One GetItem, which also gives the employee's current record."""
+    claims = _claims(tenant, token)
+    if claims is None:
+        return None
+    return store.session_employee(tenant.slug, claims[0], claims[1], int(time.time()))
+
+
+def close_session(store: SessionStore, tenant: Tenant, token: str | None) -> None:
+    """Sign-out: the session ends on the server, whatever happens to the cookie."""
+    if claims := _claims(tenant, token):
+        store.close_session(tenant.slug, *claims)
+
+
+def safe_next(base: str, target: str) -> str | None:
+    """Where to go after sign-in: a path of this tenant's pages (never an open redirect) or its default;
+    None for a control character (CR/LF would split the Location header), which is refused."""
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return None
+    if not target.startswith(base + "/") or "\\" in target:
+        return f"{base}/callbacks"
+    return target
 
 
 def new_csrf_token() -> str:

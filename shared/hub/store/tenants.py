@@ -1,7 +1,9 @@
 """Tenants, their employees and webhook tokens, in the tenants table.
 
 Keys, under `TENANT#{slug}`: `META` (the tenant), `EMP#{id}` (employees: one Query lists them),
-`LOGIN#{login}` (an employee's login, unique in the tenant), `APIKEY#{key id}` (the tenant's keys),
+`LOGIN#{login}` (an employee's login, unique in the tenant), `EXT#{ext}` (an active employee's
+extension, unique in the tenant), `LOGINFAIL#{login}` (attempts in a row), `PRESENCE#{ext}` (away/back,
+written by the call events), `APIKEY#{key id}` (the tenant's keys),
 `CRED#{vendor}` (the tenant's credentials for a vendor's API: written, never listed or returned).
 Secrets resolve with one GetItem on their hash: `TOKEN#{sha256}` / `TOKEN` for webhook tokens,
 `APIKEY#{sha256}` / `APIKEY` for API keys. No secret is stored in the clear.
@@ -11,8 +13,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from hub.ids import now_ms
-from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor, VendorCredentials
+from hub.models.tenant import (
+    ApiKey,
+    Employee,
+    Tenant,
+    TenantSettings,
+    Vendor,
+    VendorCredentials,
+    login_key,
+)
 from hub.store.dynamo import (
     DynamoStore,
     Page,
@@ -24,6 +36,26 @@ from hub.store.dynamo import (
 )
 
 META = "META"
+# The employee's page sessions: sha256(session id) -> expiry (epoch seconds), in the employee's item,
+# so one GetItem per page tells whether the session and the employee are both still good.
+SESSIONS = "sessions"
+MAX_SESSIONS = 20
+_ACTIVE = "(attribute_not_exists(active) OR active = :true)"
+
+
+def login_sk(login: str) -> str:
+    """The login's reservation key; the bound on a login's length holds here too, whoever calls."""
+    return f"LOGIN#{login_key(login)}"
+
+
+def reserved_ext(employee: Employee) -> str | None:
+    """An active employee's extension is theirs alone in the tenant: events find employees by it."""
+    ext = (employee.ext or "").strip().lower()
+    return f"EXT#{ext}" if ext and employee.active else None
+
+
+def _taken(employee: Employee) -> str:
+    return f"login {employee.login!r} or extension {employee.ext!r} is taken"
 
 
 def tenant_pk(slug: str) -> str:
@@ -124,7 +156,7 @@ class TenantStore(DynamoStore):
         return self.get_item(token_pk(token_hash), "TOKEN")
 
     def put_employee(self, employee: Employee) -> None:
-        """Store a new employee with its login reserved in the same transaction."""
+        """Store a new employee with its login and extension reserved in the same transaction."""
         item = {
             "pk": tenant_pk(employee.tenant),
             "sk": f"EMP#{employee.id}",
@@ -135,36 +167,56 @@ class TenantStore(DynamoStore):
         if employee.login:
             login = {
                 "pk": tenant_pk(employee.tenant),
-                "sk": f"LOGIN#{employee.login}",
+                "sk": login_sk(employee.login),
                 "employee_id": employee.id,
             }
             writes.append(self._put_new(login))
-        transact_write(self.client, writes, f"login {employee.login!r} is taken")
+        if ext := reserved_ext(employee):
+            writes.append(
+                self._put_new({"pk": tenant_pk(employee.tenant), "sk": ext, "employee_id": employee.id})
+            )
+        transact_write(self.client, writes, _taken(employee))
 
     def replace_employee(self, old: Employee, new: Employee) -> None:
-        """An employee's changed record; a changed login moves its reservation in the same transaction."""
-        item = {"pk": tenant_pk(new.tenant), "sk": f"EMP#{new.id}", **new.model_dump(mode="json")}
-        item["password_hash"] = new.password_hash
+        """An employee's changed record; a changed login or extension moves its reservation in the same
+        transaction. An Update, not a Put: the employee's sessions stay, unless their credentials
+        changed (a password, the login, deactivation), which ends them all at once."""
+        fields = {**new.model_dump(mode="json", exclude={"id", "tenant"}), "password_hash": new.password_hash}
+        sets = {name: value for name, value in fields.items() if value is not None}
+        removes = [name for name, value in fields.items() if value is None]
+        if old.credentials_differ(new):
+            removes.append(SESSIONS)
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in removes)
         writes: list[dict[str, Any]] = [
             {
-                "Put": {
+                "Update": {
                     "TableName": self.table,
-                    "Item": to_item(item),
-                    "ConditionExpression": "updated_at = :seen",
-                    "ExpressionAttributeValues": {":seen": to_value(old.updated_at)},
+                    "Key": to_item({"pk": tenant_pk(new.tenant), "sk": f"EMP#{new.id}"}),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": "#updated_at = :seen",
+                    "ExpressionAttributeNames": {f"#{name}": name for name in [*sets, *removes]},
+                    "ExpressionAttributeValues": {
+                        **{f":{name}": to_value(value) for name, value in sets.items()},
+                        ":seen": to_value(old.updated_at),
+                    },
                 }
             }
         ]
-        if old.login != new.login:
-            if old.login:
-                key = to_item({"pk": tenant_pk(old.tenant), "sk": f"LOGIN#{old.login}"})
-                writes.append({"Delete": {"TableName": self.table, "Key": key}})
-            if new.login:
-                login = {"pk": tenant_pk(new.tenant), "sk": f"LOGIN#{new.login}", "employee_id": new.id}
-                writes.append(self._put_new(login))
-        transact_write(
-            self.client, writes, f"login {new.login!r} is taken, or the employee changed meanwhile"
+        reservations = (
+            (login_sk(old.login) if old.login else None, login_sk(new.login) if new.login else None),
+            (reserved_ext(old), reserved_ext(new)),
         )
+        for was, now in reservations:
+            if was == now:
+                continue
+            if was:
+                key = to_item({"pk": tenant_pk(old.tenant), "sk": was})
+                writes.append({"Delete": {"TableName": self.table, "Key": key}})
+            if now:
+                writes.append(self._put_new({"pk": tenant_pk(new.tenant), "sk": now, "employee_id": new.id}))
+        transact_write(self.client, writes, _taken(new) + ", or the employee changed meanwhile")
 
     def get_employee(self, slug: str, employee_id: str) -> Employee | None:
         item = self.get_item(tenant_pk(slug), f"EMP#{employee_id}", consistent=True)
@@ -235,38 +287,147 @@ class TenantStore(DynamoStore):
 
     def employee_by_login(self, slug: str, login: str) -> Employee | None:
         """The employee with this login, password hash included (two GetItems)."""
-        found = self.get_item(tenant_pk(slug), f"LOGIN#{login}", consistent=True)
+        found = self.get_item(tenant_pk(slug), login_sk(login), consistent=True)
         if not found:
             return None
         item = self.get_item(tenant_pk(slug), f"EMP#{found['employee_id']}", consistent=True)
         return Employee.model_validate(item) if item else None
 
-    def login_failures(self, slug: str, login: str) -> dict[str, Any]:
-        return self.get_item(tenant_pk(slug), f"LOGINFAIL#{login}", consistent=True) or {}
-
-    def count_login_failure(self, slug: str, login: str, expires_at: int) -> int:
-        """One more wrong password for this login; returns how many in a row (an atomic counter)."""
-        response = self.client.update_item(
-            TableName=self.table,
-            Key=to_item({"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"}),
-            UpdateExpression="ADD failures :one SET expires_at = :expires",
-            ExpressionAttributeValues=to_item({":one": 1, ":expires": expires_at}),
-            ReturnValues="UPDATED_NEW",
-        )
+    def begin_login_attempt(self, slug: str, login: str, now: int, limit: int, expires_at: int) -> int | None:
+        """Count one attempt before its password is checked: the how-manieth in a row it is, or None when
+        the login is locked or `limit` attempts are already counted (one conditional write, so
+        parallel attempts never get past the limit)."""
+        try:
+            response = self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(slug), "sk": _failures_sk(login)}),
+                UpdateExpression="ADD failures :one SET expires_at = :expires",
+                ConditionExpression=(
+                    "(attribute_not_exists(locked_until) OR locked_until <= :now)"
+                    " AND (attribute_not_exists(failures) OR failures < :limit)"
+                ),
+                ExpressionAttributeValues=to_item(
+                    {":one": 1, ":expires": expires_at, ":now": now, ":limit": limit}
+                ),
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            with translated_errors():
+                raise
         return int(from_item(response["Attributes"])["failures"])
 
     def lock_login(self, slug: str, login: str, until: int) -> None:
-        self.client.update_item(
-            TableName=self.table,
-            Key=to_item({"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"}),
-            UpdateExpression="SET locked_until = :until, failures = :zero, expires_at = :until",
-            ExpressionAttributeValues=to_item({":until": until, ":zero": 0}),
-        )
+        with translated_errors():
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(slug), "sk": _failures_sk(login)}),
+                UpdateExpression="SET locked_until = :until, failures = :zero, expires_at = :until",
+                ExpressionAttributeValues=to_item({":until": until, ":zero": 0}),
+            )
 
     def clear_login_failures(self, slug: str, login: str) -> None:
-        self.client.delete_item(
-            TableName=self.table, Key=to_item({"pk": tenant_pk(slug), "sk": f"LOGINFAIL#{login}"})
-        )
+        with translated_errors():
+            self.client.delete_item(
+                TableName=self.table, Key=to_item({"pk": tenant_pk(slug), "sk": _failures_sk(login)})
+            )
+
+    # -- page sessions ---------------------------------------------------------------------------
+
+    def open_session(self, employee: Employee, session_hash: str, expires_at: int, now: int) -> bool:
+        """Record a session beside the employee, only while their credentials are the ones just checked
+        (a password changed a moment ago mints nothing); False when they are not. Expired sessions
+        and the oldest beyond MAX_SESSIONS are dropped."""
+        if employee.password_hash:
+            same = "password_hash = :hash"
+            values: dict[str, Any] = {":hash": employee.password_hash}
+        else:
+            same = "attribute_not_exists(password_hash)"
+            values = {}
+        try:
+            response = self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(employee.tenant), "sk": f"EMP#{employee.id}"}),
+                UpdateExpression="SET #sessions = if_not_exists(#sessions, :empty)",
+                ConditionExpression=f"attribute_exists(pk) AND {same} AND login = :login AND {_ACTIVE}",
+                ExpressionAttributeNames={"#sessions": SESSIONS},
+                ExpressionAttributeValues=to_item(
+                    {**values, ":empty": {}, ":login": employee.login, ":true": True}
+                ),
+                ReturnValues="ALL_NEW",
+            )
+            live = from_item(response["Attributes"]).get(SESSIONS) or {}
+            stale = [sid for sid, until in live.items() if int(until) <= now]
+            kept = sorted((sid for sid in live if sid not in stale), key=lambda sid: live[sid])
+            stale += kept[: max(0, len(kept) - MAX_SESSIONS + 1)]
+            names = {
+                "#sessions": SESSIONS,
+                "#new": session_hash,
+                **{f"#s{i}": sid for i, sid in enumerate(stale)},
+            }
+            expression = "SET #sessions.#new = :until"
+            if stale:
+                expression += " REMOVE " + ", ".join(f"#sessions.#s{i}" for i in range(len(stale)))
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(employee.tenant), "sk": f"EMP#{employee.id}"}),
+                UpdateExpression=expression,
+                ConditionExpression=f"attribute_exists(#sessions) AND {same} AND {_ACTIVE}",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item({**values, ":until": expires_at, ":true": True}),
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            with translated_errors():
+                raise
+        return True
+
+    def session_employee(self, slug: str, employee_id: str, session_hash: str, now: int) -> Employee | None:
+        """The employee, if active and this session of theirs is live (one consistent GetItem)."""
+        item = self.get_item(tenant_pk(slug), f"EMP#{employee_id}", consistent=True)
+        if not item or not item.get("active", True):
+            return None
+        if int((item.get(SESSIONS) or {}).get(session_hash, 0)) <= now:
+            return None
+        return Employee.model_validate(item)
+
+    def close_session(self, slug: str, employee_id: str, session_hash: str) -> None:
+        """Forget one session (signing out); nothing to do when it or the employee is gone."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(slug), "sk": f"EMP#{employee_id}"}),
+                UpdateExpression="REMOVE #sessions.#sid",
+                ConditionExpression="attribute_exists(#sessions)",
+                ExpressionAttributeNames={"#sessions": SESSIONS, "#sid": session_hash},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                with translated_errors():
+                    raise
+
+    # -- presence ---------------------------------------------------------------------------------
+
+    def presence_by_ext(self, slug: str, exts: list[str]) -> dict[str, dict[str, Any]]:
+        """Away/back as the PBX last said (PRESENCE#{ext}, written by the events), per extension."""
+        wanted = list(dict.fromkeys(ext for ext in exts if ext))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), 100):
+            keys = [
+                to_item({"pk": tenant_pk(slug), "sk": f"PRESENCE#{ext}"})
+                for ext in wanted[start : start + 100]
+            ]
+            request: dict[str, Any] = {self.table: {"Keys": keys}}
+            while request:
+                with translated_errors():
+                    response = self.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table, []):
+                    record = from_item(item)
+                    found[str(record.get("ext", ""))] = record
+                request = response.get("UnprocessedKeys") or {}
+        return found
 
     def list_employees(self, slug: str) -> list[Employee]:
         employees: list[Employee] = []
@@ -279,3 +440,7 @@ class TenantStore(DynamoStore):
         for page in pages:
             employees.extend(Employee.model_validate(from_item(item)) for item in page["Items"])
         return employees
+
+
+def _failures_sk(login: str) -> str:
+    return f"LOGINFAIL#{login_key(login)}"
