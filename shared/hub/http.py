@@ -142,7 +142,7 @@ def request_body(app: APIGatewayHttpResolver, limit: int = MAX_WEBHOOK_BYTES) ->
         try:
             body = base64.b64decode(body, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError) as exc:
-            raise BadRequest("the body is not valid UTF-8 text", code="invalid_encoding") from exc
+            raise BadRequest("the body is not valid UTF-8 text") from exc
     if len(body) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     return body
@@ -179,13 +179,13 @@ def json_payload(body: str) -> Any:
     """The one JSON parser of every endpoint: strict RFC 8259 (no NaN/Infinity, no number too big for
     a float, no lone surrogate that could never be stored) and at most MAX_JSON_DEPTH levels deep."""
     if nesting_exceeds(body):
-        raise BadRequest(f"the body is nested deeper than {MAX_JSON_DEPTH} levels", code="too_deep")
+        raise BadRequest(f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         payload = json.loads(body, parse_float=_finite_float, parse_constant=_not_json)
         if _SURROGATE_ESCAPE.search(body):
             json.dumps(payload, ensure_ascii=False).encode("utf-8")
     except RecursionError as exc:
-        raise BadRequest("the body is nested too deeply", code="too_deep") from exc
+        raise BadRequest("the body is nested too deeply") from exc
     except UnicodeEncodeError as exc:
         raise BadRequest("the body has text that is not valid Unicode") from exc
     except _Unrepresentable as exc:
