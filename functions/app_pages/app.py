@@ -20,6 +20,7 @@ from hub import pages, wiring
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest, HubError, NotFound, TooManyAttempts, Unauthorized
+from hub.http import request_body
 from hub.models.tenant import Employee
 
 logger = Logger()
@@ -40,7 +41,7 @@ class Page:
             wiring.tenant_store(), self.tenant, self.cookies.get(pages.SESSION_COOKIE)
         )
         self.query = dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True))
-        self.form = dict(parse_qsl(event.decoded_body or "", keep_blank_values=True)) if event.body else {}
+        self.form = dict(parse_qsl(request_body(app), keep_blank_values=True)) if event.body else {}
         self.csrf = self.cookies.get(pages.CSRF_COOKIE) or pages.new_csrf_token()
         logger.append_keys(tenant=self.tenant.slug)
 
@@ -266,6 +267,15 @@ def close_callback(tenant: str) -> Response:
 @app.exception_handler(NotFound)
 def _not_found(exc: NotFound) -> Response:
     return Response(status_code=404, content_type=HTML, body="<!doctype html><title>404</title><h1>404</h1>")
+
+
+@app.exception_handler(HubError)
+def _refused(exc: HubError) -> Response:
+    """A request the pages cannot read (a body that is not UTF-8, or too large): its status, in HTML."""
+    if exc.status >= 500:
+        logger.warning("request failed", extra={"code": exc.code})
+    body = f"<!doctype html><title>{exc.status}</title><h1>{exc.status}</h1>"
+    return Response(status_code=exc.status, content_type=HTML, body=body)
 
 
 @app.not_found

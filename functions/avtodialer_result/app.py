@@ -10,18 +10,22 @@ from urllib.parse import parse_qsl
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import TypeAdapter, ValidationError
 
 from hub import wiring
 from hub.domain.calls import RobotCallResult
 from hub.errors import BadRequest, InvalidPhone
 from hub.http import json_payload, json_resolver, webhook_body
 from hub.ids import now_ms
+from hub.models.common import Seconds, WebUrl
 from hub.models.tenant import AvtodialerFields, Vendor
 from hub.phones import normalize_phone
 from hub.webhooks import webhook_tenant
 
 logger = Logger()
 app = json_resolver(logger)
+_SECONDS = TypeAdapter(Seconds | None)
+_RECORDING = TypeAdapter(WebUrl | None)
 
 
 def webhook_fields(body: str, content_type: str) -> dict[str, str]:
@@ -50,13 +54,14 @@ def robot_call(
     if raw_phone is None:
         expected = " or ".join(repr(name) for name in names.phone)
         raise BadRequest(f"the field {expected} (the number called) is missing", code="missing_phone")
-    duration = field("duration")
     try:
-        seconds = int(float(duration)) if duration is not None else None
-    except ValueError as exc:
-        raise BadRequest(f"the field {names.duration!r} is not a number of seconds") from exc
-    if seconds is not None and not 0 <= seconds < 86400:
-        raise BadRequest(f"the field {names.duration!r} is out of range")
+        seconds = _SECONDS.validate_python(field("duration"))
+    except ValidationError as exc:
+        raise BadRequest(f"the field {names.duration!r} is not a number of seconds up to a day") from exc
+    try:
+        recording = _RECORDING.validate_python(field("record"))
+    except ValidationError as exc:
+        raise BadRequest(f"the field {names.record!r} is not an http(s) link", code="invalid_url") from exc
     phone = None
     with contextlib.suppress(InvalidPhone):
         phone = normalize_phone(raw_phone, country, fallbacks)
@@ -65,7 +70,7 @@ def robot_call(
         phone_raw=raw_phone,
         received_at=now_ms(),
         duration_seconds=seconds,
-        recording=field("record"),
+        recording=recording,
         answer=field("answer"),
         code=field("code"),
         our_uuid=field("uuid"),

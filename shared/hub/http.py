@@ -5,8 +5,13 @@ Every JSON endpoint answers errors as `{"error": {"code", "message", "details"}}
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import math
+import re
 from functools import partial
+from itertools import accumulate
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -39,6 +44,7 @@ def json_resolver(logger: Logger, enable_validation: bool = False) -> APIGateway
     app = APIGatewayHttpResolver(
         serializer=partial(json.dumps, ensure_ascii=False, separators=(",", ":")),
         enable_validation=enable_validation,
+        json_body_deserializer=json_payload,  # Powertools' body validation parses as the webhooks do
     )
     register_error_handlers(app, logger)
     return app
@@ -102,28 +108,88 @@ def source_ip(app: APIGatewayHttpResolver) -> str | None:
 
 
 def public_base_url(app: APIGatewayHttpResolver, configured: str) -> str:
-    """The configured base URL of the hub's pages, else the one this request came in on."""
+    """The configured base URL of the hub's pages, else the one this request came in on. The
+    forwarded scheme is the client's to set: anything but http/https is ignored, so a generated link
+    never starts `javascript:`; a Host header that is not a host name is not echoed either."""
     if configured:
         return configured.rstrip("/")
     headers = app.current_event.headers or {}
-    host = app.current_event.request_context.domain_name or headers.get("host", "localhost")
-    scheme = headers.get("x-forwarded-proto", "https")
-    return f"{scheme}://{host}"
+    host = app.current_event.request_context.domain_name or headers.get("host", "")
+    if not _HOST.fullmatch(host or ""):
+        host = "localhost"
+    scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip().lower()
+    return f"{scheme if scheme in ('http', 'https') else 'https'}://{host}"
 
 
+_HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")
 MAX_WEBHOOK_BYTES = 256 * 1024
+# Deeper than any payload a vendor or integrator sends; a bound checked before parsing, so a
+# 10,000-deep body is a 400, not a RecursionError in the parser, pydantic or boto3's serializer.
+MAX_JSON_DEPTH = 32
+_JSON_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def webhook_body(app: APIGatewayHttpResolver, limit: int = MAX_WEBHOOK_BYTES) -> str:
-    """The request body as text; an oversized one is refused before anything parses or stores it."""
-    body = app.current_event.decoded_body or ""
+def request_body(app: APIGatewayHttpResolver, limit: int = MAX_WEBHOOK_BYTES) -> str:
+    """The request body as text, for every route that reads one: bytes that are not UTF-8 (API
+    Gateway sends them base64-encoded) are a 400, an oversized body a 413, before anything parses
+    or stores it."""
+    event = app.current_event
+    body = event.body or ""
+    if event.is_base64_encoded and body:
+        try:
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise BadRequest("the body is not valid UTF-8 text") from exc
     if len(body) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     return body
 
 
+webhook_body = request_body
+
+
+class _Unrepresentable(ValueError):
+    """A number JSON's grammar allows (1e400) or Python's parser tolerates (NaN, Infinity) but no
+    field can hold."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Unrepresentable(f"the number {text[:20]} is out of range")
+    return value
+
+
+def _not_json(name: str) -> Any:
+    raise _Unrepresentable(f"{name} is not a JSON number")
+
+
+def nesting_exceeds(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text opens more than `limit` arrays/objects inside one another (strings skipped)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    brackets = _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
+
+
 def json_payload(body: str) -> Any:
+    """The one JSON parser of every endpoint: strict RFC 8259 (no NaN/Infinity, no number too big for
+    a float, no lone surrogate that could never be stored) and at most MAX_JSON_DEPTH levels deep."""
+    if nesting_exceeds(body):
+        raise BadRequest(f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(body)
+        payload = json.loads(body, parse_float=_finite_float, parse_constant=_not_json)
+        if _SURROGATE_ESCAPE.search(body):
+            json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except RecursionError as exc:
+        raise BadRequest("the body is nested too deeply") from exc
+    except UnicodeEncodeError as exc:
+        raise BadRequest("the body has text that is not valid Unicode") from exc
+    except _Unrepresentable as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
     except ValueError as exc:
         raise BadRequest("the body is not valid JSON") from exc
+    return payload

@@ -1,8 +1,9 @@
 """TelefUM's XML (spec/telefum.md): every answer built with a real XML library, every value escaped.
 
 Errors use the spec's shape, `<response><result>error</result><description>…</description></response>`,
-with Russian descriptions, served with a 4xx/5xx status (the hub's rule for bad input; the body is the
-same XML whatever the status, so a client reading it gets the reason either way).
+with Russian descriptions and status 200: the seed shows error bodies and no status codes, and a
+desktop HTTP client may not read the body of a 4xx. The cause (the 4xx it stands for, the hub's error
+code) is in the description and in the log line. Only the hub's own failures (5xx) keep their status.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class TelefumError(HubError):
     """An error TelefUM shows its user: the description is the spec's Russian text."""
 
     def __init__(self, description: str, status: int = 400) -> None:
-        super().__init__(description)
+        super().__init__(description, code="not_found" if status == 404 else "bad_request")
         self.status = status
 
 
@@ -47,6 +48,7 @@ DESCRIPTIONS = {
     "invalid_phone": "Неверный номер телефона",
     "too_many_phones": "Слишком много номеров телефона",
     "bad_request": "Неверные параметры запроса",
+    "payload_too_large": "Слишком большой запрос",
     "conflict": "Данные изменились, повторите запрос",
 }
 
@@ -82,26 +84,31 @@ def error_document(description: str) -> str:
 
 
 def xml_resolver(logger: Logger) -> APIGatewayHttpResolver:
-    """A resolver whose errors are TelefUM's XML, mapped in one place."""
+    """A resolver whose errors are TelefUM's XML with status 200, mapped in one place."""
     app = APIGatewayHttpResolver()
+
+    def error(description: str, status: int, code: str) -> Response:
+        if status >= 500:
+            logger.warning("request failed", extra={"code": code, "status": status})
+            return xml_response(error_document(description), status)
+        logger.info("request refused", extra={"code": code, "status": status, "description": description})
+        return xml_response(error_document(description))
 
     @app.exception_handler(TelefumError)
     def _telefum(exc: TelefumError) -> Response:
-        return xml_response(error_document(exc.message), exc.status)
+        return error(exc.message, exc.status, exc.code)
 
     @app.exception_handler(HubError)
     def _hub(exc: HubError) -> Response:
-        if exc.status >= 500:
-            logger.warning("request failed", extra={"code": exc.code})
-        return xml_response(error_document(DESCRIPTIONS.get(exc.code, INTERNAL)), exc.status)
+        return error(DESCRIPTIONS.get(exc.code, INTERNAL), exc.status, exc.code)
 
     @app.exception_handler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:
-        return xml_response(error_document("Неверные параметры запроса"), 400)
+        return error(DESCRIPTIONS["bad_request"], 400, "bad_request")
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response:
-        return xml_response(error_document("Не найдено"), 404)
+        return error(DESCRIPTIONS["not_found"], 404, "not_found")
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -124,10 +124,12 @@ def test_find_no_match_is_total_zero(telefum, lambda_context) -> None:
     ],
 )
 def test_errors_have_the_spec_shape_and_russian_descriptions(
-    telefum, lambda_context, params: dict[str, str], status: int, description: str
+    telefum, lambda_context, caplog, params: dict[str, str], status: int, description: str
 ) -> None:
     got, root, _ = request(telefum, lambda_context, params)
-    assert got == status
+    assert got == 200  # a desktop client may not read a 4xx's body: the cause is in it, and in the log
+    refused = [r for r in caplog.records if r.getMessage() == "request refused"]
+    assert [(r.status, r.description) for r in refused] == [(status, description)]
     assert [child.tag for child in root] == ["result", "description"]
     assert (root.findtext("result"), root.findtext("description")) == ("error", description)
 
@@ -188,7 +190,7 @@ def test_addevent_by_post_form_attributed_to_the_employee(seeded, telefum, lambd
         event["author_employee_id"],
     ) == (root.findtext("idev"), "call", "Входящий Звонок", "Длительность 3:54", operator.id)
     wrong_type, root, _ = request(telefum, lambda_context, {**params, "typecont": "company"}, method="POST")
-    assert (wrong_type, root.findtext("description")) == (400, "Неверный тип контакта")
+    assert (wrong_type, root.findtext("description")) == (200, "Неверный тип контакта")
 
 
 def test_any_value_gives_xml_a_strict_parser_accepts(seeded, telefum, lambda_context) -> None:
@@ -205,28 +207,29 @@ def test_wrong_passwords_lock_the_login_then_even_the_right_one_is_refused(
     seeded, telefum, lambda_context
 ) -> None:
     for _ in range(5):
-        assert request(telefum, lambda_context, creds(typereq="find", phone="1", password="bad"))[0] == 401
+        _, root, _ = request(telefum, lambda_context, creds(typereq="find", phone="1", password="bad"))
+        assert root.findtext("description") == "Неправильный логин или пароль"
     status, root, _ = request(telefum, lambda_context, creds(typereq="find", phone="0123456789"))
-    assert status == 429 and root.findtext("description").startswith("Слишком много")
+    assert status == 200 and root.findtext("description").startswith("Слишком много")
 
 
 def test_api_key_works_as_password_and_a_foreign_tenant_is_refused(seeded, telefum, lambda_context) -> None:
     from hub.domain.tenants import create_api_key
 
     _, key = create_api_key(seeded.tenant_store, seeded.acme.tenant)
-    assert (
-        request(telefum, lambda_context, {"typereq": "find", "phone": "1", "login": "op", "password": key})[0]
-        == 200
-    )
+    by_key = {"typereq": "find", "phone": "1", "login": "op"}
+    assert request(telefum, lambda_context, {**by_key, "password": key})[1].findtext("total") == "0"
     _, foreign = create_api_key(seeded.tenant_store, seeded.globex.tenant)
-    assert (
-        request(
-            telefum, lambda_context, {"typereq": "find", "phone": "1", "login": "op", "password": foreign}
-        )[0]
-        == 401
-    )
-    assert request(telefum, lambda_context, creds(typereq="find", phone="1"), tenant="globex")[0] == 401
-    assert request(telefum, lambda_context, creds(typereq="find", phone="1"), tenant="nobody")[0] == 404
+    refused = [
+        request(telefum, lambda_context, {**by_key, "password": foreign}),
+        request(telefum, lambda_context, creds(typereq="find", phone="1"), tenant="globex"),
+        request(telefum, lambda_context, creds(typereq="find", phone="1"), tenant="nobody"),
+    ]
+    assert [(status, root.findtext("description")) for status, root, _ in refused] == [
+        (200, "Неправильный логин или пароль"),
+        (200, "Неправильный логин или пароль"),
+        (200, "Не найдено"),
+    ]
 
 
 def test_card_and_search_redirect_to_the_hubs_pages(telefum, lambda_context) -> None:

@@ -246,6 +246,16 @@ class Template:
         variables.update(own.get("Variables", {}))
         return {name: str(self.resolve(value)) for name, value in variables.items()}
 
+    def http_routes(self) -> list[tuple[str, str, str]]:
+        """`(function logical id, method, path)` of every HttpApi event: every route API Gateway serves."""
+        return [
+            (logical_id, str(props.get("Method", "ANY")).upper(), props.get("Path", "$default"))
+            for logical_id, resource in self.of_type("AWS::Serverless::Function").items()
+            for event in resource.get("Properties", {}).get("Events", {}).values()
+            if event.get("Type") == "HttpApi"
+            for props in [event.get("Properties", {})]
+        ]
+
     def function_for_route(self, method: str, path: str) -> str:
         """The logical id of the function serving an HttpApi route, as declared in Events."""
         for logical_id, resource in self.of_type("AWS::Serverless::Function").items():

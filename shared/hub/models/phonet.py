@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hub.models.common import EpochMs, LooseStr, OptionalLooseStr
 
 UUID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+# The PBX's host name: recording links are built on it (`https://{accountDomain}/rest/...`).
+HOST_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?$"
 
 
 class CallSettingsRequest(BaseModel):
@@ -67,7 +69,9 @@ class CallEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     event: Literal["call.dial", "call.bridge", "call.hangup"]
-    account_domain: LooseStr | None = Field(default=None, alias="accountDomain", max_length=253)
+    account_domain: LooseStr | None = Field(
+        default=None, alias="accountDomain", max_length=253, pattern=HOST_PATTERN
+    )
     uuid: LooseStr = Field(pattern=UUID_PATTERN)
     parent_uuid: LooseStr | None = Field(default=None, alias="parentUuid", pattern=UUID_PATTERN)
     dial_at: EpochMs | None = Field(default=None, alias="dialAt")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hub.models.common import is_web_url
 from hub.models.tenant import Employee, Language, Tenant
 from hub.secrets import new_session_id, same_digest, sha256_hex, sign, unsign
 
@@ -154,6 +155,8 @@ def language(tenant: Tenant, accept_language: str | None) -> str:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     env.filters["duration"] = lambda seconds: f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+    # Autoescape keeps a link inside its attribute, not off `javascript:`: links are also tested.
+    env.tests["web_url"] = is_web_url
     return env
 
 

@@ -8,6 +8,7 @@ repeated values joined by commas, cookies, base64 for non-text bodies, and
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -95,19 +96,34 @@ def _body(request: Request) -> tuple[str | None, bool]:
     return base64.b64encode(raw).decode(), True
 
 
+def _raw_query(request: Request) -> str:
+    """The query string as the client sent it, as API Gateway passes it on: percent escapes kept as
+    they are, raw UTF-8 bytes (`name=Имя%20контакта`, as TelefUM's docs send it) read as UTF-8 text,
+    not as latin-1 mojibake; `queryStringParameters` are then decoded from it as UTF-8.
+
+    werkzeug's server reads the request line as latin-1 and then UTF-8-encodes that text into the
+    WSGI environ, so non-ASCII bytes arrive encoded twice: both steps are undone here."""
+    sent = request.query_string
+    # Not encoded twice (another server): the bytes are as sent.
+    with contextlib.suppress(UnicodeDecodeError, UnicodeEncodeError):
+        sent = sent.decode("utf-8").encode("latin-1")
+    return sent.decode("utf-8", errors="replace")
+
+
 def build_event(request: Request, route: Route, path_parameters: dict[str, str]) -> dict[str, Any]:
     headers = _joined(
         (name.lower(), value) for name, value in request.headers.items() if name.lower() != "cookie"
     )
     headers.setdefault("x-forwarded-proto", request.scheme)
-    query = _joined(parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True))
+    raw_query = _raw_query(request)
+    query = _joined(parse_qsl(raw_query, keep_blank_values=True, encoding="utf-8", errors="replace"))
     body, is_base64 = _body(request)
     now = time.time()
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.route_key,
         "rawPath": request.path,
-        "rawQueryString": request.query_string.decode("latin-1"),
+        "rawQueryString": raw_query,
         "headers": headers,
         "requestContext": {
             "accountId": "123456789012",
