@@ -133,7 +133,7 @@ def test_utm_batch_of_1000_is_acknowledged_then_applied_by_the_worker(
     assert (status, answer["accepted"], answer["rejected"]) == (200, 1000, 0)
     assert calls.get_call("acme", known[0]).utm is None
     messages = queued_utm(template)
-    assert len(messages) == 20 and max(len(m["Body"].encode()) for m in messages) <= MESSAGE_BYTES
+    assert len(messages) == 10 and max(len(m["Body"].encode()) for m in messages) <= MESSAGE_BYTES
     run_worker(messages, lambda_context)
     for i, uuid in enumerate(known):
         assert calls.get_call("acme", uuid).utm["utm_campaign"] == f"c{i}"

@@ -8,7 +8,7 @@ webhook's timeout. Applying is idempotent, so a redelivered message changes noth
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -28,7 +28,7 @@ PENDING_DAYS = 7
 # A queue message stays far under SQS's 256 KiB, and ten of them (one SendMessageBatch) too.
 MESSAGE_BYTES = 24 * 1024
 # Few enough that one message is applied in seconds on DynamoDB (a handful of requests per item).
-MESSAGE_ITEMS = 50
+MESSAGE_ITEMS = 100
 _ATTEMPTS = 6
 
 
@@ -89,7 +89,7 @@ def utm_messages(tenant: str, items: list[UtmItem]) -> list[dict[str, Any]]:
     for item in items:
         if not item.labels:
             continue
-        data = asdict(item)
+        data = {"index": item.index, "labels": item.labels, "call_uuid": item.call_uuid, "phone": item.phone}
         item_size = len(json.dumps(data, ensure_ascii=False).encode()) + 1
         if chunk and (size + item_size > MESSAGE_BYTES or len(chunk) >= MESSAGE_ITEMS):
             messages.append({"tenant": tenant, "items": chunk})
