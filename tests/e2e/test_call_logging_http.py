@@ -104,7 +104,8 @@ def test_utm_batch_reaches_its_call_through_the_queue(hub: LocalHub) -> None:
     hooks = demo["tenant"]["webhooks"]["phonet"][0].rsplit("/", 1)[0]
     calls, _ = stores(hub)
     with PhonetFake(hook_base_url=hooks) as pbx:
-        played = pbx.play("inbound_answered", caller="0931234568", ext="002", utm=True)
+        # a cold function imports for seconds on a busy machine: wait for the answer longer than a PBX would
+        played = pbx.play("inbound_answered", caller="0931234568", ext="002", utm=True, timeout=30)
     utm = [d for d in played.deliveries if d.kind == "utm"]
     assert [d.status for d in utm] == [200], played.deliveries
     deadline = time.monotonic() + 20  # answered at once; the runner's poller runs the UTM worker
