@@ -89,11 +89,13 @@ bench: venv
 	$(PY) benchmarks/lookup.py --sizes 1000,10000,100000
 	$(PY) benchmarks/events.py --calls 200
 	$(PY) benchmarks/imports.py --rows 1000
+	$(PY) benchmarks/utm.py --items 1000
 
 bench-smoke: venv
 	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2
 	$(PY) benchmarks/events.py --calls 30
 	$(PY) benchmarks/imports.py --rows 20
+	$(PY) benchmarks/utm.py --items 20 --runs 2
 
 run: $(VENV)/.local
 	$(PY) -m hubtools.local $(RUN_ARGS)

@@ -1,4 +1,8 @@
-"""Phonet UTM labels (spec/phonet.md §A3): a JSON array sent every minute."""
+"""Phonet UTM labels (spec/phonet.md §A3): a JSON array sent every minute, answered at once.
+
+Items are checked here (no reads) and queued for the UTM worker, which applies them: a busy line's
+batch is acknowledged in milliseconds, whatever it holds.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
-from hub.domain.attribution import record_utm_batch
+from hub.domain.attribution import check_utm_batch, utm_messages
 from hub.errors import BadRequest
 from hub.http import json_payload, json_resolver, webhook_body
 from hub.models.tenant import Vendor
@@ -27,10 +31,9 @@ def utm(token: str) -> dict[str, Any]:
     if not isinstance(items, list):
         raise BadRequest("expected a JSON array of UTM labels")
     wiring.webhook_log().put(context.slug, "utm", "batch", body)
-    result = record_utm_batch(
-        context, items, wiring.call_service(), wiring.contact_store(), wiring.contact_store()
-    )
-    return {"accepted": result.accepted, "rejected": len(result.rejected), "errors": result.rejected}
+    result = check_utm_batch(context, items)
+    wiring.utm_queue().send_all(utm_messages(context.slug, result.accepted))
+    return {"accepted": len(result.accepted), "rejected": len(result.rejected), "errors": result.rejected}
 
 
 @logger.inject_lambda_context(clear_state=True)

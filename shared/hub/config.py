@@ -20,6 +20,8 @@ class HubSettings(BaseSettings):
     leads_queue_url: str = ""
     # Lead messages wait this long, so the webhook's own write has landed when the worker looks.
     leads_queue_delay_seconds: int = 2
+    # Checked UTM batches wait here for the worker that applies them.
+    utm_queue_url: str = ""
     # Where the hub's pages live. Empty: the URL the request came in on (API Gateway's own domain).
     public_base_url: str = ""
     # How long a warm function trusts what it read about a tenant (token, settings, employees).

@@ -57,6 +57,11 @@ def leads_queue() -> QueuePublisher:
     return QueuePublisher(settings.leads_queue_url, delay_seconds=settings.leads_queue_delay_seconds)
 
 
+@cache
+def utm_queue() -> QueuePublisher:
+    return QueuePublisher(get_settings().utm_queue_url, delay_seconds=0)
+
+
 def _request_lead(request: LeadRequest) -> None:
     leads_queue().send(request)
 
@@ -95,6 +100,7 @@ def reset() -> None:
         call_store,
         webhook_log,
         leads_queue,
+        utm_queue,
         call_service,
         contact_service,
         idempotency_store,

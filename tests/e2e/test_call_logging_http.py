@@ -97,3 +97,20 @@ def test_concurrent_http_deliveries_make_one_complete_record(hub: LocalHub) -> N
         {"dial", "bridge", "hangup"},
         60,
     )
+
+
+def test_utm_batch_reaches_its_call_through_the_queue(hub: LocalHub) -> None:
+    demo = seed_demo(hub.aws, hub.template, hub.api_url, slug="utm")
+    hooks = demo["tenant"]["webhooks"]["phonet"][0].rsplit("/", 1)[0]
+    calls, _ = stores(hub)
+    with PhonetFake(hook_base_url=hooks) as pbx:
+        # a cold function imports for seconds on a busy machine: wait for the answer longer than a PBX would
+        played = pbx.play("inbound_answered", caller="0931234568", ext="002", utm=True, timeout=30)
+    utm = [d for d in played.deliveries if d.kind == "utm"]
+    assert [d.status for d in utm] == [200], played.deliveries
+    deadline = time.monotonic() + 20  # answered at once; the runner's poller runs the UTM worker
+    while time.monotonic() < deadline and not calls.get_call("utm", played.uuid).utm:
+        time.sleep(0.3)
+    call = calls.get_call("utm", played.uuid)
+    assert call.utm and call.utm["utm_source"] == "google"
+    assert calls.pending_attribution("utm", played.uuid) is None

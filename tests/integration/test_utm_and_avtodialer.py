@@ -1,20 +1,27 @@
-"""UTM batches (Phonet §A3) and Avtodialer's result webhook (§4), through their handlers."""
+"""UTM batches (Phonet §A3: the webhook, then its queue's worker) and Avtodialer's result webhook (§4)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import boto3
 import pytest
 
+from hub import wiring
+from hub.domain.attribution import MESSAGE_BYTES, attribute_call
+from hub.domain.calls import CallChanges
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.models.call import CallStatus, Direction
+from hub.domain.tenants import create_api_key
+from hub.errors import Conflict
+from hub.models.call import Call, CallStatus, Direction, PendingAttribution
 from hub.models.contact import ContactType
 from hub.models.tenant import AvtodialerFields, TenantSettings
 from hub.store.calls import CallStore
 from tests.conftest import Seeded
+from tests.integration.test_rest_api import Api
 from tests.support import ACME_AVTODIALER_TOKEN, event_body, load_event, load_function, with_body
 
 UTM_CALL = "005f1dfae76d4c379e1d4095c07a76a2"
@@ -37,28 +44,190 @@ def add_contact(seeded: Seeded, number: str, name: str = "Customer") -> Any:
     return ContactService(seeded.contact_store).create(seeded.acme, data)
 
 
-def test_utm_spec_example_attributes_call_and_first_touch_contact(seeded, calls, lambda_context) -> None:
+EXPECTED = {
+    "utm_source": "google",
+    "utm_medium": "cpc",
+    "google_client_id": "1340605716.1544986520",
+    "client_ip": "91.243.203.133",
+    "referrer": "https://www.google.com/",
+    "label": "callcatcher\n firstcall",
+    "trunk_source": "380991280042",
+}
+
+
+def queued_utm(template) -> list[dict[str, Any]]:
+    """Every message on the UTM queue (each is then invisible, as while a worker holds it)."""
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=template.queue_name("UtmQueue"))["QueueUrl"]
+    messages: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        messages.extend(batch)
+    return messages
+
+
+def sqs_record(message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "x"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:test-UtmQueue",
+        "awsRegion": "eu-central-1",
+    }
+
+
+def run_worker(messages: list[dict[str, Any]], lambda_context: Any) -> None:
+    """The UTM worker over the messages, five at a time (the event source's batch size)."""
+    worker = load_function("utm_worker")
+    for start in range(0, len(messages), 5):
+        records = [sqs_record(m) for m in messages[start : start + 5]]
+        assert worker.handler({"Records": records}, lambda_context) == {"batchItemFailures": []}
+
+
+def send_utm(items: Any, lambda_context: Any) -> tuple[int, Any]:
+    return send(load_function("phonet_utm"), with_body("phonet_utm/spec_example.json", items), lambda_context)
+
+
+def dial(uuid: str, lambda_context: Any) -> None:
+    dial_body = {**event_body("phonet_events/call_dial.json"), "uuid": uuid}
+    event = with_body("phonet_events/call_dial.json", dial_body)
+    assert send(load_function("phonet_events"), event, lambda_context)[0] == 200
+
+
+def test_utm_spec_example_attributes_call_and_first_touch_contact(
+    seeded, calls, template, lambda_context
+) -> None:
     contact = add_contact(seeded, UTM_CUSTOMER)
+    dial(UTM_CALL, lambda_context)
     utm = load_function("phonet_utm")
     status, answer = send(utm, load_event("phonet_utm/spec_example.json"), lambda_context)
     assert (status, answer) == (200, {"accepted": 1, "rejected": 0, "errors": []})
-    expected = {
-        "utm_source": "google",
-        "utm_medium": "cpc",
-        "google_client_id": "1340605716.1544986520",
-        "client_ip": "91.243.203.133",
-        "referrer": "https://www.google.com/",
-        "label": "callcatcher\n firstcall",
-        "trunk_source": "380991280042",
-    }
-    assert calls.get_call("acme", UTM_CALL).utm == expected  # "(not set)" fields are absent
-    assert seeded.contact_store.get("acme", contact.id).attribution == expected
+    run_worker(queued_utm(template), lambda_context)
+    assert calls.get_call("acme", UTM_CALL).utm == EXPECTED  # "(not set)" fields are absent
+    assert seeded.contact_store.get("acme", contact.id).attribution == EXPECTED
     second = [{**event_body("phonet_utm/spec_example.json")[0], "utmSource": "facebook"}]
     send(utm, with_body("phonet_utm/spec_example.json", second), lambda_context)
+    run_worker(queued_utm(template), lambda_context)
     assert seeded.contact_store.get("acme", contact.id).attribution["utm_source"] == "google"  # first touch
+    assert calls.get_call("acme", UTM_CALL).utm["utm_source"] == "facebook"  # merged field by field
 
 
-def test_utm_bad_items_are_reported_and_the_rest_taken(seeded, calls, lambda_context) -> None:
+def test_utm_batch_of_1000_is_acknowledged_then_applied_by_the_worker(
+    seeded, calls, template, lambda_context
+) -> None:
+    # given: 20 calls the hub has logged; the other 980 labels are for calls it has not seen
+    known = [f"{i:032x}" for i in range(20)]
+    for uuid in known:
+        calls.save_call(None, Call(tenant="acme", uuid=uuid, version=1), CallChanges())
+    # ~100 bytes an item, as the issue's 200 items in 19 KB (the whole body stays under 256 KiB)
+    items = [
+        {"utmSource": "google", "utmMedium": "cpc", "utmCampaign": f"c{i}", "callParentUuid": f"{i:032x}"}
+        for i in range(1000)
+    ]
+    # when
+    status, answer = send_utm(items, lambda_context)
+    # then: acknowledged, queued in a few bounded messages, applied only by the worker
+    assert (status, answer["accepted"], answer["rejected"]) == (200, 1000, 0)
+    assert calls.get_call("acme", known[0]).utm is None
+    messages = queued_utm(template)
+    assert len(messages) == 10 and max(len(m["Body"].encode()) for m in messages) <= MESSAGE_BYTES
+    run_worker(messages, lambda_context)
+    for i, uuid in enumerate(known):
+        assert calls.get_call("acme", uuid).utm["utm_campaign"] == f"c{i}"
+    for i in range(20, 1000):
+        assert calls.pending_attribution("acme", f"{i:032x}").labels["utm_campaign"] == f"c{i}"
+
+
+def test_utm_redelivered_message_changes_nothing(seeded, calls, template, lambda_context) -> None:
+    contact = add_contact(seeded, UTM_CUSTOMER)
+    dial(UTM_CALL, lambda_context)
+    unknown = {**event_body("phonet_utm/spec_example.json")[0], "callParentUuid": "f" * 32}
+    send_utm([event_body("phonet_utm/spec_example.json")[0], unknown], lambda_context)
+    messages = queued_utm(template)
+    run_worker(messages, lambda_context)
+    before = (
+        calls.get_call("acme", UTM_CALL),
+        seeded.contact_store.get("acme", contact.id),
+        calls.pending_attribution("acme", "f" * 32),
+    )
+    run_worker(messages, lambda_context)  # SQS delivers at least once
+    send_utm([event_body("phonet_utm/spec_example.json")[0], unknown], lambda_context)  # Phonet resends
+    run_worker(queued_utm(template), lambda_context)
+    after = (
+        calls.get_call("acme", UTM_CALL),
+        seeded.contact_store.get("acme", contact.id),
+        calls.pending_attribution("acme", "f" * 32),
+    )
+    assert [record.version for record in after] == [record.version for record in before]
+    assert after == before
+
+
+def test_utm_unknown_call_creates_no_call_until_its_dial_event_carries_it(
+    seeded, calls, template, lambda_context
+) -> None:
+    _, secret = create_api_key(seeded.tenant_store, seeded.acme.tenant, "tests")
+    api = Api(load_function("rest_api"), lambda_context, secret)
+    status, answer = send_utm(event_body("phonet_utm/spec_example.json"), lambda_context)
+    assert (status, answer["accepted"]) == (200, 1)
+    run_worker(queued_utm(template), lambda_context)
+    assert calls.get_call("acme", UTM_CALL) is None
+    assert api.get("/calls")[2]["items"] == []
+    # the call's first event arrives: it carries the labels, and they are no longer pending
+    dial(UTM_CALL, lambda_context)
+    call = calls.get_call("acme", UTM_CALL)
+    assert (call.utm, call.version) == (EXPECTED, 1)
+    assert calls.pending_attribution("acme", UTM_CALL) is None
+    assert [c["uuid"] for c in api.get("/calls")[2]["items"]] == [UTM_CALL]
+
+
+def test_utm_labels_arriving_while_the_call_is_first_saved_are_not_lost(
+    seeded, calls, lambda_context
+) -> None:
+    # a call's first save that read no pending labels fails once some are kept: it re-reads them
+    calls.save_pending_attribution(
+        None, PendingAttribution(tenant="acme", call_uuid=UTM_CALL, labels={"utm_source": "x"}, version=1)
+    )
+    with pytest.raises(Conflict):
+        calls.save_call(None, Call(tenant="acme", uuid=UTM_CALL, version=1), CallChanges())
+    dial(UTM_CALL, lambda_context)
+    assert calls.get_call("acme", UTM_CALL).utm == {"utm_source": "x"}
+    # the worker looked before the call's first save, which then saw no labels: it looks again after
+    dial("late0call", lambda_context)
+    attribute_call(seeded.acme, "late0call", {"utm_source": "y"}, LateSight(), calls)  # type: ignore[arg-type]
+    assert calls.get_call("acme", "late0call").utm == {"utm_source": "y"}
+
+
+class LateSight:
+    """A call service that misses the call once, as a worker does that looked just before it was saved."""
+
+    def __init__(self) -> None:
+        self.looked = False
+
+    def set_utm(self, *args: Any) -> Any:
+        if not self.looked:
+            self.looked = True
+            return None
+        return wiring.call_service().set_utm(*args)
+
+
+def test_utm_first_touch_moves_the_contact_in_updated_since(seeded, template, lambda_context) -> None:
+    contact = add_contact(seeded, UTM_CUSTOMER)
+    _, secret = create_api_key(seeded.tenant_store, seeded.acme.tenant, "tests")
+    api = Api(load_function("rest_api"), lambda_context, secret)
+    since = datetime.fromtimestamp((contact.updated_at + 1) / 1000, tz=UTC).isoformat()
+    assert api.get("/contacts", updated_since=since)[2]["items"] == []
+    send_utm(event_body("phonet_utm/spec_example.json"), lambda_context)
+    run_worker(queued_utm(template), lambda_context)
+    touched = seeded.contact_store.get("acme", contact.id)
+    assert touched.version == contact.version + 1 and touched.updated_at > contact.updated_at
+    items = api.get("/contacts", updated_since=since)[2]["items"]
+    assert [(c["id"], c["attribution"]) for c in items] == [(contact.id, EXPECTED)]
+
+
+def test_utm_bad_items_are_reported_and_the_rest_taken(seeded, calls, template, lambda_context) -> None:
     good = event_body("phonet_utm/spec_example.json")[0]
     items = [
         good,
@@ -68,12 +237,12 @@ def test_utm_bad_items_are_reported_and_the_rest_taken(seeded, calls, lambda_con
         {**good, "otherLegNum": "not-a-number", "callParentUuid": None},
         {**good, "newField": {"a": 1}},
     ]
-    status, answer = send(
-        load_function("phonet_utm"), with_body("phonet_utm/spec_example.json", items), lambda_context
-    )
+    status, answer = send_utm(items, lambda_context)
     assert status == 200
     assert (answer["accepted"], answer["rejected"]) == (2, 4)
     assert [error["index"] for error in answer["errors"]] == [1, 2, 3, 4]
+    (message,) = queued_utm(template)
+    assert [item["index"] for item in json.loads(message["Body"])["items"]] == [0, 5]
 
 
 @pytest.mark.parametrize("payload", ["", "nope", "42", '"text"'])

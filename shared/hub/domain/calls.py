@@ -17,7 +17,7 @@ from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, InvalidPhone, NotFound
 from hub.ids import now_ms
-from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent
+from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent, PendingAttribution
 from hub.models.phonet import CallEvent
 from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
@@ -267,10 +267,12 @@ class CallChanges:
     callback_before: Callback | None = None
     callback_after: Callback | None = None
     closed_callback: Callback | None = None
+    pending_attribution: PendingAttribution | None = None  # taken by a new call's first save
 
 
 class CallRepository(Protocol):
     def get_call(self, tenant: str, uuid: str) -> Call | None: ...
+    def pending_attribution(self, tenant: str, uuid: str) -> PendingAttribution | None: ...
     def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None: ...
     def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
     def own_numbers(self, tenant: str) -> set[str]: ...
@@ -379,12 +381,13 @@ class CallService:
         return call
 
     def set_utm(self, context: TenantContext, call_uuid: str, labels: dict) -> Call | None:
-        """Attribution on the call, field by field: a later batch adds what an earlier one lacked."""
+        """Attribution on the call, field by field: a later batch adds what an earlier one lacked.
+        None when the call is not logged: attribution alone never creates a call."""
 
         def merge(call: Call) -> Call:
             return call.model_copy(update={"utm": {**(call.utm or {}), **labels}})
 
-        return self._update(context, call_uuid, merge)
+        return self._update(context, call_uuid, merge, create=False)
 
     def close_callback(self, context: TenantContext, phone: str, employee_ext: str | None) -> Callback:
         """Mark a number's open callback done by hand (the employee called back some other way)."""
@@ -407,9 +410,19 @@ class CallService:
             current = self.calls.get_call(context.slug, uuid)
             if current is None and not create:
                 return None
-            base = current or Call(tenant=context.slug, uuid=uuid, source=source, created_at=now_ms())
+            pending = None
+            if current is None:  # the call's first save takes the UTM labels that came before it
+                pending = self.calls.pending_attribution(context.slug, uuid)
+            base = current or Call(
+                tenant=context.slug,
+                uuid=uuid,
+                source=source,
+                created_at=now_ms(),
+                utm=dict(pending.labels) if pending else None,
+            )
             merged = change(base)
             merged, changes, lead = self._consequences(context, current, merged)
+            changes.pending_attribution = pending
             if current is not None and _same(current, merged):
                 return current
             merged = merged.model_copy(

@@ -108,3 +108,14 @@ class Callback(BaseModel):
     closed_by_employee_ext: str | None = None
     closed_by_call: str | None = None
     version: int = 0
+
+
+class PendingAttribution(BaseModel):
+    """UTM labels for a call the hub has not logged yet: kept (and dropped by TTL) until the call's
+    first save takes them, so attribution never creates a call of its own."""
+
+    tenant: str
+    call_uuid: str
+    labels: dict[str, Any] = Field(default_factory=dict)
+    expires_at: int = 0  # epoch seconds, DynamoDB's TTL
+    version: int = 0

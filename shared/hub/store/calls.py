@@ -8,6 +8,8 @@ Keys in the calls table:
   Query on gsi1, newest first. `{tenant}#NUM#{e164}` / `CLOSED#{at}#{call}` — a returned callback,
   with `gsi1pk = {tenant}#CALLBACKS_CLOSED`, `gsi1sk = {closed at}#{e164}`.
 - `{tenant}#TRUNKS` / `SET` — the tenant's lines as seen in calls (never turned into leads).
+- `{tenant}#CALL#{uuid}` / `UTM_PENDING` — UTM labels that came before their call: taken (and deleted)
+  by the call's first save, else dropped by TTL (`expires_at`). No gsi2 key: never listed as a call.
 A call's timeline entry on each linked contact lives under the contact in the contacts table.
 """
 
@@ -19,13 +21,14 @@ from typing import Any
 from hub.domain.calls import CallChanges
 from hub.errors import Conflict
 from hub.ids import now_ms
-from hub.models.call import Call, Callback
+from hub.models.call import Call, Callback, PendingAttribution
 from hub.store.contacts import contact_pk
 from hub.store.dynamo import (
     DynamoStore,
     Page,
     from_item,
     to_item,
+    to_value,
     transact_write,
     translated_errors,
     versioned_put,
@@ -50,6 +53,9 @@ def open_callbacks_pk(tenant: str) -> str:
 
 def closed_callbacks_pk(tenant: str) -> str:
     return f"{tenant}#CALLBACKS_CLOSED"
+
+
+PENDING_SK = "UTM_PENDING"
 
 
 def _time_key(ms: int) -> str:
@@ -107,7 +113,38 @@ class CallStore(DynamoStore):
                     }
                 }
             )
+        if old is None:
+            writes.append(self._pending_taken(new.tenant, new.uuid, changes.pending_attribution))
         transact_write(self.client, writes, "the call was saved meanwhile")
+
+    def _pending_taken(self, tenant: str, uuid: str, read: PendingAttribution | None) -> dict[str, Any]:
+        """A new call takes the pending labels it read, exactly those: labels kept meanwhile fail the
+        save, which then re-reads them."""
+        key = to_item({"pk": call_pk(tenant, uuid), "sk": PENDING_SK})
+        if read is None:
+            check = {"TableName": self.table, "Key": key, "ConditionExpression": "attribute_not_exists(pk)"}
+            return {"ConditionCheck": check}
+        delete = {
+            "TableName": self.table,
+            "Key": key,
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": to_value(read.version)},
+        }
+        return {"Delete": delete}
+
+    # -- attribution waiting for its call ------------------------------------------------------
+
+    def pending_attribution(self, tenant: str, uuid: str) -> PendingAttribution | None:
+        item = self.get_item(call_pk(tenant, uuid), PENDING_SK, consistent=True)
+        return PendingAttribution.model_validate(item) if item else None
+
+    def save_pending_attribution(self, old: PendingAttribution | None, new: PendingAttribution) -> None:
+        """The labels kept for a call not logged yet, if nobody changed them since `old` was read (else
+        a Conflict). One PutItem: a call first saved meanwhile fails its own save and re-reads them."""
+        item = {"pk": call_pk(new.tenant, new.call_uuid), "sk": PENDING_SK, **new.model_dump(mode="json")}
+        put = versioned_put(self.table, item, old.version if old else None)["Put"]
+        with translated_errors("the pending labels changed meanwhile"):
+            self.client.put_item(**put)
 
     def _callback_write(self, before: Callback | None, after: Callback) -> dict[str, Any]:
         item = {"pk": number_pk(after.tenant, after.phone), "sk": "CALLBACK", **after.model_dump(mode="json")}

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from hub.errors import Unavailable
 from hub.store.dynamo import translated_errors
 
 
@@ -34,3 +35,26 @@ class QueuePublisher:
             client.send_message(
                 QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=self.delay_seconds
             )
+
+    def send_all(self, messages: list[Any]) -> None:
+        """Many messages in SendMessageBatch calls of ten (the API's limit; the caller keeps ten
+        messages under its 256 KiB). Entries SQS refuses are sent again once, then it is an error."""
+        client = self._client or default_sqs_client()
+        for start in range(0, len(messages), 10):
+            entries = [
+                {
+                    "Id": str(number),
+                    "MessageBody": json.dumps(message, ensure_ascii=False),
+                    "DelaySeconds": self.delay_seconds,
+                }
+                for number, message in enumerate(messages[start : start + 10])
+            ]
+            for attempt in (1, 2):
+                with translated_errors():
+                    response = client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+                failed = {failure["Id"] for failure in response.get("Failed", [])}
+                entries = [entry for entry in entries if entry["Id"] in failed]
+                if not entries:
+                    break
+                if attempt == 2:
+                    raise Unavailable(f"the queue refused {len(entries)} messages")
