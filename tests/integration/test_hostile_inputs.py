@@ -153,7 +153,7 @@ def credentials(seeded: Seeded) -> dict[str, Any]:
         seeded.tenant_store, seeded.acme.tenant, name="Оператор", ext="005", login="op", password="op-pass-1"
     )
     _, api_key = create_api_key(seeded.tenant_store, seeded.acme.tenant, "hostile")
-    session = hub_pages.new_session(seeded.acme.tenant, employee)
+    session = hub_pages.open_session(seeded.tenant_store, seeded.acme.tenant, employee)
     return {"api_key": api_key, "session": session, "csrf": hub_pages.new_csrf_token()}
 
 
