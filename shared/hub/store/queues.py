@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from hub.errors import Unavailable
 from hub.store.dynamo import translated_errors
 
 
@@ -34,3 +35,22 @@ class QueuePublisher:
             client.send_message(
                 QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=self.delay_seconds
             )
+
+    def send_all(self, messages: list[Any]) -> None:
+        """Many messages, ten to a SendMessageBatch call; a message SQS refused is sent again, and a
+        second refusal raises (the caller's retry sends them all again: workers must be idempotent)."""
+        client = self._client or default_sqs_client()
+        for start in range(0, len(messages), 10):
+            entries = [
+                {"Id": str(n), "MessageBody": json.dumps(message), "DelaySeconds": self.delay_seconds}
+                for n, message in enumerate(messages[start : start + 10])
+            ]
+            for attempt in range(2):
+                with translated_errors():
+                    failed = client.send_message_batch(QueueUrl=self.queue_url, Entries=entries).get("Failed")
+                if not failed:
+                    break
+                refused = {entry["Id"] for entry in failed}
+                entries = [entry for entry in entries if entry["Id"] in refused]
+                if attempt:
+                    raise Unavailable("the queue refused some messages; retry")
