@@ -64,21 +64,24 @@ def make_moto_transactions_cheap() -> None:
         copy=copy.copy,
     )
 
+    def named_item(tables: dict[str, Any], entry: dict[str, Any]) -> tuple[Any, Any, Any] | None:
+        """The table, hash key and range key one operation of a transaction names."""
+        op = next(iter(entry.values()), None)
+        table = tables.get(op.get("TableName")) if isinstance(op, dict) else None
+        attrs = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
+        if table is None or table.hash_key_attr not in attrs:
+            return None
+        if table.range_key_attr and table.range_key_attr not in attrs:
+            return None
+        range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        return table, DynamoType(attrs[table.hash_key_attr]), range_key
+
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         saved = []
         for entry in transact_items:
-            op = next(iter(entry.values()), None)
-            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
-            attrs = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
-            if table is None or table.hash_key_attr not in attrs:
-                continue
-            hash_key = DynamoType(attrs[table.hash_key_attr])
-            range_key = None
-            if table.range_key_attr:
-                if table.range_key_attr not in attrs:
-                    continue
-                range_key = DynamoType(attrs[table.range_key_attr])
-            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+            if (named := named_item(self.tables, entry)) is not None:
+                table, hash_key, range_key = named
+                saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
         try:
             original(self, transact_items)
         except Exception:
