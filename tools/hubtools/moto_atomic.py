@@ -51,7 +51,6 @@ def make_moto_transactions_cheap() -> None:
     from types import SimpleNamespace
 
     import moto.dynamodb.models as models
-    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     backend = models.DynamoDBBackend
@@ -64,35 +63,39 @@ def make_moto_transactions_cheap() -> None:
         copy=copy.copy,
     )
 
-    def named_item(tables: dict[str, Any], entry: dict[str, Any]) -> tuple[Any, Any, Any] | None:
-        """The table, hash key and range key one operation of a transaction names."""
-        op = next(iter(entry.values()), None)
-        table = tables.get(op.get("TableName")) if isinstance(op, dict) else None
-        attrs = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
-        if table is None or table.hash_key_attr not in attrs:
-            return None
-        if table.range_key_attr and table.range_key_attr not in attrs:
-            return None
-        range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-        return table, DynamoType(attrs[table.hash_key_attr]), range_key
-
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved = []
-        for entry in transact_items:
-            if (named := named_item(self.tables, entry)) is not None:
-                table, hash_key, range_key = named
-                saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        named = [key for entry in transact_items if (key := _named_item(self.tables, entry))]
+        saved = [(*key, copy.deepcopy(key[0].get_item(key[1], key[2]))) for key in named]
         try:
             original(self, transact_items)
         except Exception:
             for table, hash_key, range_key, item in reversed(saved):
-                if item is None:
-                    table.delete_item(hash_key, range_key)
-                elif range_key is None:
-                    table.items[hash_key] = item
-                else:
-                    table.items[hash_key][range_key] = item
+                _restore(table, hash_key, range_key, item)
             raise
 
     backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     backend._hub_cheap_transactions = True  # type: ignore[attr-defined]
+
+
+def _named_item(tables: dict[str, Any], entry: dict[str, Any]) -> tuple[Any, Any, Any] | None:
+    """The table, hash key and range key one operation of a transaction names (None: unclear)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    op = next(iter(entry.values()), None)
+    table = tables.get(op.get("TableName")) if isinstance(op, dict) else None
+    attrs = (op.get("Key") or op.get("Item") or {}) if table is not None else {}
+    if table is None or table.hash_key_attr not in attrs:
+        return None
+    if table.range_key_attr and table.range_key_attr not in attrs:
+        return None
+    range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+    return table, DynamoType(attrs[table.hash_key_attr]), range_key
+
+
+def _restore(table: Any, hash_key: Any, range_key: Any, item: Any) -> None:
+    if item is None:
+        table.delete_item(hash_key, range_key)
+    elif range_key is None:
+        table.items[hash_key] = item
+    else:
+        table.items[hash_key][range_key] = item
