@@ -20,22 +20,28 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 class ChunkMessage(BaseModel):
+    """`plan`: cut the job's stored rows into chunks; else apply chunk number `chunk`."""
+
     tenant: str = Field(min_length=1, max_length=64)
     job_id: str = Field(min_length=1, max_length=64)
-    chunk: int = Field(ge=0)
+    chunk: int | None = Field(default=None, ge=0)
+    plan: bool = False
 
 
 def apply_chunk(record: SQSRecord) -> None:
     message = ChunkMessage.model_validate(record.json_body)
     try:
         context = wiring.tenant_directory().by_slug(message.tenant)
-        wiring.import_service().run_chunk(context, message.job_id, message.chunk)
+        if message.plan:
+            wiring.import_service().plan_job(context, message.job_id)
+        elif message.chunk is not None:
+            wiring.import_service().run_chunk(context, message.job_id, message.chunk)
     except NotFound:  # the job expired (7 days) or its tenant is gone: nothing left to apply it to
         logger.warning("import job not found", extra={"tenant": message.tenant, "job": message.job_id})
         return
     logger.info(
-        "import chunk applied",
-        extra={"tenant": message.tenant, "job": message.job_id, "chunk": message.chunk},
+        "import message applied",
+        extra={"tenant": message.tenant, "job": message.job_id, "chunk": message.chunk, "plan": message.plan},
     )
 
 

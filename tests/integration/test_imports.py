@@ -84,9 +84,18 @@ def deliver(worker: Any, lambda_context: Any, messages: list[dict[str, Any]]) ->
 
 
 def drain(worker: Any, lambda_context: Any) -> None:
-    messages = receive()
-    for start in range(0, len(messages), 5):
-        assert deliver(worker, lambda_context, messages[start : start + 5]) == []
+    """Every message, and the messages they send (the planner sends the chunks), applied."""
+    while messages := receive():
+        for start in range(0, len(messages), 5):
+            assert deliver(worker, lambda_context, messages[start : start + 5]) == []
+
+
+def plan(worker: Any, lambda_context: Any) -> list[dict[str, Any]]:
+    """The planner's message applied; returns the chunk messages it sent."""
+    (planner,) = receive()
+    assert json.loads(planner["Body"])["plan"] is True
+    assert deliver(worker, lambda_context, [planner]) == []
+    return receive()
 
 
 def contact_count(seeded: Seeded) -> int:
@@ -124,9 +133,10 @@ def test_import_worker_redelivered_chunk_creates_nothing_twice(
     api: Api, seeded: Seeded, worker: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     status, _, accepted = api.post("/contacts/import", {"rows": rows(250)})
-    assert status == 202 and accepted["chunks"] == 3 and accepted["status"] == "queued"
-    messages = receive()
+    assert status == 202 and accepted["status"] == "planning"
+    messages = plan(worker, lambda_context)
     assert len(messages) == 3
+    assert api.get(f"/imports/{accepted['job_id']}")[2]["status"] == "queued"
     # a chunk whose rows were applied but whose results were not recorded (the worker died)
     store = wiring.import_job_store()
     real_record = store.record_chunk
@@ -144,7 +154,7 @@ def test_import_throttled_chunk_is_left_for_retry_not_failed(
     api: Api, seeded: Seeded, worker: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api.post("/contacts/import", {"rows": rows(120)})
-    messages = receive()
+    messages = plan(worker, lambda_context)
     client = wiring.contact_store().client
     real = client.transact_write_items
     calls = {"n": 0}
@@ -175,7 +185,9 @@ def test_import_job_reports_status_counts_and_rows_page_by_page(
     batch[200] = {"name": "Broken", "phones": [{"number": "12"}]}
     status, headers, accepted = api.post("/contacts/import", {"merge": True, "rows": batch})
     assert status == 202 and headers["Location"] == accepted["status_url"]
-    assert (accepted["total"], accepted["failed"], accepted["status"]) == (250, 1, "queued")
+    assert (accepted["total"], accepted["status"]) == (250, "planning")
+    (planner,) = receive()
+    assert deliver(worker, lambda_context, [planner, planner]) == []  # a redelivered plan counts once
     drain(worker, lambda_context)
     job_path = f"/imports/{accepted['job_id']}"
     seen: list[dict[str, Any]] = []

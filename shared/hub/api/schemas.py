@@ -134,7 +134,7 @@ class ImportJob(BaseModel):
     finish; `rows` holds a page of per-row results (each with its row index), `next_cursor` the next."""
 
     job_id: str
-    status: Literal["accepting", "queued", "running", "done"]
+    status: Literal["planning", "queued", "running", "done"]
     status_url: str
     merge: bool
     total: int

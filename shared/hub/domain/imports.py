@@ -51,6 +51,10 @@ class ImportJobRepository(Protocol):
     def create_job(self, job: dict[str, Any]) -> dict[str, Any] | None: ...
     def get_job(self, tenant: str, job_id: str) -> dict[str, Any] | None: ...
     def mark_accepted(self, tenant: str, job_id: str) -> None: ...
+    def mark_submitted(self, tenant: str, job_id: str) -> None: ...
+    def accept_plan(self, tenant: str, job_id: str, chunks: int, refused: int) -> None: ...
+    def put_raw(self, job: dict[str, Any], rows: list[dict[str, Any]]) -> None: ...
+    def raw_rows(self, tenant: str, job_id: str) -> list[dict[str, Any]]: ...
     def put_chunks(self, job: dict[str, Any], chunks: list[list[dict[str, Any]]]) -> None: ...
     def chunk_rows(self, tenant: str, job_id: str, number: int) -> list[dict[str, Any]]: ...
     def chunk_done(self, tenant: str, job_id: str, number: int) -> bool: ...
@@ -180,22 +184,24 @@ class ImportService:
         created_by: str | None = None,
     ) -> dict[str, Any]:
         """The job for these rows: new, or the one an earlier request with the same key made (a
-        different body with that key is a Conflict). Small jobs are applied before this returns;
-        larger ones are stored and queued."""
-        plan = plan_import(rows, merge, context.tenant.default_country)
+        different body with that key is a Conflict). Small jobs are applied before this returns.
+        Larger ones are only stored, with one message for the planner: the answer comes in well
+        under a second whatever the size, and validating, grouping and chunking happen in the worker."""
+        sync = len(rows) <= SYNC_IMPORT_ROWS
+        plan = plan_import(rows, merge, context.tenant.default_country) if sync else None
         body_sha256 = request_digest(rows, merge)
         job = {
             "tenant": context.slug,
             "job_id": job_id_for(context.slug, idempotency_key) if idempotency_key else new_id(),
-            "mode": "sync" if len(rows) <= SYNC_IMPORT_ROWS else "async",
+            "mode": "sync" if sync else "async",
             "merge": merge,
             "created_by": created_by,
             "body_sha256": body_sha256,
             "total": len(rows),
-            "chunks": len(plan.chunks),
+            "chunks": len(plan.chunks) if plan else 0,
             "created": 0,
             "updated": 0,
-            "failed": len(plan.refused),
+            "failed": len(plan.refused) if plan else 0,
             "chunks_done": 0,
             "created_at": now_ms(),
         }
@@ -206,26 +212,41 @@ class ImportService:
                     "this Idempotency-Key was used with a different request", code="idempotency_key_reused"
                 )
             job = existing
-            if job_status(job) == "done" or (job["mode"] == "async" and job.get("accepted")):
+            if job_status(job) == "done" or job.get("submitted"):
                 return job
         # New, or an earlier attempt stopped part-way: every step below may safely run again.
+        if plan is None:
+            self.jobs.put_raw(job, rows)
+            self.send_chunks([{"tenant": context.slug, "job_id": job["job_id"], "plan": True}])
+            self.jobs.mark_submitted(context.slug, job["job_id"])
+            return self.job(context, job["job_id"])
         if plan.refused:
             self.jobs.put_refused(job, REFUSED_CHUNK, [_as_dict(result) for result in plan.refused])
-        if job["mode"] == "async":
-            self.jobs.put_chunks(job, [[_entry(i, data) for i, data in chunk] for chunk in plan.chunks])
-            self.send_chunks(
-                [
-                    {"tenant": context.slug, "job_id": job["job_id"], "chunk": n}
-                    for n in range(len(plan.chunks))
-                ]
-            )
         self.jobs.mark_accepted(context.slug, job["job_id"])
         if not plan.chunks:
             self.jobs.set_finished(context.slug, job["job_id"], now_ms())
-        if job["mode"] == "sync":
-            for number, chunk in enumerate(plan.chunks):
-                self._run(context, job, number, chunk)
+        for number, chunk in enumerate(plan.chunks):
+            self._run(context, job, number, chunk)
         return self.job(context, job["job_id"])
+
+    def plan_job(self, context: TenantContext, job_id: str) -> None:
+        """The planner's step (in the worker): the stored rows validated, grouped and cut into
+        chunks, one message per chunk. A redelivery rewrites the same chunks and resends their
+        messages (a chunk already applied is skipped); the counts are set once."""
+        job = self.job(context, job_id)
+        if job_status(job) == "done":
+            return
+        rows = self.jobs.raw_rows(context.slug, job_id)
+        plan = plan_import(rows, job["merge"], context.tenant.default_country)
+        if plan.refused:
+            self.jobs.put_refused(job, REFUSED_CHUNK, [_as_dict(result) for result in plan.refused])
+        self.jobs.put_chunks(job, [[{"row": i, "data": rows[i]} for i, _ in chunk] for chunk in plan.chunks])
+        self.jobs.accept_plan(context.slug, job_id, len(plan.chunks), len(plan.refused))
+        if not plan.chunks:
+            self.jobs.set_finished(context.slug, job_id, now_ms())
+        self.send_chunks(
+            [{"tenant": context.slug, "job_id": job_id, "chunk": n} for n in range(len(plan.chunks))]
+        )
 
     def run_chunk(self, context: TenantContext, job_id: str, number: int) -> None:
         """Apply one stored chunk (the worker's unit); a chunk already recorded is skipped."""
@@ -264,11 +285,11 @@ class ImportService:
 STATUSES = ("created", "updated", "failed")
 
 
-def job_status(job: dict[str, Any]) -> Literal["accepting", "queued", "running", "done"]:
+def job_status(job: dict[str, Any]) -> Literal["planning", "queued", "running", "done"]:
     """Derived from the counters, so a worker finishing first and the submitter marking the job
     accepted never overwrite each other's word."""
     if not job.get("accepted"):
-        return "accepting"
+        return "planning"
     if job["chunks_done"] >= job["chunks"]:
         return "done"
     return "running" if job["chunks_done"] else "queued"
@@ -283,10 +304,6 @@ def request_digest(rows: list[dict[str, Any]], merge: bool) -> str:
 def job_id_for(tenant: str, idempotency_key: str) -> str:
     """The same tenant and key always name the same job; another tenant's key names another."""
     return hashlib.sha256(f"{tenant}\n{idempotency_key}".encode()).hexdigest()[:32]
-
-
-def _entry(index: int, data: ContactInput) -> dict[str, Any]:
-    return {"row": index, "data": data.model_dump(mode="json", exclude_unset=True)}
 
 
 def _as_dict(result: RowResult) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 Keys, under `{tenant}#IMPORT#{job id}`:
 - `JOB` — the job: body hash, totals, counters (`created`, `updated`, `failed`, `chunks_done`).
+- `RAW#{part}` — the rows as submitted, until the planner cuts them into chunks.
 - `CHUNK#{n}#{part}` — the rows chunk n applies (a chunk too big for one item spans parts).
 - `RESULT#{n}#{part}` — chunk n's per-row results, written once, in the transaction that moves the
   counters (so a redelivered chunk neither counts twice nor writes twice). `n = 99999` holds the rows
@@ -29,18 +30,21 @@ JOB_SK = "JOB"
 RETENTION_SECONDS = 7 * 24 * 3600
 MAX_PART_BYTES = 300_000  # an item holds at most 400 KB
 RESULT_KEYS = ("pk", "sk")
+MAX_ROW_CHARS = 64_000
+TOO_LARGE = {"row_too_large": True}
 
 
 def job_pk(tenant: str, job_id: str) -> str:
     return f"{tenant}#IMPORT#{job_id}"
 
 
-def split_parts(entries: list[dict[str, Any]], max_bytes: int = MAX_PART_BYTES) -> list[list[dict[str, Any]]]:
-    """`entries` cut into consecutive lists of at most `max_bytes` of JSON each (at least one list)."""
-    parts: list[list[dict[str, Any]]] = [[]]
+def split_parts(entries: list[Any], max_bytes: int = MAX_PART_BYTES) -> list[list[Any]]:
+    """`entries` cut into consecutive lists of at most `max_bytes` of JSON each (at least one list;
+    an entry larger than that is a part of its own)."""
+    parts: list[list[Any]] = [[]]
     size = 0
     for entry in entries:
-        length = len(json.dumps(entry, ensure_ascii=False).encode())
+        length = len(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode())
         if parts[-1] and size + length > max_bytes:
             parts.append([])
             size = 0
@@ -81,6 +85,42 @@ class ImportJobStore(DynamoStore):
                 UpdateExpression="SET accepted = :yes",
                 ExpressionAttributeValues={":yes": to_value(True)},
             )
+
+    def mark_submitted(self, tenant: str, job_id: str) -> None:
+        """The rows are stored and the planner's message sent: a retry need not send them again."""
+        with translated_errors():
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": job_pk(tenant, job_id), "sk": JOB_SK}),
+                UpdateExpression="SET submitted = :yes",
+                ExpressionAttributeValues={":yes": to_value(True)},
+            )
+
+    def accept_plan(self, tenant: str, job_id: str, chunks: int, refused: int) -> None:
+        """The planner's counts, set once (a redelivered plan message changes nothing here)."""
+        try:
+            with translated_errors():
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": job_pk(tenant, job_id), "sk": JOB_SK}),
+                    UpdateExpression="SET accepted = :yes, chunks = :chunks ADD failed :refused",
+                    ConditionExpression="attribute_exists(pk) AND attribute_not_exists(accepted)",
+                    ExpressionAttributeValues=to_item({":yes": True, ":chunks": chunks, ":refused": refused}),
+                )
+        except Conflict:
+            return
+
+    def put_raw(self, job: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+        """The rows as submitted. A row too big for an item is no contact anyway: it is kept as a
+        marker the planner refuses (a contact's fields hold a few KB at most)."""
+        compact = {"ensure_ascii": False, "separators": (",", ":")}
+        kept = [row if len(json.dumps(row, **compact)) <= MAX_ROW_CHARS else TOO_LARGE for row in rows]
+        self._batch_put(
+            [self._part(job, f"RAW#{part:03d}", entries) for part, entries in enumerate(split_parts(kept))]
+        )
+
+    def raw_rows(self, tenant: str, job_id: str) -> list[dict[str, Any]]:
+        return self._entries(tenant, job_id, "RAW#")
 
     def put_chunks(self, job: dict[str, Any], chunks: list[list[dict[str, Any]]]) -> None:
         """The chunks' rows (each entry `{"row": index, "data": ...}`); rewriting them is harmless."""
