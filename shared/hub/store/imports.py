@@ -32,6 +32,7 @@ MAX_PART_BYTES = 300_000  # an item holds at most 400 KB
 RESULT_KEYS = ("pk", "sk")
 MAX_ROW_CHARS = 64_000
 TOO_LARGE = {"row_too_large": True}
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def job_pk(tenant: str, job_id: str) -> str:
@@ -111,12 +112,35 @@ class ImportJobStore(DynamoStore):
             return
 
     def put_raw(self, job: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        """The rows as submitted. A row too big for an item is no contact anyway: it is kept as a
-        marker the planner refuses (a contact's fields hold a few KB at most)."""
-        compact = {"ensure_ascii": False, "separators": (",", ":")}
-        kept = [row if len(json.dumps(row, **compact)) <= MAX_ROW_CHARS else TOO_LARGE for row in rows]
+        """The rows as submitted, each serialized once. A row too big for an item is no contact
+        anyway: it is kept as a marker the planner refuses (a contact's fields hold a few KB)."""
+        too_large = _ENCODER.encode(TOO_LARGE)
+        texts = [text if len(text) <= MAX_ROW_CHARS else too_large for text in map(_ENCODER.encode, rows)]
+        parts: list[list[str]] = [[]]
+        size = 0
+        for text in texts:
+            if parts[-1] and size + len(text.encode()) > MAX_PART_BYTES:
+                parts.append([])
+                size = 0
+            parts[-1].append(text)
+            size += len(text.encode())
+        expires_at = job["created_at"] // 1000 + RETENTION_SECONDS
         self._batch_put(
-            [self._part(job, f"RAW#{part:03d}", entries) for part, entries in enumerate(split_parts(kept))]
+            [
+                {
+                    "PutRequest": {
+                        "Item": to_item(
+                            {
+                                "pk": job_pk(job["tenant"], job["job_id"]),
+                                "sk": f"RAW#{number:03d}",
+                                "entries": "[" + ",".join(part) + "]",
+                                "expires_at": expires_at,
+                            }
+                        )
+                    }
+                }
+                for number, part in enumerate(parts)
+            ]
         )
 
     def raw_rows(self, tenant: str, job_id: str) -> list[dict[str, Any]]:
