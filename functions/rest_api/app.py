@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from functools import cache
 from typing import Annotated, Any
 from urllib.parse import unquote
@@ -86,6 +87,7 @@ PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
 MAX_BODY_BYTES = 256 * 1024
 MAX_IMPORT_BODY_BYTES = 6 * 1024 * 1024  # Lambda's own limit for a synchronous request
+JOB_ID = re.compile(r"[0-9a-f]{24,32}")
 IMPORT_RESULT_ITEMS = 5  # result items per page of an import's rows: each holds a chunk (<= 100 rows)
 _ERRORS = {
     400: "The request is not valid (a field, a limit, the body's size): see error.code and details",
@@ -267,6 +269,8 @@ def import_rows(
 def get_import(job_id: str, cursor: Cursor = None) -> ImportJob:
     context = tenant()
     service = wiring.import_service()
+    if not JOB_ID.fullmatch(job_id):  # not an id this API gives: nobody's job (and no odd key for DynamoDB)
+        raise NotFound("no such import")
     job = service.job(context, job_id)
     rows, next_cursor = paging.read(
         context,
