@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, WithJsonSchema
 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
@@ -110,7 +110,7 @@ class ImportRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    merge: bool = False
+    merge: StrictBool = False  # `0` is not a boolean: the document says so, the API agrees
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
 
 
