@@ -16,7 +16,7 @@ from hub.models.tenant import Employee, Tenant, Vendor
 from hub.secrets import new_session_key, sha256_hex
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
-from hubtools.moto_atomic import make_moto_requests_atomic
+from hubtools.moto_atomic import make_moto_requests_atomic, make_moto_transactions_cheap
 from hubtools.template import Template
 from tests.support import (
     ACME_AVTODIALER_TOKEN,
@@ -27,6 +27,7 @@ from tests.support import (
 )
 
 make_moto_requests_atomic()
+make_moto_transactions_cheap()
 
 
 @pytest.fixture

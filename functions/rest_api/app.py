@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from functools import cache
 from typing import Annotated, Any
 from urllib.parse import unquote
@@ -44,6 +45,7 @@ from hub.api.schemas import (
     EmployeeOut,
     EmployeePatch,
     ErrorBody,
+    ImportJob,
     ImportRequest,
     ImportResult,
     ImportRow,
@@ -52,7 +54,7 @@ from hub.api.schemas import (
     SettingsPatch,
 )
 from hub.domain.contacts import ContactInput, contact_name_words, matches_name, name_words
-from hub.domain.imports import import_contacts
+from hub.domain.imports import job_status
 from hub.domain.tenants import (
     TenantContext,
     add_employee,
@@ -87,6 +89,8 @@ PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
 MAX_BODY_BYTES = 256 * 1024
 MAX_IMPORT_BODY_BYTES = 6 * 1024 * 1024  # Lambda's own limit for a synchronous request
+JOB_ID = re.compile(r"[0-9a-f]{24,32}")
+IMPORT_RESULT_ITEMS = 5  # result items per page of an import's rows: each holds a chunk (<= 100 rows)
 _ERRORS = {
     400: "The request is not valid (a field, a limit, the body's size): see error.code and details",
     401: "No valid API key",
@@ -230,20 +234,79 @@ def create_contact(
 @app.post(
     f"{PREFIX}/contacts/import",
     tags=["contacts"],
-    responses=documented(200, "One result per row, in the rows' order", 409, 415),
+    responses={
+        **documented(200, "Up to 100 rows: applied; one result per row, in the rows' order", 409, 415),
+        202: {
+            "description": "More rows: accepted as a job, applied in the background; poll `status_url`",
+            "content": {content_types.APPLICATION_JSON: {"model": ImportJob}},
+        },
+    },
 )
 def import_rows(
     request: Annotated[ImportRequest, Body()], idempotency_key: IdempotencyKey = None
-) -> ImportResult:
-    results = import_contacts(
-        wiring.contact_service(), tenant(), request.rows, merge=request.merge, created_by=created_by()
-    )
-    rows = [ImportRow.model_validate(result.__dict__) for result in results]
-    counts = {
-        status: sum(1 for row in rows if row.status == status) for status in ("created", "updated", "failed")
-    }
+) -> ImportResult | ImportJob:
+    context = tenant()
+    service = wiring.import_service()
+    job = service.submit(context, request.rows, request.merge, idempotency_key, created_by())
+    if job["mode"] == "async":
+        accepted = _import_job(context, job)
+        logger.info("contacts import queued", extra={"job": job["job_id"], "rows": job["total"]})
+        return Response(  # type: ignore[return-value]
+            status_code=202,  # the body is checked against the annotation: ImportJob, not ImportResult
+            content_type=content_types.APPLICATION_JSON,
+            body=accepted,
+            headers={"Location": accepted.status_url},
+        )
+    rows: list[ImportRow] = []
+    start: dict[str, str] | None = None
+    while True:  # a small import's results are one or two items
+        page = service.results(context, job["job_id"], MAX_PAGE_SIZE, start)
+        rows += [ImportRow.model_validate(row) for row in page.items]
+        if (start := page.next_start) is None:
+            break
+    rows.sort(key=lambda row: row.row)
+    counts = {status: job[status] for status in ("created", "updated", "failed")}
     logger.info("contacts imported", extra={f"rows_{status}": count for status, count in counts.items()})
-    return ImportResult(**counts, rows=rows)
+    return ImportResult(**counts, rows=rows, job_id=job["job_id"])
+
+
+@app.get(
+    f"{PREFIX}/imports/<job_id>",
+    tags=["contacts"],
+    responses=documented(200, "The import's status and counts, and a page of its per-row results", 404),
+)
+def get_import(job_id: str, cursor: Cursor = None) -> ImportJob:
+    context = tenant()
+    service = wiring.import_service()
+    if not JOB_ID.fullmatch(job_id):  # not an id this API gives: nobody's job (and no odd key for DynamoDB)
+        raise NotFound("no such import")
+    job = service.job(context, job_id)
+    rows, next_cursor = paging.read(
+        context,
+        paging.scope("imports", job=job_id),
+        cursor,
+        lambda start: service.results(context, job_id, IMPORT_RESULT_ITEMS, start),
+    )
+    return _import_job(context, job, [ImportRow.model_validate(row) for row in rows], next_cursor)
+
+
+def _import_job(
+    context: TenantContext,
+    job: dict[str, Any],
+    rows: list[ImportRow] | None = None,
+    next_cursor: str | None = None,
+) -> ImportJob:
+    return ImportJob(
+        **{name: job[name] for name in ("job_id", "merge", "total", "created", "updated", "failed")},
+        chunks=job["chunks"],
+        chunks_done=job["chunks_done"],
+        status=job_status(job),
+        status_url=f"{PREFIX}/imports/{job['job_id']}",
+        submitted_at=job["created_at"],
+        finished_at=job.get("finished_at"),
+        rows=rows or [],
+        next_cursor=next_cursor,
+    )
 
 
 @app.get(

@@ -18,6 +18,8 @@ class HubSettings(BaseSettings):
     webhook_log_table: str = ""
     idempotency_table: str = ""
     leads_queue_url: str = ""
+    imports_table: str = ""
+    import_queue_url: str = ""
     # Lead messages wait this long, so the webhook's own write has landed when the worker looks.
     leads_queue_delay_seconds: int = 2
     # Checked UTM batches wait here for the worker that applies them.

@@ -9,10 +9,12 @@ from hub.config import get_settings
 from hub.domain.auth import Authenticator
 from hub.domain.calls import CallService, LeadRequest
 from hub.domain.contacts import ContactService
+from hub.domain.imports import ImportService
 from hub.domain.tenants import TenantDirectory
 from hub.store.calls import CallStore, WebhookLog
 from hub.store.contacts import ContactStore
 from hub.store.dynamo import default_client
+from hub.store.imports import ImportJobStore
 from hub.store.queues import QueuePublisher, default_sqs_client
 from hub.store.tenants import TenantStore
 
@@ -77,6 +79,21 @@ def contact_service() -> ContactService:
 
 
 @cache
+def import_job_store() -> ImportJobStore:
+    return ImportJobStore(get_settings().imports_table)
+
+
+@cache
+def import_queue() -> QueuePublisher:
+    return QueuePublisher(get_settings().import_queue_url, delay_seconds=0)
+
+
+@cache
+def import_service() -> ImportService:
+    return ImportService(contact_service(), import_job_store(), import_queue().send_all)
+
+
+@cache
 def idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config).
     Imported here, not at the top: the webhooks that never use it do not pay for its import."""
@@ -103,6 +120,9 @@ def reset() -> None:
         utm_queue,
         call_service,
         contact_service,
+        import_job_store,
+        import_queue,
+        import_service,
         idempotency_store,
     ):
         cached.cache_clear()

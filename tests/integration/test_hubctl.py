@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,8 @@ def hubctl(tables, template, capsys):
     def run(*argv: str) -> tuple[int, dict]:
         code = main(["--stack", template.stack_name, *argv])
         captured = capsys.readouterr()
-        return code, json.loads(captured.out if code == 0 else captured.err)
+        # A report (even of an import with failed rows) is on stdout; an error is one line on stderr.
+        return code, json.loads(captured.out or captured.err)
 
     return run
 
@@ -89,7 +92,7 @@ def test_hubctl_contact_import_reports_bad_rows_and_merges_on_reimport(
         encoding="utf-8",
     )
     code, out = hubctl("contact", "import", "--tenant", "shop", str(csv_file))
-    assert code == 0
+    assert code == 1  # some rows failed
     assert (out["created"], out["updated"], out["failed"]) == (2, 0, 3)
     assert [(e["line"], e["code"]) for e in out["errors"]] == [
         (4, "invalid_phone"),
@@ -150,3 +153,84 @@ def test_hubctl_tenant_settings_show_merge_validate(hubctl) -> None:
     assert hubctl("tenant", "settings", "shop", '{"phonet_ip_allowlist": ["not an ip"]}')[0] == 1
     assert hubctl("tenant", "settings", "shop", "[1]")[0] == 1
     assert hubctl("tenant", "settings", "nobody")[0] == 1
+
+
+SPREADSHEET_CSV = (
+    "name;phone;responsible;ext:crm\nІван Петренко;0442246595;101;A-1\nОлена;050 582 66 33;;A-2\n"
+)
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["utf-8", "utf-8-sig", "cp1251"],
+    ids=["semicolons-utf8", "semicolons-utf8-bom", "semicolons-cp1251"],
+)
+def test_hubctl_contact_import_reads_spreadsheet_csv_files(
+    hubctl, template, tmp_path: Path, encoding: str
+) -> None:
+    hubctl("tenant", "create", "shop", "--country", "UA")
+    hubctl("user", "add", "--tenant", "shop", "--name", "Anna", "--ext", "101")
+    csv_file = tmp_path / "contacts.csv"
+    text = SPREADSHEET_CSV.replace("Олена", "Олена Ї") if encoding != "cp1251" else SPREADSHEET_CSV
+    csv_file.write_bytes(text.encode(encoding))
+    code, out = hubctl("contact", "import", "--tenant", "shop", str(csv_file))
+    assert code == 0, out
+    assert (out["created"], out["updated"], out["failed"]) == (2, 0, 0)
+    store = ContactStore(template.table_name("ContactsTable"))
+    (ivan,) = store.phone_entries("shop", "+380442246595")
+    assert ivan.name == "Іван Петренко"
+    contact = store.get("shop", ivan.id)
+    assert contact.external_codes == {"crm": "A-1"} and contact.responsible_employee_id
+    assert len(store.phone_entries("shop", "+380505826633")) == 1
+
+
+def test_hubctl_contact_import_refuses_a_file_with_no_known_column(hubctl, tmp_path: Path) -> None:
+    hubctl("tenant", "create", "shop")
+    csv_file = tmp_path / "contacts.csv"
+    csv_file.write_text("Имя|Телефон\nИван|0442246595\n", encoding="utf-8")
+    code, err = hubctl("contact", "import", "--tenant", "shop", str(csv_file))
+    assert code == 1 and err["error"]["code"] == "unknown_columns"
+
+
+def test_hubctl_tenant_settings_go_through_the_versioned_domain_update(hubctl, template) -> None:
+    hubctl("tenant", "create", "shop", "--country", "UA")
+    tenants = TenantStore(template.table_name("TenantsTable"))
+    before = tenants.get_tenant("shop")
+    code, out = hubctl("tenant", "settings", "shop", '{"own_numbers": ["0800218500", "+380800218500"]}')
+    assert code == 0 and out["settings"]["own_numbers"] == ["+380800218500"]
+    after = tenants.get_tenant("shop")
+    assert after.updated_at > before.updated_at  # a REST PATCH made from `before` now fails its check
+
+
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def test_hubctl_without_a_region_says_so_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _isolated_env(monkeypatch, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "hubtools.hubctl", "tenant", "settings", "shop"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert json.loads(result.stderr)["error"]["code"] == "no_region"
+
+
+def test_hubctl_with_an_unreachable_endpoint_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    _isolated_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    assert main(["tenant", "settings", "shop"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and json.loads(err)["error"]["code"] == "aws_unreachable"

@@ -434,7 +434,9 @@ def test_every_object_route_answers_404_to_another_tenants_key(
     callback = acme.get("/callbacks")[2]["items"][0]
     call = acme.get("/calls")[2]["items"][0]
     key = acme.get("/api-keys")[2]["items"][0]
+    job = acme.post("/contacts/import", {"rows": [{"name": "Imported"}]})[2]
     ids = {
+        "job_id": job["job_id"],
         "contact_id": contact["id"],
         "system": "crm",
         "code": "9",

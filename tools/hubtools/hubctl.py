@@ -1,28 +1,42 @@
 """hubctl: the hub's admin CLI. Creates tenants, employees and contacts in AWS or any AWS_ENDPOINT_URL.
 
-Every command prints JSON on stdout; errors print JSON on stderr and exit non-zero. Table names come
-from TENANTS_TABLE / CONTACTS_TABLE, else from the stack name (`{stack}-tenants`, `{stack}-contacts`).
+Every command prints JSON on stdout; errors print one line of JSON on stderr and exit non-zero (an
+import with failed rows prints its report and exits 1). Table names come from TENANTS_TABLE /
+CONTACTS_TABLE, else from the stack name (`{stack}-tenants`, `{stack}-contacts`). Imports and settings
+go through the same domain code as the REST API.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
+import io
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from pydantic import ValidationError
 
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.domain.tenants import TenantContext, TenantDirectory, add_employee, create_api_key, create_tenant
+from hub.domain.imports import import_contacts
+from hub.domain.tenants import (
+    TenantContext,
+    TenantDirectory,
+    add_employee,
+    create_api_key,
+    create_tenant,
+    update_tenant,
+)
 from hub.errors import BadRequest, HubError, validation_summary
-from hub.models.contact import MAX_PHONES, Contact, ContactType
+from hub.models.contact import MAX_PHONES, ContactType
 from hub.models.tenant import Language, Tenant, TenantSettings, Vendor
-from hub.phones import normalize_phone
 from hub.secrets import new_password
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
@@ -41,8 +55,17 @@ class Hub:
     """The stores hubctl works on, named by the environment or the stack."""
 
     def __init__(self, stack: str) -> None:
-        self.tenants = TenantStore(os.environ.get("TENANTS_TABLE") or f"{stack}-tenants")
-        self.contacts = ContactService(ContactStore(os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts"))
+        # An unreachable endpoint is reported in seconds, not after botocore's minute-long waits.
+        client = boto3.client(
+            "dynamodb",
+            config=Config(
+                connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
+            ),
+        )
+        self.tenants = TenantStore(os.environ.get("TENANTS_TABLE") or f"{stack}-tenants", client)
+        self.contacts = ContactService(
+            ContactStore(os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts", client)
+        )
 
     def context(self, slug: str) -> TenantContext:
         return TenantDirectory(self.tenants, ttl_seconds=0).by_slug(slug)
@@ -78,7 +101,8 @@ def cmd_tenant_create(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_tenant_settings(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
-    """Show the settings, or merge a JSON object into them (validated as a whole before saving)."""
+    """Show the settings, or merge a JSON object into them (nested objects key by key), saved as the
+    REST API saves them: validated as a whole, and refused if someone changed them meanwhile."""
     context = hub.context(args.slug)
     settings = context.tenant.settings
     if args.changes:
@@ -88,17 +112,14 @@ def cmd_tenant_settings(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
             raise BadRequest(f"settings changes must be a JSON object: {exc}") from exc
         if not isinstance(changes, dict):
             raise BadRequest("settings changes must be a JSON object")
-        merged = settings.model_dump(mode="json")
-        for key, value in changes.items():
-            current = merged.get(key)
-            merged[key] = (
-                {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
-            )
-        if "own_numbers" in changes:
-            country = context.tenant.default_country
-            merged["own_numbers"] = [normalize_phone(n, country) for n in merged["own_numbers"]]
-        settings = TenantSettings.model_validate(merged)
-        hub.tenants.put_settings(args.slug, settings)
+        current = settings.model_dump(mode="json")
+        merged = {
+            key: {**current[key], **value}
+            if isinstance(current.get(key), dict) and isinstance(value, dict)
+            else value
+            for key, value in changes.items()
+        }
+        settings = update_tenant(hub.tenants, context.tenant, {"settings": merged}).settings
     return {"tenant": args.slug, "settings": settings.model_dump(mode="json")}
 
 
@@ -164,6 +185,7 @@ def cmd_contact_add(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
 
 
 CSV_FIELDS = ("type", "name", "company", "description", "email", "address", "www", "source")
+CSV_DELIMITERS = ",;\t"
 
 
 def contact_input_from_row(context: TenantContext, row: dict[str, str]) -> ContactInput:
@@ -175,8 +197,8 @@ def contact_input_from_row(context: TenantContext, row: dict[str, str]) -> Conta
         if row.get(f"phone{i}"):
             phones.append(PhoneInput(number=row[f"phone{i}"], remark=row.get(f"phone_remark{i}") or None))
     codes = {key[4:]: value for key, value in row.items() if key.startswith("ext:") and value}
-    fields: dict[str, Any] = {name: row.get(name) or None for name in CSV_FIELDS}
-    fields["type"] = fields["type"] or ContactType.CONTACT
+    # Only what the row gives: an empty cell leaves the merged contact's field as it is.
+    fields: dict[str, Any] = {name: row[name] for name in CSV_FIELDS if row.get(name)}
     return ContactInput(
         **fields,
         phones=phones,
@@ -185,38 +207,82 @@ def contact_input_from_row(context: TenantContext, row: dict[str, str]) -> Conta
     )
 
 
-def import_rows(hub: Hub, context: TenantContext, rows: Iterator[dict[str, str]]) -> dict[str, Any]:
-    """Create each row, or merge it into the contact that already has one of its external codes,
-    so that importing the same file twice creates nobody twice. A bad row does not stop the rest."""
-    created = updated = 0
-    errors = []
+def _known_column(name: str) -> bool:
+    name = name.strip().lower()
+    numbered = name.removeprefix("phone_remark").removeprefix("phone")
+    return (
+        name in CSV_FIELDS
+        or name in ("phone", "responsible")
+        or name.startswith("ext:")
+        or (name.startswith("phone") and numbered.isdigit())
+    )
+
+
+def decode_csv(raw: bytes) -> str:
+    """The file's text as spreadsheet programs in UA/RU save it: UTF-8 with or without a BOM,
+    UTF-16 with a BOM ("Unicode text"), else Windows-1251."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw.decode("utf-8-sig")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1251")
+
+
+def read_csv(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    """The file's rows and its header. The separator (`,`, `;` or tab) is sniffed from the header
+    line: a `;` in a comma file's phone cell cannot mislead it."""
+    text = decode_csv(path.read_bytes())
+    header = text.lstrip().partition("\n")[0]
+    try:
+        delimiter = csv.Sniffer().sniff(header, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    columns = [name for name in reader.fieldnames or [] if name]
+    if not any(_known_column(name) for name in columns):
+        raise BadRequest(
+            f"the file's header has no known column (got {columns[:5]!r}); expected e.g. name, phone, "
+            "ext:VENDOR, separated by ',', ';' or tabs",
+            code="unknown_columns",
+        )
+    return list(reader), columns
+
+
+def import_rows(hub: Hub, context: TenantContext, rows: Iterable[dict[str, str]]) -> dict[str, Any]:
+    """Each row merged as POST /api/v1/contacts/import with `merge` does it: into the contact holding
+    its external code, else its number, or a new one; importing a file twice creates nobody twice.
+    A bad row does not stop the rest; it is reported with its line number."""
+    errors: list[dict[str, Any]] = []
+    lines: list[int] = []
+    inputs: list[dict[str, Any]] = []
     for line, row in enumerate(rows, start=2):
         try:
             data = contact_input_from_row(context, row)
-            existing: Contact | None = None
-            for vendor, code in data.external_codes.items():
-                existing = hub.contacts.find_by_external_code(context, vendor, code)
-                if existing:
-                    break
-            if existing is None:
-                hub.contacts.create(context, data, created_by="hubctl-import")
-                created += 1
-            else:
-                changes = data.model_dump(exclude_unset=True, exclude_none=True)
-                changes["external_codes"] = {**existing.external_codes, **data.external_codes}
-                hub.contacts.update(context, existing.id, changes)
-                updated += 1
         except HubError as exc:
             errors.append({"line": line, "code": exc.code, "message": exc.message})
+            continue
         except ValidationError as exc:
             errors.append({"line": line, "code": "bad_request", "message": validation_summary(exc, limit=1)})
-    return {"created": created, "updated": updated, "failed": len(errors), "errors": errors}
+            continue
+        lines.append(line)
+        inputs.append(data.model_dump(mode="json", exclude_unset=True))
+    results = import_contacts(hub.contacts, context, inputs, merge=True, created_by="hubctl-import")
+    for line, result in zip(lines, results, strict=True):
+        if result.status == "failed" and result.error:
+            errors.append({"line": line, "code": result.error["code"], "message": result.error["message"]})
+    counts = {status: sum(1 for r in results if r.status == status) for status in ("created", "updated")}
+    return {**counts, "failed": len(errors), "errors": sorted(errors, key=lambda e: e["line"])}
 
 
 def cmd_contact_import(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     context = hub.context(args.tenant)
-    with Path(args.file).open(newline="", encoding="utf-8-sig") as handle:
-        return import_rows(hub, context, csv.DictReader(handle))
+    rows, columns = read_csv(Path(args.file))
+    result = import_rows(hub, context, rows)
+    ignored = [name for name in columns if not _known_column(name)]
+    return {**result, "ignored_columns": ignored} if ignored else result
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -288,18 +354,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         result = args.run(Hub(args.stack), args)
-    except (HubError, ValidationError, OSError) as exc:
+    except (HubError, ValidationError, OSError, BotoCoreError, ClientError) as exc:
         print(json.dumps({"error": _describe(exc)}, ensure_ascii=False), file=sys.stderr)
         return 1
     print(json.dumps(result, ensure_ascii=False, indent=2))
-    return 0
+    return 1 if result.get("failed") else 0
 
 
 def _describe(exc: Exception) -> dict[str, Any]:
+    """One line an operator can act on, never a traceback."""
     if isinstance(exc, HubError):
         return {"code": exc.code, "message": exc.message, "details": exc.details}
     if isinstance(exc, ValidationError):
         return {"code": "bad_request", "message": validation_summary(exc)}
+    if isinstance(exc, NoRegionError):
+        return {
+            "code": "no_region",
+            "message": "no AWS region: set AWS_DEFAULT_REGION (or a region in the AWS profile)",
+        }
+    if isinstance(exc, NoCredentialsError):
+        return {"code": "no_credentials", "message": "no AWS credentials: set AWS_PROFILE or access keys"}
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return {"code": "aws_error", "message": f"{error.get('Code', 'error')}: {error.get('Message', exc)}"}
+    if isinstance(exc, BotoCoreError):  # e.g. EndpointConnectionError: the endpoint is unreachable
+        return {"code": "aws_unreachable", "message": str(exc)}
     return {"code": "io_error", "message": str(exc)}
 
 

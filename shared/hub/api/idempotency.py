@@ -33,6 +33,9 @@ RETENTION_SECONDS = 24 * 3600
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces
 _KEY_SHAPE = re.compile(IDEMPOTENCY_KEY_PATTERN)
 _REPLAY = "idempotent_replay"
+# Routes that keep their own record of the key (an import is a job named by it): this middleware's
+# in-progress record would refuse the retry of a request that timed out, which must find its job.
+SELF_IDEMPOTENT_PATHS = frozenset({"/api/v1/contacts/import"})
 
 _CONFIG = IdempotencyConfig(
     event_key_jmespath="[tenant, key, route]",
@@ -46,7 +49,7 @@ def idempotent_posts(app: APIGatewayHttpResolver, next_middleware: NextMiddlewar
     """Middleware: a POST with an Idempotency-Key runs once per tenant, key and route."""
     event = app.current_event
     key = (event.headers or {}).get(HEADER)
-    if event.http_method != "POST" or key is None:
+    if event.http_method != "POST" or key is None or event.path in SELF_IDEMPOTENT_PATHS:
         return next_middleware(app)
     if not _KEY_SHAPE.match(key):
         raise BadRequest(

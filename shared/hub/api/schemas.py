@@ -103,11 +103,14 @@ class ContactList(BaseModel):
 class ImportRequest(BaseModel):
     """Rows are contacts (as in POST /contacts), checked one by one: a bad row fails alone.
     With `merge`, a row updates the contact holding its external code, else its number (numbers and
-    codes are added, given fields replaced) and creates one only when nobody matches."""
+    codes are added, given fields replaced) and creates one only when nobody matches.
+    Up to 100 rows are applied before the answer (200, one result per row); more become a job
+    (202: poll its `status_url`). With an Idempotency-Key, a retry answers the same import and
+    creates nobody twice; the same key with other rows is a 409."""
 
     model_config = ConfigDict(extra="forbid")
 
-    merge: bool = False
+    merge: StrictBool = False  # `0` is not a boolean: the document says so, the API agrees
     rows: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_IMPORT_ROWS)
 
 
@@ -123,6 +126,27 @@ class ImportResult(BaseModel):
     updated: int
     failed: int
     rows: list[ImportRow]
+    job_id: str | None = None
+
+
+class ImportJob(BaseModel):
+    """An import applied in the background, a chunk of rows at a time. Counters grow as chunks
+    finish; `rows` holds a page of per-row results (each with its row index), `next_cursor` the next."""
+
+    job_id: str
+    status: Literal["planning", "queued", "running", "done"]
+    status_url: str
+    merge: bool
+    total: int
+    created: int
+    updated: int
+    failed: int
+    chunks: int
+    chunks_done: int
+    submitted_at: int
+    finished_at: int | None = None
+    rows: list[ImportRow] = Field(default_factory=list)
+    next_cursor: str | None = None
 
 
 # -- calls ---------------------------------------------------------------------------------------

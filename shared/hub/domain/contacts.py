@@ -117,13 +117,15 @@ class ContactService:
         created_by: str | None = None,
         unique_key: str | None = None,
         stale_owner: str | None = None,
+        contact_id: str | None = None,
     ) -> Contact:
         """A new contact. With `unique_key`, at most one existing contact is ever created under that key
-        (`stale_owner`: a deleted contact that held the key, whose claim may be replaced)."""
+        (`stale_owner`: a deleted contact that held the key, whose claim may be replaced). With
+        `contact_id`, the contact gets that id, and a second create with it is a Conflict."""
         _check_responsible(context, data.responsible_employee_id)
         now = now_ms()
         contact = Contact(
-            id=new_id(),
+            id=contact_id or new_id(),
             tenant=context.slug,
             **data.model_dump(exclude={"phones"}),
             phones=normalize_phones(data.phones, context.tenant.default_country),
@@ -157,6 +159,19 @@ class ContactService:
                 if owner is None:
                     raise
         raise Conflict("the contact kept changing while it was created; retry", code="busy_contact")
+
+    def create_with_id(
+        self, context: TenantContext, data: ContactInput, contact_id: str, created_by: str | None = None
+    ) -> Contact:
+        """The contact created under a deterministic `contact_id`: this one, or the one an earlier run
+        of the same work created (a replayed import row must not make a second contact)."""
+        try:
+            return self.create(context, data, created_by=created_by, contact_id=contact_id)
+        except Conflict:
+            made = self.repo.get(context.slug, contact_id, consistent=True)
+            if made is None:
+                raise
+            return made
 
     def get(self, context: TenantContext, contact_id: str, consistent: bool = False) -> Contact:
         contact = self.repo.get(context.slug, contact_id, consistent=consistent)
@@ -234,12 +249,25 @@ class ContactService:
         contact_id = self.repo.contact_id_by_external_code(context.slug, vendor, code)
         return self.repo.get(context.slug, contact_id) if contact_id else None
 
-    def merge(self, context: TenantContext, data: ContactInput, created_by: str | None = None) -> Contact:
+    def merge(
+        self,
+        context: TenantContext,
+        data: ContactInput,
+        created_by: str | None = None,
+        contact_id: str | None = None,
+    ) -> Contact:
         """The contact holding `data`'s external code, else its numbers, updated with what `data` gives
         (numbers and codes added, other given fields replaced); a new contact when nobody matches.
-        Two different matches are ambiguous and change nothing."""
+        Two different matches are ambiguous and change nothing. With `contact_id`, a new contact gets
+        that id, and once it exists the merge is done: a replay returns it and changes nothing."""
+        if contact_id is not None:
+            made = self.repo.get(context.slug, contact_id, consistent=True)
+            if made is not None:
+                return made
         match = self._match(context, data)
         if match is None:
+            if contact_id is not None:
+                return self.create_with_id(context, data, contact_id, created_by=created_by)
             return self.create(context, data, created_by=created_by)
         given = data.model_dump(exclude_none=True, exclude_unset=True, exclude={"phones", "external_codes"})
         held = set(match.phone_numbers())

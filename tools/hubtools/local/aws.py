@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from hubtools.moto_atomic import atomic_wsgi
+from hubtools.moto_atomic import atomic_wsgi, make_moto_transactions_cheap
 from hubtools.template import Template
 
 # Credentials moto accepts; nothing here ever reaches AWS.
@@ -110,6 +110,7 @@ def serve(host: str, port: int) -> None:
     (a terminal's Ctrl-C reaches the whole process group; the runner decides when AWS stops)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    make_moto_transactions_cheap()  # else each transaction copies whole tables: imports crawl
     app = atomic_wsgi(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     print(server.server_port, flush=True)

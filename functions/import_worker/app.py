@@ -1,0 +1,52 @@
+"""Import worker: one SQS message per chunk of an import job. A chunk that fails (a throttled write,
+a timeout) is reported as a batch item failure and retried, then goes to the DLQ; a chunk already
+recorded is skipped, and a replayed row finds its contact instead of creating another."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from hub import wiring
+from hub.errors import NotFound
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class ChunkMessage(BaseModel):
+    """`plan`: cut the job's stored rows into chunks; else apply chunk number `chunk`."""
+
+    tenant: str = Field(min_length=1, max_length=64)
+    job_id: str = Field(min_length=1, max_length=64)
+    chunk: int | None = Field(default=None, ge=0)
+    plan: bool = False
+
+
+def apply_chunk(record: SQSRecord) -> None:
+    message = ChunkMessage.model_validate(record.json_body)
+    try:
+        context = wiring.tenant_directory().by_slug(message.tenant)
+        if message.plan:
+            wiring.import_service().plan_job(context, message.job_id)
+        elif message.chunk is not None:
+            wiring.import_service().run_chunk(context, message.job_id, message.chunk)
+    except NotFound:  # the job expired (7 days) or its tenant is gone: nothing left to apply it to
+        logger.warning("import job not found", extra={"tenant": message.tenant, "job": message.job_id})
+        return
+    logger.info(
+        "import message applied",
+        extra={"tenant": message.tenant, "job": message.job_id, "chunk": message.chunk, "plan": message.plan},
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=apply_chunk, processor=processor, context=context
+    )
