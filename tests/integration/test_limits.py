@@ -9,6 +9,8 @@ from botocore.awsrequest import AWSResponse
 
 from hub import wiring
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
+from hub.ids import now_ms
+from hub.models.call import CallState, CallStatus, TimeSource
 from tests.conftest import Seeded
 from tests.support import load_event, load_function
 
@@ -39,3 +41,46 @@ def test_lookup_throttled_phone_index_read_is_503_with_retry_after(seeded: Seede
     assert response["statusCode"] == 503, response["body"]
     assert response["headers"].get("Retry-After") == "1"
     assert json.loads(response["body"])["error"]["code"] == "unavailable"
+
+
+# -- a call that ended has an end ------------------------------------------------------------------
+
+
+def seed_event(name: str, **changes: Any) -> dict[str, Any]:
+    """The seed's own §A2 example: no serverTime, no priority; dialAt and bridgeAt in seconds."""
+    payload = json.loads(load_event(f"phonet_events/{name}.json")["body"])
+    payload.pop("serverTime", None)
+    for other in payload.get("otherLegs") or []:
+        other.pop("priority", None)
+    return {**payload, **changes}
+
+
+def post_event(module: Any, payload: dict[str, Any], lambda_context: Any) -> int:
+    event = load_event("phonet_events/call_dial.json")
+    event["body"] = json.dumps(payload, ensure_ascii=False)
+    return module.handler(event, lambda_context)["statusCode"]
+
+
+def test_events_hangup_without_server_time_ends_the_call_at_its_arrival(
+    seeded: Seeded, lambda_context
+) -> None:
+    events = load_function("phonet_events")
+    uuid = "noservertime00000000000000000001"
+    dial_at = now_ms() // 1000 - 65  # the seed's form: seconds
+    for name, extra in (("call_dial", {}), ("call_bridge", {"bridgeAt": dial_at + 5})):
+        assert post_event(events, seed_event(name, uuid=uuid, dialAt=dial_at, **extra), lambda_context) == 200
+    before = now_ms()
+    hangup = seed_event("call_hangup", uuid=uuid, dialAt=dial_at, bridgeAt=dial_at + 5)
+    assert post_event(events, hangup, lambda_context) == 200
+    after = now_ms()
+    call = wiring.call_store().get_call("acme", uuid)
+    assert call.state == CallState.ENDED and call.status == CallStatus.ANSWERED
+    assert before <= call.ended_at <= after
+    assert call.ended_at_source == TimeSource.RECEIVED and call.bridge_at_source == TimeSource.PBX
+    assert call.talk_seconds == (call.ended_at - (dial_at + 5) * 1000) // 1000
+    assert 59 <= call.talk_seconds <= 61
+    # a repeat of the hangup, later, is the same event: the first arrival stays, nothing is written
+    version = call.version
+    assert post_event(events, hangup, lambda_context) == 200
+    again = wiring.call_store().get_call("acme", uuid)
+    assert (again.version, again.ended_at) == (version, call.ended_at)
