@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
 from hub import wiring
+from hub.domain import calls as domain_calls
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.ids import now_ms
 from hub.models.call import CallState, CallStatus, TimeSource
+from hub.models.phonet import CallEvent
 from tests.conftest import Seeded
 from tests.support import load_event, load_function
 
@@ -84,3 +88,50 @@ def test_events_hangup_without_server_time_ends_the_call_at_its_arrival(
     assert post_event(events, hangup, lambda_context) == 200
     again = wiring.call_store().get_call("acme", uuid)
     assert (again.version, again.ended_at) == (version, call.ended_at)
+
+
+# -- events racing on one number ---------------------------------------------------------------------
+
+
+def test_events_racing_on_one_number_all_land_with_no_4xx(seeded: Seeded, monkeypatch) -> None:
+    """Threads race through the service (one process cannot host concurrent resolver invocations, see
+    test_phonet_events): missed calls from one number all contend on its callback item. Every delivery
+    lands, none is answered with a 4xx, and the number's callback counts each call once. In-process
+    moto on a shared machine answers ~10x slower than DynamoDB, so the save budget is scaled to match."""
+    monkeypatch.setattr(domain_calls, "SAVE_BUDGET_SECONDS", 30.0, raising=False)
+    service = wiring.call_service()
+    number, calls = "+380505826633", 12
+    payloads = []
+    for index in range(calls):  # a missed call's hangup (it may come first), delivered twice
+        uuid = f"racenumber{index:02d}000000000000000000"
+        payload = seed_event("call_hangup", uuid=uuid, dialAt=1_700_000_000 + index, bridgeAt=None)
+        payload["otherLegs"][0]["num"] = number
+        payload["serverTime"] = 1_700_000_030_000 + index * 1000
+        payloads += [CallEvent.model_validate(payload)] * 2
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(payloads))
+
+    def record(event: CallEvent) -> None:
+        try:
+            barrier.wait()
+            service.record_phonet_event(seeded.acme, event)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=record, args=(event,)) for event in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert not [e for e in errors if getattr(e, "status", 500) < 500], errors
+    assert not errors, errors
+    assert elapsed < 60, elapsed  # moto-bound; each delivery gave up after 30 s at most
+    print(f"{len(payloads)} racing deliveries landed in {elapsed:.1f} s")
+    store = wiring.call_store()
+    for index in range(calls):
+        call = store.get_call("acme", f"racenumber{index:02d}000000000000000000")
+        assert (call.state, call.status) == (CallState.ENDED, CallStatus.MISSED)
+    callback = store.get_callback("acme", number)
+    assert callback.open and callback.count == calls and len(set(callback.missed_calls)) == calls

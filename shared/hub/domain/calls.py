@@ -9,13 +9,16 @@ the loser re-reads, re-merges and usually finds nothing left to write.
 
 from __future__ import annotations
 
+import itertools
+import random
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
-from hub.errors import Conflict, InvalidPhone, NotFound
+from hub.errors import Conflict, InvalidPhone, NotFound, Unavailable
 from hub.ids import now_ms
 from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent, TimeSource
 from hub.models.phonet import CallEvent
@@ -25,7 +28,11 @@ DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND
 PRESENCE = {32: "away", 64: "back"}
 _EVENT_ORDER = ("hangup", "bridge", "dial")  # the most advanced event knows the most
 _MAX_MISSED_KEPT = 20
-_SAVE_ATTEMPTS = 6
+# A lost race is retried (re-read, re-merge) with jittered backoff for up to this long, well within the
+# events function's 10 s timeout; then the PBX hears a retryable 503, never a final-looking 4xx.
+SAVE_BUDGET_SECONDS = 7.0
+_BACKOFF_BASE_SECONDS = 0.02
+_BACKOFF_CAP_SECONDS = 1.0
 
 
 # -- normalizing ------------------------------------------------------------------------------
@@ -428,7 +435,8 @@ class CallService:
         source: str = "phonet",
         create: bool = True,
     ) -> Call | None:
-        for _ in range(_SAVE_ATTEMPTS):
+        deadline = time.monotonic() + SAVE_BUDGET_SECONDS
+        for attempt in itertools.count():
             current = self.calls.get_call(context.slug, uuid)
             if current is None and not create:
                 return None
@@ -446,9 +454,14 @@ class CallService:
             try:
                 self.calls.save_call(current, merged, changes)
             except Conflict:
-                continue  # someone saved meanwhile: read their version and merge again
+                # Someone saved meanwhile: wait a jittered while, read their version and merge again.
+                pause = random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt))
+                if time.monotonic() + pause > deadline:
+                    break
+                time.sleep(pause)
+                continue
             return merged
-        raise Conflict("the call kept changing while it was saved; retry", code="busy_call")
+        raise Unavailable("the call kept changing while it was saved; retry", code="busy_call")
 
     def _consequences(
         self, context: TenantContext, before: Call | None, call: Call

@@ -75,8 +75,24 @@ class CallStore(DynamoStore):
         return Call.model_validate(item) if item else None
 
     def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None:
-        """The call, its new timeline entries and its callback change, all or nothing. A version other
-        than `old`'s (somebody saved meanwhile) is a Conflict."""
+        """The call and its callback change, all or nothing. A version other than `old`'s (somebody
+        saved meanwhile) is a Conflict.
+
+        The contacts' timeline entries and the tenant's line set are idempotent writes made *before*
+        that transaction and outside it: they would make it contend with every other call of the
+        tenant (the line set) and could break its 100-item limit (a number many contacts share). A lost
+        race rewrites them identically; an entry whose call is not saved yet is skipped by the readers.
+        """
+        if old is None and new.trunk_num:
+            with translated_errors():
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": f"{new.tenant}#TRUNKS", "sk": "SET"}),
+                    UpdateExpression="ADD numbers :n",
+                    ExpressionAttributeValues={":n": {"SS": [new.trunk_num]}},
+                )
+        if changes.new_contact_links:
+            self._put_timeline_entries(new, changes.new_contact_links)
         item = {
             "pk": call_pk(new.tenant, new.uuid),
             "sk": "CALL",
@@ -85,29 +101,28 @@ class CallStore(DynamoStore):
             "gsi2sk": f"{_time_key(new.dial_at or new.created_at)}#{new.uuid}",
         }
         writes = [versioned_put(self.table, item, old.version if old else None)]
-        for contact_id in changes.new_contact_links:
-            entry = {
-                "pk": contact_pk(new.tenant, contact_id),
-                "sk": f"CALL#{new.dial_at or new.created_at:013d}#{new.uuid}",
-                "call_uuid": new.uuid,
-            }
-            writes.append({"Put": {"TableName": self.contacts_table, "Item": to_item(entry)}})
         if changes.callback_after is not None:
             writes.append(self._callback_write(changes.callback_before, changes.callback_after))
         if changes.closed_callback is not None:
             writes.append(self._closed_write(changes.closed_callback))
-        if old is None and new.trunk_num:
-            writes.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item({"pk": f"{new.tenant}#TRUNKS", "sk": "SET"}),
-                        "UpdateExpression": "ADD numbers :n",
-                        "ExpressionAttributeValues": {":n": {"SS": [new.trunk_num]}},
-                    }
-                }
-            )
         transact_write(self.client, writes, "the call was saved meanwhile")
+
+    def _put_timeline_entries(self, call: Call, contact_ids: list[str]) -> None:
+        """The call on each contact's timeline, 25 puts per BatchWriteItem, unprocessed ones resent."""
+        sk = f"CALL#{call.dial_at or call.created_at:013d}#{call.uuid}"
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": to_item({"pk": contact_pk(call.tenant, cid), "sk": sk, "call_uuid": call.uuid})
+                }
+            }
+            for cid in contact_ids
+        ]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self.contacts_table: requests[start : start + 25]}
+            while pending:
+                with translated_errors():
+                    pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
     def _callback_write(self, before: Callback | None, after: Callback) -> dict[str, Any]:
         item = {"pk": number_pk(after.tenant, after.phone), "sk": "CALLBACK", **after.model_dump(mode="json")}
