@@ -12,11 +12,14 @@ from botocore.awsrequest import AWSResponse
 from hub import wiring
 from hub.domain import calls as domain_calls
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
+from hub.domain.imports import import_contacts
+from hub.domain.tenants import create_api_key
 from hub.ids import now_ms
 from hub.models.call import CallState, CallStatus, TimeSource
 from hub.models.phonet import CallEvent
+from hub.store.contacts import MAX_CONTACTS_PER_NUMBER
 from tests.conftest import Seeded
-from tests.support import load_event, load_function
+from tests.support import LambdaContext, load_event, load_function
 
 
 def throttle(operation: str, when: Any = lambda params: True) -> None:
@@ -135,3 +138,45 @@ def test_events_racing_on_one_number_all_land_with_no_4xx(seeded: Seeded, monkey
         assert (call.state, call.status) == (CallState.ENDED, CallStatus.MISSED)
     callback = store.get_callback("acme", number)
     assert callback.open and callback.count == calls and len(set(callback.missed_calls)) == calls
+
+
+# -- one number held by very many contacts ------------------------------------------------------------
+
+
+def test_contacts_past_the_limit_on_one_number_get_a_clear_422_and_the_rest_land(seeded: Seeded) -> None:
+    # given a number already held by the limit's worth of contacts with the longest names
+    crowded, long_name = "+380442246595", "Щ" * 300
+    rows = [{"name": f"{index} {long_name}"[:300], "phones": [{"number": crowded}]} for index in range(200)]
+    service = ContactService(seeded.contact_store)
+    results = import_contacts(service, seeded.acme, rows, merge=False)
+    assert {result.status for result in results} == {"created"}
+    entries = seeded.contact_store.phone_entries("acme", crowded)
+    assert len(entries) == MAX_CONTACTS_PER_NUMBER == 200
+    assert max(len(entry.name) for entry in entries) == 100  # the index keeps a bounded display name
+    # when one more is posted through the REST API
+    _, secret = create_api_key(seeded.tenant_store, seeded.acme.tenant, "tests")
+    api = load_function("rest_api")
+    event = load_event("rest_api/create_contact.json")
+    event["headers"] = {**event["headers"], "x-api-key": secret}
+    event["headers"].pop("idempotency-key", None)
+    event["body"] = json.dumps({"name": "One too many", "phones": [{"number": crowded}]})
+    response = api.handler(event, LambdaContext())
+    # then it is a clear 422 naming the number, not a 500
+    assert response["statusCode"] == 422, response["body"]
+    error = json.loads(response["body"])["error"]
+    assert error["code"] == "too_many_contacts_on_number" and error["details"]["phones"] == [crowded]
+    # and an import holding that number fails that row alone
+    mixed = [
+        {"name": "Fresh A", "phones": [{"number": "+380505826601"}]},
+        {"name": "Crowded", "phones": [{"number": "+380505826602"}, {"number": crowded}]},
+        {"name": "Fresh B", "phones": [{"number": "+380505826603"}]},
+    ]
+    results = import_contacts(service, seeded.acme, mixed, merge=False)
+    assert [result.status for result in results] == ["created", "failed", "created"]
+    assert results[1].error["code"] == "too_many_contacts_on_number"
+    assert seeded.contact_store.phone_entries("acme", "+380505826602") == []  # nothing partial
+    assert len(seeded.contact_store.phone_entries("acme", crowded)) == 200
+    # and once one holder lets the number go, there is room for one again
+    service.delete(seeded.acme, entries[0].id)
+    service.create(seeded.acme, ContactInput(name="Room again", phones=[PhoneInput(number=crowded)]))
+    assert len(seeded.contact_store.phone_entries("acme", crowded)) == 200
