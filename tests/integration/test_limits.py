@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from typing import Any
@@ -180,3 +181,52 @@ def test_contacts_past_the_limit_on_one_number_get_a_clear_422_and_the_rest_land
     service.delete(seeded.acme, entries[0].id)
     service.create(seeded.acme, ContactInput(name="Room again", phones=[PhoneInput(number=crowded)]))
     assert len(seeded.contact_store.phone_entries("acme", crowded)) == 200
+
+
+# -- a call that grows without end ---------------------------------------------------------------------
+
+DEPARTMENT_LEGS = int(os.environ.get("TEST_DEPARTMENT_LEGS", "200"))
+
+
+def test_events_call_with_200_department_legs_keeps_accepting_events(seeded: Seeded, lambda_context) -> None:
+    """A department call ringing round and round: 200 employee legs with long names, each with
+    dial and hangup, one answered. Every event is accepted and the record stays correct."""
+    parent, legs = "deptparent000000000000000000000", DEPARTMENT_LEGS
+    long_name = "Ж" * 200
+    service = wiring.call_service()
+
+    def leg_event(name: str, leg: int, **changes: Any) -> dict[str, Any]:
+        payload = seed_event(name, uuid=f"deptleg{leg:04d}0000000000000000", parentUuid=parent)
+        payload["leg"] = {"id": leg, "ext": f"{leg:03d}", "displayName": f"{leg} {long_name}"[:300]}
+        payload["otherLegs"][0].update(name=long_name, companyName=long_name)
+        payload["serverTime"] = 1_700_000_000_000 + leg * 10
+        return {**payload, "dialAt": 1_700_000_000 + leg, "bridgeAt": None, **changes}
+
+    events = load_function("phonet_events")
+    own = seed_event("call_dial", uuid=parent, dialAt=1_700_000_000, serverTime=1_700_000_000_000)
+    assert post_event(events, own, lambda_context) == 200
+    for leg in range(legs):
+        for name in ("call_dial", "call_hangup"):
+            if leg == legs - 1 and name == "call_hangup":
+                continue  # the last leg's events go through the handler below
+            service.record_phonet_event(seeded.acme, CallEvent.model_validate(leg_event(name, leg)))
+    answered = legs * 3 // 4
+    bridge = leg_event("call_bridge", answered, bridgeAt=1_700_000_300, serverTime=1_700_000_300_000)
+    late_hangup = leg_event("call_hangup", legs - 1)
+    own_hangup = {**own, "event": "call.hangup", "bridgeAt": 1_700_000_300, "serverTime": 1_700_000_360_000}
+    for payload in (bridge, late_hangup, late_hangup, own_hangup):
+        assert post_event(events, payload, lambda_context) == 200
+    call = wiring.call_store().get_call("acme", parent)
+    assert len(call.legs) == legs + 1
+    assert (call.state, call.status) == (CallState.ENDED, CallStatus.ANSWERED)
+    assert call.answered_leg == f"deptleg{answered:04d}0000000000000000"
+    assert call.employee_ext == f"{answered:03d}"
+    assert (call.dial_at, call.bridge_at, call.ended_at) == (
+        1_700_000_000_000,
+        1_700_000_300_000,
+        1_700_000_360_000,
+    )
+    assert call.talk_seconds == 60
+    version = call.version
+    assert post_event(events, own_hangup, lambda_context) == 200  # a repeat writes nothing
+    assert wiring.call_store().get_call("acme", parent).version == version

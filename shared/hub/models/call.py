@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class Direction(StrEnum):
@@ -99,6 +99,8 @@ class Call(BaseModel):
     created_at: int = 0
     updated_at: int = 0
     version: int = 0
+    # Which of `legs` the store keeps in items of their own (a call with very many legs): storage only.
+    _legs_apart: set[str] = PrivateAttr(default_factory=set)
 
     @property
     def is_external(self) -> bool:
