@@ -69,6 +69,14 @@ class Conflict(HubError):
     code = "conflict"
 
 
+class LimitExceeded(HubError):
+    """A valid request would break a storage limit (e.g. too many contacts on one number): retrying
+    it as is cannot succeed, unlike a Conflict."""
+
+    status = 422
+    code = "limit_exceeded"
+
+
 class PreconditionFailed(HubError):
     """An If-Match header named a version that is no longer current."""
 

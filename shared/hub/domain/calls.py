@@ -9,15 +9,27 @@ the loser re-reads, re-merges and usually finds nothing left to write.
 
 from __future__ import annotations
 
+import itertools
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
-from hub.errors import Conflict, InvalidPhone, NotFound
+from hub.errors import Conflict, InvalidPhone, NotFound, Unavailable
 from hub.ids import now_ms
-from hub.models.call import Call, Callback, CallState, CallStatus, Direction, LegEvent, PendingAttribution
+from hub.models.call import (
+    Call,
+    Callback,
+    CallState,
+    CallStatus,
+    Direction,
+    LegEvent,
+    PendingAttribution,
+    TimeSource,
+)
 from hub.models.phonet import CallEvent
 from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
@@ -26,7 +38,11 @@ DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND
 PRESENCE = {32: "away", 64: "back"}
 _EVENT_ORDER = ("hangup", "bridge", "dial")  # the most advanced event knows the most
 _MAX_MISSED_KEPT = 20
-_SAVE_ATTEMPTS = 6
+# A lost race is retried (re-read, re-merge) with jittered backoff for up to this long, well within the
+# events function's 10 s timeout; then the PBX hears a retryable 503, never a final-looking 4xx.
+SAVE_BUDGET_SECONDS = 7.0
+_BACKOFF_BASE_SECONDS = 0.02
+_BACKOFF_CAP_SECONDS = 1.0
 
 
 # -- normalizing ------------------------------------------------------------------------------
@@ -77,11 +93,19 @@ def _e164_or_none(raw: str | None, country: str, fallbacks: Sequence[str] = ()) 
 
 def _newer(candidate: LegEvent, kept: LegEvent | None) -> bool:
     """Of two deliveries of one event, keep the later one; ties go to the larger JSON, so the choice
-    does not depend on which arrived first."""
+    does not depend on which arrived first. The same event delivered again keeps its first arrival
+    time (the best estimate of when it happened), so a repeat changes nothing."""
     if kept is None:
         return True
-    key = (candidate.server_time or 0, candidate.model_dump_json())
-    return key > (kept.server_time or 0, kept.model_dump_json())
+    key = (candidate.server_time or 0, candidate.model_dump_json(exclude={"received_at"}))
+    kept_key = (kept.server_time or 0, kept.model_dump_json(exclude={"received_at"}))
+    if key != kept_key:
+        return key > kept_key
+    return (
+        candidate.received_at is not None
+        and kept.received_at is not None
+        and (candidate.received_at < kept.received_at)
+    )
 
 
 def add_leg_event(call: Call, snapshot: LegEvent, split_recording: bool) -> Call:
@@ -103,22 +127,36 @@ def _bridged(events: dict[str, LegEvent]) -> bool:
     return "bridge" in events or any(e.bridge_at for e in events.values())
 
 
-def _bridge_time(events: dict[str, LegEvent]) -> int:
+def _bridge_time(events: dict[str, LegEvent]) -> tuple[int, TimeSource | None]:
+    """When the leg was answered, by the PBX's clock, else when its bridge event reached us (0: never)."""
     times = [e.bridge_at for e in events.values() if e.bridge_at]
-    if "bridge" in events and events["bridge"].server_time:
-        times.append(events["bridge"].server_time)
-    return min(times, default=0)
+    bridge = events.get("bridge")
+    if bridge and bridge.server_time:
+        times.append(bridge.server_time)
+    if times:
+        return min(times), TimeSource.PBX
+    if bridge and bridge.received_at:
+        return bridge.received_at, TimeSource.RECEIVED
+    return 0, None
 
 
-def _ended(own: dict[str, LegEvent], children: dict[str, dict[str, LegEvent]]) -> tuple[bool, int | None]:
-    """A conversation ends with its own hangup; one known only by its legs, when every leg hung up."""
+def _ended(
+    own: dict[str, LegEvent], children: dict[str, dict[str, LegEvent]]
+) -> tuple[bool, int | None, TimeSource | None]:
+    """A conversation ends with its own hangup; one known only by its legs, when every leg hung up.
+    A hangup without serverTime (the seed's own example has none) still ends it, at its arrival."""
     if own:
-        hangups = [own["hangup"].server_time] if "hangup" in own else []
+        hangups = [own["hangup"]] if "hangup" in own else []
         ended = bool(hangups)
     else:
-        hangups = [events["hangup"].server_time for events in children.values() if "hangup" in events]
+        hangups = [events["hangup"] for events in children.values() if "hangup" in events]
         ended = bool(children) and len(hangups) == len(children)
-    return ended, max((t for t in hangups if t), default=None) if ended else None
+    if not ended:
+        return False, None, None
+    if all(hangup.server_time for hangup in hangups):
+        return True, max(hangup.server_time or 0 for hangup in hangups), TimeSource.PBX
+    times = [t for t in (hangup.server_time or hangup.received_at for hangup in hangups) if t]
+    return True, max(times, default=None), TimeSource.RECEIVED if times else None
 
 
 def _status(state: CallState, answered: bool, direction: Direction | None) -> CallStatus | None:
@@ -144,7 +182,7 @@ def derive(call: Call, split_recording: bool) -> Call:
     own = call.legs.get(call.uuid, {})
     children = {uuid: events for uuid, events in call.legs.items() if uuid != call.uuid}
     ordered_children = sorted(
-        children.items(), key=lambda kv: (not _bridged(kv[1]), _bridge_time(kv[1]), kv[0])
+        children.items(), key=lambda kv: (not _bridged(kv[1]), _bridge_time(kv[1])[0], kv[0])
     )
     ordered_legs = ([(call.uuid, own)] if own else []) + ordered_children
     snapshots = [events[name] for _, events in ordered_legs for name in _EVENT_ORDER if name in events]
@@ -161,8 +199,12 @@ def derive(call: Call, split_recording: bool) -> Call:
         employee_pool = [answering[name] for name in _EVENT_ORDER if name in answering] + snapshots
 
     dial_times = [s.dial_at or (s.server_time if s.event == "dial" else None) for s in snapshots]
-    bridge_at = min((_bridge_time(events) for _, events in ordered_legs if _bridged(events)), default=None)
-    ended, ended_at = _ended(own, children)
+    bridge_at, bridge_source = min(
+        (_bridge_time(events) for _, events in ordered_legs if _bridged(events)),
+        key=lambda time_and_source: time_and_source[0],
+        default=(0, None),
+    )
+    ended, ended_at, ended_source = _ended(own, children)
     derived_state = CallState.ENDED if ended else CallState.ANSWERED if answered_leg else CallState.RINGING
     state = max(call.state, derived_state)
     direction = DIRECTIONS.get(int(pick("direction_code") or 0))
@@ -176,8 +218,10 @@ def derive(call: Call, split_recording: bool) -> Call:
             "status": _status(state, answered_leg is not None, direction),
             "dial_at": min((t for t in dial_times if t), default=None),
             "bridge_at": bridge_at or None,
+            "bridge_at_source": bridge_source if bridge_at else None,
             "ended_at": ended_at,
-            "talk_seconds": (ended_at - bridge_at) // 1000 if ended_at and bridge_at else None,
+            "ended_at_source": ended_source if ended_at else None,
+            "talk_seconds": max(0, ended_at - bridge_at) // 1000 if ended_at and bridge_at else None,
             "employee_ext": pick("employee_ext", employee_pool),
             "employee_name": pick("employee_name", employee_pool),
             "employee2_ext": pick("employee2_ext") if direction == Direction.INTERNAL else None,
@@ -334,6 +378,8 @@ class CallService:
             return None
         tenant = context.tenant
         snapshot = leg_event(event, tenant.default_country, tenant.phone_fallbacks(Vendor.PHONET))
+        if snapshot.server_time is None:  # §A2: serverTime may be absent; its arrival is the best guess
+            snapshot = snapshot.model_copy(update={"received_at": now_ms()})
         conversation = snapshot.parent_uuid or snapshot.uuid
         split = context.tenant.settings.phonet_split_recording
         return self._update(
@@ -406,7 +452,8 @@ class CallService:
         source: str = "phonet",
         create: bool = True,
     ) -> Call | None:
-        for _ in range(_SAVE_ATTEMPTS):
+        deadline = time.monotonic() + SAVE_BUDGET_SECONDS
+        for attempt in itertools.count():
             current = self.calls.get_call(context.slug, uuid)
             if current is None and not create:
                 return None
@@ -434,9 +481,14 @@ class CallService:
             try:
                 self.calls.save_call(current, merged, changes)
             except Conflict:
-                continue  # someone saved meanwhile: read their version and merge again
+                # Someone saved meanwhile: wait a jittered while, read their version and merge again.
+                pause = random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt))
+                if time.monotonic() + pause > deadline:
+                    break
+                time.sleep(pause)
+                continue
             return merged
-        raise Conflict("the call kept changing while it was saved; retry", code="busy_call")
+        raise Unavailable("the call kept changing while it was saved; retry", code="busy_call")
 
     def _consequences(
         self, context: TenantContext, before: Call | None, call: Call

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class Direction(StrEnum):
@@ -40,6 +40,8 @@ class LegEvent(BaseModel):
     dial_at: int | None = None
     bridge_at: int | None = None
     server_time: int | None = None
+    # When the hub got it: the best estimate of an event's time when the PBX sent no serverTime.
+    received_at: int | None = None
     employee_ext: str | None = None
     employee_name: str | None = None
     employee_pbx_id: str | None = None
@@ -50,6 +52,14 @@ class LegEvent(BaseModel):
     trunk_num: str | None = None
     trunk_name: str | None = None
     account_domain: str | None = None
+
+
+class TimeSource(StrEnum):
+    """Where a call's time came from: the PBX's own clock, or the hub's receipt of the event (an
+    approximation the call history sync may correct)."""
+
+    PBX = "pbx"
+    RECEIVED = "received"
 
 
 class Call(BaseModel):
@@ -65,6 +75,8 @@ class Call(BaseModel):
     bridge_at: int | None = None
     ended_at: int | None = None
     talk_seconds: int | None = None
+    bridge_at_source: TimeSource | None = None
+    ended_at_source: TimeSource | None = None
     employee_ext: str | None = None
     employee_name: str | None = None
     employee_id: str | None = None
@@ -87,6 +99,8 @@ class Call(BaseModel):
     created_at: int = 0
     updated_at: int = 0
     version: int = 0
+    # Which of `legs` the store keeps in items of their own (a call with very many legs): storage only.
+    _legs_apart: set[str] = PrivateAttr(default_factory=set)
 
     @property
     def is_external(self) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 MAX_PHONES = 10
+# The phone index keeps this much of a name: what a phone's display shows, and a bound on each entry.
+MAX_INDEX_NAME = 100
 
 
 class ContactType(StrEnum):
@@ -68,7 +70,7 @@ class PhoneEntry(BaseModel):
         return cls(
             id=contact.id,
             type=contact.type,
-            name=contact.display_name,
+            name=contact.display_name[:MAX_INDEX_NAME],
             responsible_employee_id=contact.responsible_employee_id,
             updated_at=contact.updated_at,
         )

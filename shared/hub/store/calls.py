@@ -7,6 +7,9 @@ Keys in the calls table:
   `gsi1pk = {tenant}#CALLBACKS` and `gsi1sk = {last missed at}#{e164}`, so the open list is one
   Query on gsi1, newest first. `{tenant}#NUM#{e164}` / `CLOSED#{at}#{call}` — a returned callback,
   with `gsi1pk = {tenant}#CALLBACKS_CLOSED`, `gsi1sk = {closed at}#{e164}`.
+- `{tenant}#CALL#{uuid}` / `LEG#{leg uuid}` — the events of one leg of a call that has more than
+  INLINE_LEGS legs (a department call ringing round and round): the call item keeps its first
+  INLINE_LEGS legs and `legs_apart`, the count of these, so no call outgrows DynamoDB's 400 KB.
 - `{tenant}#TRUNKS` / `SET` — the tenant's lines as seen in calls (never turned into leads).
 - `{tenant}#CALL#{uuid}` / `UTM_PENDING` — UTM labels that came before their call: taken (and deleted)
   by the call's first save, else dropped by TTL (`expires_at`). No gsi2 key: never listed as a call.
@@ -37,6 +40,10 @@ from hub.store.tenants import tenant_pk
 
 RAW_RETENTION_DAYS = 30
 MAX_RAW_BYTES = 256 * 1024
+# A leg holds at most three events of a few KB each (names are bounded): ten legs inline stay far
+# below the 400 KB item limit, with room for everything else on the call.
+INLINE_LEGS = 10
+LEG_PREFIX = "LEG#"
 
 
 def call_pk(tenant: str, uuid: str) -> str:
@@ -76,46 +83,105 @@ class CallStore(DynamoStore):
     # -- calls ---------------------------------------------------------------------------------
 
     def get_call(self, tenant: str, uuid: str) -> Call | None:
-        """Strongly consistent: the merge must start from the latest saved version."""
+        """Strongly consistent: the merge must start from the latest saved version. Every leg is
+        read, those kept apart too (one more Query, only for calls that have them)."""
         item = self.get_item(call_pk(tenant, uuid), "CALL", consistent=True)
-        return Call.model_validate(item) if item else None
+        if not item:
+            return None
+        apart = self._legs_kept_apart(tenant, uuid) if item.get("legs_apart") else {}
+        if apart:
+            legs = {**item.get("legs", {}), **apart}
+            item["legs"] = {leg: legs[leg] for leg in sorted(legs)}
+        call = Call.model_validate(item)
+        call._legs_apart = set(apart)
+        return call
+
+    def _legs_kept_apart(self, tenant: str, uuid: str) -> dict[str, Any]:
+        paginator = self.client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :leg)",
+            ExpressionAttributeValues=to_item({":pk": call_pk(tenant, uuid), ":leg": LEG_PREFIX}),
+            ConsistentRead=True,
+        )
+        with translated_errors():
+            items = [from_item(item) for page in pages for item in page["Items"]]
+        return {str(item["sk"]).removeprefix(LEG_PREFIX): item["events"] for item in items}
+
+    def _placed_legs(self, old: Call | None, new: Call) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+        """The legs the call item keeps, the writes of changed legs kept apart, and how many are apart.
+        A leg stays where it is; a new one goes inline while there is room, else into its own item."""
+        legs = new.model_dump(mode="json", exclude_none=True)["legs"]
+        apart = set(old._legs_apart) if old else set()
+        was_inline = {leg for leg in (old.legs if old else {}) if leg not in apart}
+        inline = {leg: events for leg, events in legs.items() if leg in was_inline}
+        writes: list[dict[str, Any]] = []
+        for leg, events in legs.items():
+            if leg in inline:
+                continue
+            if leg not in apart and len(inline) < INLINE_LEGS:
+                inline[leg] = events
+                continue
+            apart.add(leg)
+            if old is None or old.legs.get(leg) != new.legs[leg]:
+                item = {"pk": call_pk(new.tenant, new.uuid), "sk": LEG_PREFIX + leg, "events": events}
+                writes.append({"Put": {"TableName": self.table, "Item": to_item(item)}})
+        return dict(sorted(inline.items())), writes, len(apart)
 
     def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None:
-        """The call, its new timeline entries and its callback change, all or nothing. A version other
-        than `old`'s (somebody saved meanwhile) is a Conflict."""
+        """The call and its callback change, all or nothing. A version other than `old`'s (somebody
+        saved meanwhile) is a Conflict.
+
+        The contacts' timeline entries and the tenant's line set are idempotent writes made *before*
+        that transaction and outside it: they would make it contend with every other call of the
+        tenant (the line set) and could break its 100-item limit (a number many contacts share). A lost
+        race rewrites them identically; an entry whose call is not saved yet is skipped by the readers.
+        """
+        if old is None and new.trunk_num:
+            with translated_errors():
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": f"{new.tenant}#TRUNKS", "sk": "SET"}),
+                    UpdateExpression="ADD numbers :n",
+                    ExpressionAttributeValues={":n": {"SS": [new.trunk_num]}},
+                )
+        if changes.new_contact_links:
+            self._put_timeline_entries(new, changes.new_contact_links)
+        inline, leg_writes, legs_apart = self._placed_legs(old, new)
         item = {
             "pk": call_pk(new.tenant, new.uuid),
             "sk": "CALL",
             **new.model_dump(mode="json", exclude_none=True),
+            "legs": inline,
+            "legs_apart": legs_apart or None,
             "gsi2pk": f"{new.tenant}#CALLS",
             "gsi2sk": f"{_time_key(new.dial_at or new.created_at)}#{new.uuid}",
         }
-        writes = [versioned_put(self.table, item, old.version if old else None)]
-        for contact_id in changes.new_contact_links:
-            entry = {
-                "pk": contact_pk(new.tenant, contact_id),
-                "sk": f"CALL#{new.dial_at or new.created_at:013d}#{new.uuid}",
-                "call_uuid": new.uuid,
-            }
-            writes.append({"Put": {"TableName": self.contacts_table, "Item": to_item(entry)}})
+        writes = [versioned_put(self.table, item, old.version if old else None), *leg_writes]
         if changes.callback_after is not None:
             writes.append(self._callback_write(changes.callback_before, changes.callback_after))
         if changes.closed_callback is not None:
             writes.append(self._closed_write(changes.closed_callback))
-        if old is None and new.trunk_num:
-            writes.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item({"pk": f"{new.tenant}#TRUNKS", "sk": "SET"}),
-                        "UpdateExpression": "ADD numbers :n",
-                        "ExpressionAttributeValues": {":n": {"SS": [new.trunk_num]}},
-                    }
-                }
-            )
         if old is None:
             writes.append(self._pending_taken(new.tenant, new.uuid, changes.pending_attribution))
         transact_write(self.client, writes, "the call was saved meanwhile")
+
+    def _put_timeline_entries(self, call: Call, contact_ids: list[str]) -> None:
+        """The call on each contact's timeline, 25 puts per BatchWriteItem, unprocessed ones resent."""
+        sk = f"CALL#{call.dial_at or call.created_at:013d}#{call.uuid}"
+        requests = [
+            {
+                "PutRequest": {
+                    "Item": to_item({"pk": contact_pk(call.tenant, cid), "sk": sk, "call_uuid": call.uuid})
+                }
+            }
+            for cid in contact_ids
+        ]
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self.contacts_table: requests[start : start + 25]}
+            while pending:
+                with translated_errors():
+                    pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
     def _pending_taken(self, tenant: str, uuid: str, read: PendingAttribution | None) -> dict[str, Any]:
         """A new call takes the pending labels it read, exactly those: labels kept meanwhile fail the

@@ -5,7 +5,8 @@ Keys:
 - `{tenant}#P#{e164}` / `PHONE` — the phone index: one item per number, with one attribute
   `c:{contact id}` per contact holding it (a PhoneEntry). "Who has this number" is one GetItem, and
   adding or removing one holder is a SET or REMOVE on its own attribute, so two contacts written at
-  once on one number never overwrite each other.
+  once on one number never overwrite each other. `holders` counts them: at most
+  MAX_CONTACTS_PER_NUMBER, so the item stays far below DynamoDB's 400 KB.
 - `{tenant}#X#{vendor}#{code}` / `EXT` — an external code, unique per tenant and vendor.
 - `{tenant}#U#{key}` / `UNIQUE` — a contact created "once per key" (e.g. one lead per number).
 - `{tenant}#C#{id}` / `CALL#{dial at}#{uuid}` and `EVENT#{at}#{id}` — the contact's timeline.
@@ -27,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.domain.contacts import contact_name_words, matches_name, name_words
-from hub.errors import Conflict
+from hub.errors import Conflict, LimitExceeded
 from hub.models.contact import Contact, PhoneEntry
 from hub.store.dynamo import (
     DynamoStore,
@@ -48,6 +49,11 @@ BY_UPDATE_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
 BY_WORD_KEYS = ("pk", "sk")
 # The start of a name search's last part: contacts not yet in the name index (see the module's doc).
 UNINDEXED_START = {"phase": "unindexed"}
+# An entry is at most ~1 KB (an id of <= 40 characters twice, a name of MAX_INDEX_NAME characters = at
+# most 400 bytes of UTF-8, a type, a time, the attribute names): 200 of them stay under half of
+# DynamoDB's 400 KB item limit. A number shared by more is a switchboard, not a person's number.
+MAX_CONTACTS_PER_NUMBER = 200
+_CAPPED = "attribute_not_exists(holders) OR holders < :max_holders"
 
 
 def contact_pk(tenant: str, contact_id: str) -> str:
@@ -375,9 +381,27 @@ class ContactStore(DynamoStore):
         self._batch_write(keys)
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
-        transact_write(
-            self.client, items, "the contact changed meanwhile, or its external code belongs to another"
-        )
+        """The writes, all or nothing; a number already held by MAX_CONTACTS_PER_NUMBER contacts is a
+        LimitExceeded naming it (retrying cannot help), any other failed condition a Conflict."""
+        try:
+            transact_write(
+                self.client, items, "the contact changed meanwhile, or its external code belongs to another"
+            )
+        except Conflict as exc:
+            reasons = (exc.details or {}).get("reasons", []) if isinstance(exc.details, dict) else []
+            full = [
+                from_item(item["Update"]["Key"])["pk"].split("#P#", 1)[1]
+                for item, reason in zip(items, reasons, strict=False)
+                if reason == "ConditionalCheckFailed"
+                and item.get("Update", {}).get("ConditionExpression") == _CAPPED
+            ]
+            if not full:
+                raise
+            raise LimitExceeded(
+                f"a number may be held by at most {MAX_CONTACTS_PER_NUMBER} contacts",
+                code="too_many_contacts_on_number",
+                details={"phones": full, "limit": MAX_CONTACTS_PER_NUMBER},
+            ) from exc
 
     def _index_changes(self, old: Contact | None, new: Contact | None) -> list[dict[str, Any]]:
         """The phone-index and external-code writes that take the indexes from `old` to `new`."""
@@ -390,25 +414,30 @@ class ContactStore(DynamoStore):
         if new is not None:
             entry = to_value(PhoneEntry.of(new).model_dump(mode="json", exclude_none=True))
             for e164 in new_numbers:
-                changes.append(
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": to_item({"pk": phone_pk(tenant, e164), "sk": PHONE_SK}),
-                            "UpdateExpression": "SET #entry = :entry",
-                            "ExpressionAttributeNames": {"#entry": entry_name},
-                            "ExpressionAttributeValues": {":entry": entry},
-                        }
+                update: dict[str, Any] = {
+                    "TableName": self.table,
+                    "Key": to_item({"pk": phone_pk(tenant, e164), "sk": PHONE_SK}),
+                    "UpdateExpression": "SET #entry = :entry",
+                    "ExpressionAttributeNames": {"#entry": entry_name},
+                    "ExpressionAttributeValues": {":entry": entry},
+                }
+                if e164 not in old_numbers:  # one more holder: counted, and refused past the limit
+                    update["UpdateExpression"] += " ADD holders :one"
+                    update["ConditionExpression"] = _CAPPED
+                    update["ExpressionAttributeValues"] |= {
+                        ":one": to_value(1),
+                        ":max_holders": to_value(MAX_CONTACTS_PER_NUMBER),
                     }
-                )
+                changes.append({"Update": update})
         for e164 in sorted(old_numbers - set(new_numbers)):
             changes.append(
                 {
                     "Update": {
                         "TableName": self.table,
                         "Key": to_item({"pk": phone_pk(tenant, e164), "sk": PHONE_SK}),
-                        "UpdateExpression": "REMOVE #entry",
+                        "UpdateExpression": "REMOVE #entry ADD holders :minus_one",
                         "ExpressionAttributeNames": {"#entry": entry_name},
+                        "ExpressionAttributeValues": {":minus_one": to_value(-1)},
                     }
                 }
             )
@@ -464,7 +493,7 @@ class ContactStore(DynamoStore):
             summary = PhoneEntry.of(contact).model_dump(mode="json", exclude_none=True)
             entry = {ENTRY_PREFIX + contact.id: summary}
             for e164 in contact.phone_numbers():
-                item = {"pk": phone_pk(contact.tenant, e164), "sk": PHONE_SK, **entry}
+                item = {"pk": phone_pk(contact.tenant, e164), "sk": PHONE_SK, "holders": 1, **entry}
                 requests.append({"PutRequest": {"Item": to_item(item)}})
         self._batch_write(requests)
 

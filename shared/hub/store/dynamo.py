@@ -31,7 +31,24 @@ _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "
 @cache
 def default_client() -> Any:
     """One client per process; the endpoint comes from AWS_ENDPOINT_URL when set (local runs)."""
-    return boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    client = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    return throttling_as_unavailable(client)
+
+
+def throttling_as_unavailable(client: Any) -> Any:
+    """Make every call of `client` raise Unavailable (a 503 with Retry-After) once botocore's own retries
+    of a throttled request are spent, so no store call can let a throttle out as a 500, wrapped in
+    `translated_errors` or not. Registered once per client; other failure codes are left alone."""
+    events = getattr(getattr(client, "meta", None), "events", None)
+    if events is not None:
+        events.register("after-call.dynamodb", _raise_when_throttled, unique_id="hub-throttling-as-503")
+    return client
+
+
+def _raise_when_throttled(http_response: Any, parsed: Mapping[str, Any], **_: Any) -> None:
+    failed = getattr(http_response, "status_code", 200) >= 300
+    if failed and parsed.get("Error", {}).get("Code") in _THROTTLED:
+        raise Unavailable("storage is busy, retry shortly")
 
 
 class DynamoStore:
@@ -39,7 +56,7 @@ class DynamoStore:
 
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.table = table_name
-        self._client = client
+        self._client = throttling_as_unavailable(client) if client is not None else None
 
     @property
     def client(self) -> Any:
@@ -51,9 +68,10 @@ class DynamoStore:
         self, pk: str, sk: str, *, consistent: bool = False, table: str | None = None
     ) -> dict[str, Any] | None:
         """One item as a plain dict, or None. Strongly consistent where a read-modify-write needs it."""
-        response = self.client.get_item(
-            TableName=table or self.table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=consistent
-        )
+        with translated_errors():
+            response = self.client.get_item(
+                TableName=table or self.table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=consistent
+            )
         item = response.get("Item")
         return from_item(item) if item else None
 
