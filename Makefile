@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 # SAM finds the runtime's interpreter (python3.13) on PATH: the project's venv has it.
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
-.PHONY: help venv tools browser lint format test test-fast validate build bench bench-smoke run demo clean \
+.PHONY: help venv tools browser lint format test test-fast validate build bench bench-smoke run demo clean test-slow \
 	openapi schemathesis invoke
 
 help:
@@ -73,6 +73,10 @@ openapi: venv
 # CI runs a few generated examples per operation (inside `make test`); this runs many.
 schemathesis: venv
 	SCHEMATHESIS_MAX_EXAMPLES=$${SCHEMATHESIS_MAX_EXAMPLES:-100} $(VENV)/bin/pytest -q tests/e2e/test_rest_api_schemathesis.py
+
+# What `make test` runs at a bounded size, at full size (minutes on moto).
+test-slow: venv
+	TEST_DEPARTMENT_LEGS=200 $(VENV)/bin/pytest -q tests/integration/test_limits.py
 
 test-fast: venv
 	$(VENV)/bin/pytest -x -q tests/unit tests/integration

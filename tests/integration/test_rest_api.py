@@ -460,7 +460,7 @@ def test_every_object_route_answers_404_to_another_tenants_key(
             )
             assert status == 404, (method, path)
             probed += 1
-    assert probed == 10  # every object operation but the credentials ones (a vendor is no object)
+    assert probed == 11  # every object operation but the credentials ones (a vendor is no object)
     assert acme.get(f"/contacts/{contact['id']}")[2] == contact
     assert acme.get("/callbacks")[2]["items"] == [callback]
     assert acme.get(f"/employees/{seeded.manager.id}")[0] == 200

@@ -45,6 +45,9 @@ class LosingRepository:
     def get_callback(self, tenant: str, phone: str) -> Callback | None:
         return None
 
+    def pending_attribution(self, tenant: str, uuid: str) -> None:
+        return None
+
     def own_numbers(self, tenant: str) -> set[str]:
         return set()
 
