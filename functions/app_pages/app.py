@@ -130,7 +130,7 @@ def login(tenant: str) -> Response:
         if target is None:
             raise BadRequest("the return address holds control characters")
         employee = wiring.authenticator().authenticate(
-            page.tenant.slug, page.form.get("login"), page.form.get("password")
+            page.tenant.slug, page.form.get("login"), page.form.get("password"), api_key_allowed=False
         )
         session = pages.open_session(wiring.tenant_store(), page.tenant, employee)
         if session is None:

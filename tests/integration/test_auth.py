@@ -115,6 +115,14 @@ def test_pages_sign_in_changed_password_or_removed_login_is_refused_at_once(
     assert Browser(pages, lambda_context).sign_in(password="changed-password")[0] == 401
 
 
+def test_pages_sign_in_refuses_an_api_key_as_the_password(seeded, pages, anna, lambda_context) -> None:
+    """A page session is a person's: a key (TelefUM's machine credential) opens none, so revoking
+    a key can leave no session behind."""
+    _, secret = create_api_key(seeded.tenant_store, seeded.acme.tenant)
+    status, _, body = Browser(pages, lambda_context).sign_in(password=secret)
+    assert status == 401 and "hub_session" not in body
+
+
 def test_pages_deactivated_employee_cannot_sign_in(seeded, pages, anna, lambda_context) -> None:
     tenant_domain.deactivate_employee(seeded.tenant_store, anna)
     status, _, body = Browser(pages, lambda_context).sign_in()

@@ -54,8 +54,12 @@ class Authenticator:
         self._verified: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def authenticate(self, slug: str, login: str | None, password: str | None) -> Employee:
-        """The active employee of tenant `slug` with this login, if the password (or API key) is right."""
+    def authenticate(
+        self, slug: str, login: str | None, password: str | None, api_key_allowed: bool = True
+    ) -> Employee:
+        """The active employee of tenant `slug` with this login, if the password (or API key) is right.
+        A page session is a person's: `api_key_allowed=False` refuses a key there, so revoking a key
+        never leaves a session it opened behind."""
         login = sign_in_login(login)
         password = password or ""
         if not login or not password:
@@ -64,6 +68,8 @@ class Authenticator:
         employee = self.store.employee_by_login(slug, login)
         if employee is not None and not employee.active:
             employee = None
+        if password.startswith(API_KEY_PREFIX) and not api_key_allowed:
+            raise Unauthorized("wrong login or password")
         if password.startswith(API_KEY_PREFIX):
             # 256 random bits cannot be guessed: no attempt is counted (TelefUM sends one per call).
             key_ok = self._api_key_ok(slug, password)  # read whether the login exists or not
