@@ -376,3 +376,19 @@ def test_wiring_reset_between_tests_keeps_tenants_apart() -> None:
 
 def raw_log(template) -> WebhookLog:
     return WebhookLog(template.table_name("WebhookLogTable"))
+
+
+def test_events_blank_optional_fields_count_as_missing_not_a_400(seeded, events, calls, lambda_context) -> None:
+    """Real PBXs send "" for what they do not know (a trunk, a leg's ext, an other leg's name)."""
+    blank = {
+        "trunkNum": "",
+        "trunkName": " ",
+        "parentUuid": "",
+        "accountDomain": "",
+        "leg": {"id": "", "ext": "", "displayName": ""},
+        "otherLegs": [{"num": "", "name": "", "companyName": "", "id": ""}],
+        "otherLegNum": "+380501112233",
+    }
+    deliver(events, lambda_context, body("call_dial", **blank), body("call_hangup", **blank))
+    call = calls.get_call("acme", CALL)
+    assert (call.state, call.other_number, call.trunk_num) == (CallState.ENDED, "+380501112233", None)

@@ -44,9 +44,9 @@ class PhonetLeg(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: LooseStr | None = Field(default=None, max_length=64)
-    ext: LooseStr | None = Field(default=None, max_length=20)
-    display_name: LooseStr | None = Field(default=None, alias="displayName", max_length=300)
+    id: OptionalLooseStr = Field(default=None, max_length=64)
+    ext: OptionalLooseStr = Field(default=None, max_length=20)
+    display_name: OptionalLooseStr = Field(default=None, alias="displayName", max_length=300)
     type: int | None = None
 
 
@@ -55,11 +55,11 @@ class PhonetOtherLeg(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: LooseStr | None = Field(default=None, max_length=100)
-    name: LooseStr | None = Field(default=None, max_length=300)
-    num: LooseStr | None = Field(default=None, max_length=64)
-    company_name: LooseStr | None = Field(default=None, alias="companyName", max_length=300)
-    url: LooseStr | None = Field(default=None, max_length=2000)
+    id: OptionalLooseStr = Field(default=None, max_length=100)
+    name: OptionalLooseStr = Field(default=None, max_length=300)
+    num: OptionalLooseStr = Field(default=None, max_length=64)
+    company_name: OptionalLooseStr = Field(default=None, alias="companyName", max_length=300)
+    url: OptionalLooseStr = Field(default=None, max_length=2000)
     priority: int | None = None
 
 
@@ -69,11 +69,11 @@ class CallEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     event: Literal["call.dial", "call.bridge", "call.hangup"]
-    account_domain: LooseStr | None = Field(
+    account_domain: OptionalLooseStr = Field(
         default=None, alias="accountDomain", max_length=253, pattern=HOST_PATTERN
     )
     uuid: LooseStr = Field(pattern=UUID_PATTERN)
-    parent_uuid: LooseStr | None = Field(default=None, alias="parentUuid", pattern=UUID_PATTERN)
+    parent_uuid: OptionalLooseStr = Field(default=None, alias="parentUuid", pattern=UUID_PATTERN)
     dial_at: EpochMs | None = Field(default=None, alias="dialAt")
     bridge_at: EpochMs | None = Field(default=None, alias="bridgeAt")
     server_time: EpochMs | None = Field(default=None, alias="serverTime")
@@ -83,8 +83,8 @@ class CallEvent(BaseModel):
     other_legs: list[PhonetOtherLeg] | None = Field(default=None, alias="otherLegs", max_length=50)
     # A hidden caller id (empty, `anonymous`) is logged as it came.
     other_leg_num: OptionalLooseStr = Field(default=None, alias="otherLegNum", max_length=64)
-    trunk_num: LooseStr | None = Field(default=None, alias="trunkNum", max_length=64)
-    trunk_name: LooseStr | None = Field(default=None, alias="trunkName", max_length=300)
+    trunk_num: OptionalLooseStr = Field(default=None, alias="trunkNum", max_length=64)
+    trunk_name: OptionalLooseStr = Field(default=None, alias="trunkName", max_length=300)
 
 
 class UtmLabel(BaseModel):
@@ -92,20 +92,20 @@ class UtmLabel(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    utm_source: LooseStr | None = Field(default=None, alias="utmSource", max_length=500)
-    utm_medium: LooseStr | None = Field(default=None, alias="utmMedium", max_length=500)
-    utm_campaign: LooseStr | None = Field(default=None, alias="utmCampaign", max_length=500)
-    utm_content: LooseStr | None = Field(default=None, alias="utmContent", max_length=500)
-    utm_term: LooseStr | None = Field(default=None, alias="utmTerm", max_length=500)
-    google_client_id: LooseStr | None = Field(default=None, alias="googleClientId", max_length=200)
-    client_ip: LooseStr | None = Field(default=None, alias="clientIp", max_length=64)
-    referrer: LooseStr | None = Field(default=None, max_length=2000)
-    other_leg_num: LooseStr | None = Field(default=None, alias="otherLegNum", max_length=64)
-    trunk_source: LooseStr | None = Field(default=None, alias="trunkSource", max_length=64)
-    label: LooseStr | None = Field(default=None, max_length=1000)
+    utm_source: OptionalLooseStr = Field(default=None, alias="utmSource", max_length=500)
+    utm_medium: OptionalLooseStr = Field(default=None, alias="utmMedium", max_length=500)
+    utm_campaign: OptionalLooseStr = Field(default=None, alias="utmCampaign", max_length=500)
+    utm_content: OptionalLooseStr = Field(default=None, alias="utmContent", max_length=500)
+    utm_term: OptionalLooseStr = Field(default=None, alias="utmTerm", max_length=500)
+    google_client_id: OptionalLooseStr = Field(default=None, alias="googleClientId", max_length=200)
+    client_ip: OptionalLooseStr = Field(default=None, alias="clientIp", max_length=64)
+    referrer: OptionalLooseStr = Field(default=None, max_length=2000)
+    other_leg_num: OptionalLooseStr = Field(default=None, alias="otherLegNum", max_length=64)
+    trunk_source: OptionalLooseStr = Field(default=None, alias="trunkSource", max_length=64)
+    label: OptionalLooseStr = Field(default=None, max_length=1000)
     call_date: EpochMs | None = Field(default=None, alias="callDate")
     call_start: EpochMs | None = Field(default=None, alias="callStart")
-    call_parent_uuid: LooseStr | None = Field(default=None, alias="callParentUuid", pattern=UUID_PATTERN)
+    call_parent_uuid: OptionalLooseStr = Field(default=None, alias="callParentUuid", pattern=UUID_PATTERN)
 
     @model_validator(mode="before")
     @classmethod
