@@ -378,7 +378,9 @@ def raw_log(template) -> WebhookLog:
     return WebhookLog(template.table_name("WebhookLogTable"))
 
 
-def test_events_blank_optional_fields_count_as_missing_not_a_400(seeded, events, calls, lambda_context) -> None:
+def test_events_blank_optional_fields_count_as_missing_not_a_400(
+    seeded, events, calls, lambda_context
+) -> None:
     """Real PBXs send "" for what they do not know (a trunk, a leg's ext, an other leg's name)."""
     blank = {
         "trunkNum": "",

@@ -21,6 +21,7 @@ from hub.ids import now_ms
 from hub.models.call import PendingAttribution
 from hub.models.contact import Contact
 from hub.models.phonet import UtmLabel
+from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
 
 # Labels for a call the hub never sees are dropped after this long (a history sync has caught up by then).
@@ -64,8 +65,10 @@ def check_utm_batch(context: TenantContext, items: list[Any]) -> BatchResult:
     for index, raw in enumerate(items):
         try:
             label = UtmLabel.model_validate(raw)
+            tenant = context.tenant
+            fallbacks = tenant.phone_fallbacks(Vendor.PHONET)
             number = (
-                normalize_phone(label.other_leg_num, context.tenant.default_country)
+                normalize_phone(label.other_leg_num, tenant.default_country, fallbacks)
                 if label.other_leg_num
                 else None
             )

@@ -156,22 +156,6 @@ class ContactStore(DynamoStore):
         item = self.get_item(f"{tenant}#U#{unique_key}", "UNIQUE", consistent=True)
         return str(item["contact_id"]) if item else None
 
-    def set_attribution_if_absent(self, tenant: str, contact_id: str, attribution: dict[str, Any]) -> bool:
-        """First touch: the first attribution a contact gets is kept. The version moves, so an edit
-        racing with this one fails its version check instead of dropping the attribution."""
-        try:
-            with translated_errors():
-                self.client.update_item(
-                    TableName=self.table,
-                    Key=to_item({"pk": contact_pk(tenant, contact_id), "sk": CONTACT_SK}),
-                    UpdateExpression="SET attribution = :a, version = version + :one",
-                    ConditionExpression="attribute_exists(pk) AND attribute_not_exists(attribution)",
-                    ExpressionAttributeValues=to_item({":a": attribution, ":one": 1}),
-                )
-        except Conflict:
-            return False
-        return True
-
     def add_event(self, tenant: str, contact_id: str, event: dict[str, Any]) -> None:
         """An event (call, SMS, note) on the contact's timeline, only while the contact exists."""
         item = {
