@@ -57,3 +57,23 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
+
+
+def sqs_record(message: dict[str, Any], queue: str = "queue") -> dict[str, Any]:
+    """A message received from moto's SQS as the record Lambda's event source hands a worker."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "0",
+            "SenderId": "x",
+            "ApproximateFirstReceiveTimestamp": "0",
+        },
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:eu-central-1:123456789012:{queue}",
+        "awsRegion": "eu-central-1",
+    }

@@ -16,7 +16,7 @@ from hub.domain.tenants import create_api_key
 from hub.errors import Unavailable
 from tests.conftest import Seeded
 from tests.integration.test_rest_api import Api
-from tests.support import load_function
+from tests.support import load_function, sqs_record
 
 
 @pytest.fixture
@@ -60,22 +60,7 @@ def receive(max_messages: int = 10) -> list[dict[str, Any]]:
 
 def deliver(worker: Any, lambda_context: Any, messages: list[dict[str, Any]]) -> list[str]:
     """The messages as one SQS event to the worker; returns the ids it reported as failed."""
-    event = {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {"ApproximateReceiveCount": "1"},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:imports",
-                "awsRegion": "eu-central-1",
-            }
-            for m in messages
-        ]
-    }
+    event = {"Records": [sqs_record(m, "imports") for m in messages]}
     try:
         answer = worker.handler(event, lambda_context)
     except BatchProcessingError:  # every record failed: Lambda retries the whole batch

@@ -19,7 +19,7 @@ from hub.models.contact import ContactType
 from hub.models.phonet import CallEvent
 from hub.store.calls import CallStore, WebhookLog
 from tests.conftest import Seeded
-from tests.support import event_body, load_event, load_function, with_body
+from tests.support import event_body, load_event, load_function, sqs_record, with_body
 
 CALL = "47a968893984475b8c20e29dec144ce3"
 CUSTOMER = "+380000000000"  # the spec example's otherLegs[0].num
@@ -240,7 +240,7 @@ def test_events_unknown_inbound_caller_becomes_a_lead_via_the_queue(
     assert len(messages) == 1  # one call, one message, however many events
     assert calls.get_call("acme", CALL).lead_pending is True
     worker = load_function("lead_capture")
-    sqs_event = {"Records": [_record(m) for m in messages * 2]}  # delivered twice: one lead all the same
+    sqs_event = {"Records": [sqs_record(m) for m in messages * 2]}  # delivered twice: one lead all the same
     assert worker.handler(sqs_event, lambda_context) == {"batchItemFailures": []}
     (entry,) = seeded.contact_store.phone_entries("acme", CUSTOMER)
     lead = seeded.contact_store.get("acme", entry.id)
@@ -270,7 +270,7 @@ def test_a_deleted_lead_calling_again_becomes_a_new_lead(seeded, lambda_context)
             "source": None,
         }
         message = {"MessageId": call_uuid, "ReceiptHandle": "r", "Body": json.dumps(request)}
-        assert worker.handler({"Records": [_record(message)]}, lambda_context) == {"batchItemFailures": []}
+        assert worker.handler({"Records": [sqs_record(message)]}, lambda_context) == {"batchItemFailures": []}
         (entry,) = seeded.contact_store.phone_entries("acme", CUSTOMER)
         if call_uuid == "first0call":
             first_lead = entry.id
@@ -319,7 +319,7 @@ def test_lead_worker_reports_a_failed_message_and_keeps_the_rest(
     (message,) = lead_messages(template)
     worker = load_function("lead_capture")
     garbage = {"MessageId": "m1", "ReceiptHandle": "r1", "Body": "not json"}
-    failures = worker.handler({"Records": [_record(garbage), _record(message)]}, lambda_context)[
+    failures = worker.handler({"Records": [sqs_record(garbage), sqs_record(message)]}, lambda_context)[
         "batchItemFailures"
     ]
     assert failures == [{"itemIdentifier": "m1"}]
@@ -332,7 +332,7 @@ def test_lead_worker_retries_a_call_not_logged_yet(seeded, lambda_context) -> No
     message = {"MessageId": "m2", "ReceiptHandle": "r2", "Body": json.dumps(early)}
     # Every record failed: Powertools raises, so Lambda leaves the batch on the queue to retry.
     with pytest.raises(BatchProcessingError):
-        worker.handler({"Records": [_record(message)]}, lambda_context)
+        worker.handler({"Records": [sqs_record(message)]}, lambda_context)
     assert len(seeded.contact_store.phone_entries("acme", CUSTOMER)) == 1  # the lead exists, created once
 
 
@@ -349,25 +349,6 @@ def test_events_wrong_token_and_foreign_ip_are_rejected(events, lambda_context) 
     event = load_event("phonet_events/call_dial.json")
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/hooks/phonet/" + "z" * 30 + "/events"
     assert send(events, event, lambda_context)[0] == 404
-
-
-def _record(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "0",
-            "SenderId": "x",
-            "ApproximateFirstReceiveTimestamp": "0",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:test-LeadsQueue",
-        "awsRegion": "eu-central-1",
-    }
 
 
 def test_wiring_reset_between_tests_keeps_tenants_apart() -> None:

@@ -22,7 +22,7 @@ from hub.models.tenant import AvtodialerFields, TenantSettings
 from hub.store.calls import CallStore
 from tests.conftest import Seeded
 from tests.integration.test_rest_api import Api
-from tests.support import ACME_AVTODIALER_TOKEN, event_body, load_event, load_function, with_body
+from tests.support import ACME_AVTODIALER_TOKEN, event_body, load_event, load_function, sqs_record, with_body
 
 UTM_CALL = "005f1dfae76d4c379e1d4095c07a76a2"
 UTM_CUSTOMER = "+380505826633"
@@ -63,20 +63,6 @@ def queued_utm(template) -> list[dict[str, Any]]:
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         messages.extend(batch)
     return messages
-
-
-def sqs_record(message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "x"},
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:test-UtmQueue",
-        "awsRegion": "eu-central-1",
-    }
 
 
 def run_worker(messages: list[dict[str, Any]], lambda_context: Any) -> None:
@@ -431,22 +417,7 @@ def test_avtodialer_lead_says_avtodialer_made_it(
         load_function("avtodialer_result"), load_event("avtodialer_result/json_result.json"), lambda_context
     )
     (message,) = lead_messages(template)
-    record = {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "0",
-            "SenderId": "x",
-            "ApproximateFirstReceiveTimestamp": "0",
-        },
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:leads",
-        "awsRegion": "eu-central-1",
-    }
+    record = sqs_record(message, "leads")
     worker = load_function("lead_capture")
     assert worker.handler({"Records": [record]}, lambda_context) == {"batchItemFailures": []}
     (entry,) = seeded.contact_store.phone_entries("globex", "+79222220000")
