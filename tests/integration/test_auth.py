@@ -219,6 +219,12 @@ def test_rest_employee_overlong_login_is_a_400_on_create_and_patch(api, anna) ->
     assert api.patch(f"/employees/{anna.id}", {"login": " " * 60 + "b" * 60})[0] == 400
 
 
+def test_rest_employee_password_shaped_like_an_api_key_is_a_400(api, anna) -> None:
+    # A password starting "hub_" is read as an API key at every sign-in: it could never be used.
+    assert api.post("/employees", {"name": "X", "login": "x1", "password": "hub_secret-123"})[0] == 400
+    assert api.patch(f"/employees/{anna.id}", {"password": "hub_secret-123"})[0] == 400
+
+
 # -- lockout and timing ------------------------------------------------------------------------------
 
 

@@ -85,10 +85,13 @@ def create_tenant(repo: TenantRepository, tenant: Tenant) -> CreatedTenant:
 
 def _employee_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """How employees' fields are kept, on create and on change: trimmed, email and login lower-cased,
-    blank as absent; a password only as its hash; a login no longer than any login may be."""
+    blank as absent; a password only as its hash (never one shaped like an API key); a login no longer
+    than any login may be."""
     cleaned: dict[str, Any] = {}
     for name, value in fields.items():
         if name == "password":
+            if value and value.startswith(API_KEY_PREFIX):  # sign-in reads such a password as an API key
+                raise BadRequest(f"a password cannot start with {API_KEY_PREFIX!r}", code="invalid_password")
             cleaned["password_hash"] = hash_password(value) if value else None
         elif name == "name":
             cleaned[name] = value.strip() if value else value
