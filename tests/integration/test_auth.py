@@ -256,6 +256,38 @@ def test_authenticator_48_parallel_wrong_passwords_check_exactly_5(seeded, opera
         authenticator.authenticate("acme", "op", PASSWORD)
 
 
+def _failures(seeded: Seeded, failures: int, expires_at: int, **more: int) -> None:
+    item = {"pk": "TENANT#acme", "sk": "LOGINFAIL#op", "failures": failures, "expires_at": expires_at}
+    seeded.tenant_store.client.put_item(
+        TableName=seeded.tenant_store.table,
+        Item={k: ({"S": v} if isinstance(v, str) else {"N": str(v)}) for k, v in {**item, **more}.items()},
+    )
+
+
+def test_authenticator_stale_count_the_ttl_has_not_removed_yet_starts_afresh(seeded, operator) -> None:
+    """DynamoDB's TTL may keep an expired item for days: five old failures must not lock today."""
+    clock = [1_800_000_000.0]
+    authenticator = Authenticator(seeded.tenant_store, clock=lambda: clock[0])
+    _failures(seeded, 5, int(clock[0]) - 60)
+    assert authenticator.authenticate("acme", "op", PASSWORD).login == "op"
+    _failures(seeded, 4, int(clock[0]) - 60)
+    with pytest.raises(Unauthorized):  # counted as the first of a new row, not the fifth
+        authenticator.authenticate("acme", "op", "wrong")
+    assert authenticator.authenticate("acme", "op", PASSWORD).login == "op"
+
+
+def test_authenticator_limit_reached_but_lock_write_lost_stays_locked_until_it_expires(
+    seeded, operator
+) -> None:
+    clock = [1_800_000_000.0]
+    authenticator = Authenticator(seeded.tenant_store, clock=lambda: clock[0])
+    _failures(seeded, 5, int(clock[0]) + 600)  # the fifth failure counted, its lock_login failed
+    with pytest.raises(TooManyAttempts):
+        authenticator.authenticate("acme", "op", PASSWORD)
+    clock[0] += 601
+    assert authenticator.authenticate("acme", "op", PASSWORD).login == "op"
+
+
 def test_authenticator_unknown_login_also_runs_scrypt(seeded, operator, monkeypatch) -> None:
     checked: list[str] = []
     real = auth.verify_password

@@ -295,28 +295,55 @@ class TenantStore(DynamoStore):
 
     def begin_login_attempt(self, slug: str, login: str, now: int, limit: int, expires_at: int) -> int | None:
         """Count one attempt before its password is checked: the how-manieth in a row it is, or None when
-        the login is locked or `limit` attempts are already counted (one conditional write, so
-        parallel attempts never get past the limit)."""
-        try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key=to_item({"pk": tenant_pk(slug), "sk": _failures_sk(login)}),
-                UpdateExpression="ADD failures :one SET expires_at = :expires",
-                ConditionExpression=(
-                    "(attribute_not_exists(locked_until) OR locked_until <= :now)"
-                    " AND (attribute_not_exists(failures) OR failures < :limit)"
-                ),
-                ExpressionAttributeValues=to_item(
-                    {":one": 1, ":expires": expires_at, ":now": now, ":limit": limit}
-                ),
-                ReturnValues="UPDATED_NEW",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        the login is locked or `limit` attempts are already counted (conditional writes, so parallel
+        attempts never get past the limit). A count past its `expires_at` is stale whatever DynamoDB's
+        TTL (which may lag for days) still holds: the attempt starts a new count of one."""
+        key = to_item({"pk": tenant_pk(slug), "sk": _failures_sk(login)})
+        for _ in range(3):  # a fresh count lost to a parallel attempt is counted on the one that won
+            try:
+                response = self.client.update_item(
+                    TableName=self.table,
+                    Key=key,
+                    UpdateExpression="ADD failures :one SET expires_at = :expires",
+                    ConditionExpression=(
+                        "expires_at > :now AND failures < :limit"
+                        " AND (attribute_not_exists(locked_until) OR locked_until <= :now)"
+                    ),
+                    ExpressionAttributeValues=to_item(
+                        {":one": 1, ":expires": expires_at, ":now": now, ":limit": limit}
+                    ),
+                    ReturnValues="UPDATED_NEW",
+                )
+                return int(from_item(response["Attributes"])["failures"])
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    with translated_errors():
+                        raise
+            current = self.get_item(tenant_pk(slug), _failures_sk(login), consistent=True) or {}
+            if int(current.get("locked_until", 0)) > now:
                 return None
-            with translated_errors():
-                raise
-        return int(from_item(response["Attributes"])["failures"])
+            if int(current.get("expires_at", 0)) > now and int(current.get("failures", 0)) >= limit:
+                return None  # counted to the limit, its lock not written (yet): locked all the same
+            try:
+                self.client.put_item(
+                    TableName=self.table,
+                    Item=to_item(
+                        {
+                            "pk": tenant_pk(slug),
+                            "sk": _failures_sk(login),
+                            "failures": 1,
+                            "expires_at": expires_at,
+                        }
+                    ),
+                    ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
+                    ExpressionAttributeValues=to_item({":now": now}),
+                )
+                return 1
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    with translated_errors():
+                        raise
+        return None
 
     def lock_login(self, slug: str, login: str, until: int) -> None:
         with translated_errors():
