@@ -155,6 +155,17 @@ def test_hubctl_tenant_settings_show_merge_validate(hubctl) -> None:
     assert hubctl("tenant", "settings", "nobody")[0] == 1
 
 
+def test_hubctl_tenant_settings_unknown_key_refused_nothing_changed(hubctl) -> None:
+    """A misspelt setting is an error, as in the REST API's PATCH, not a silent no-op."""
+    hubctl("tenant", "create", "shop", "--country", "UA")
+    before = hubctl("tenant", "settings", "shop")[1]["settings"]
+    typo = '{"leads_from_outbound": true, "leads_from_outbund": true}'
+    code, err = hubctl("tenant", "settings", "shop", typo)
+    assert code == 1 and err["error"]["code"] == "bad_request"
+    assert "leads_from_outbund" in err["error"]["message"]
+    assert hubctl("tenant", "settings", "shop")[1]["settings"] == before
+
+
 SPREADSHEET_CSV = (
     "name;phone;responsible;ext:crm\nІван Петренко;0442246595;101;A-1\nОлена;050 582 66 33;;A-2\n"
 )

@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from pydantic import ValidationError
 
+from hub.api.schemas import TenantSettingsPatch
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.imports import import_contacts
 from hub.domain.tenants import (
@@ -112,6 +113,7 @@ def cmd_tenant_settings(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
             raise BadRequest(f"settings changes must be a JSON object: {exc}") from exc
         if not isinstance(changes, dict):
             raise BadRequest("settings changes must be a JSON object")
+        TenantSettingsPatch.model_validate(changes)  # the REST API's check: an unknown key is an error
         current = settings.model_dump(mode="json")
         merged = {
             key: {**current[key], **value}
