@@ -20,7 +20,7 @@ from hub import pages, wiring
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest, HubError, NotFound, TooManyAttempts, Unauthorized
-from hub.http import request_body
+from hub.http import http_status, request_body
 from hub.models.tenant import Employee
 
 logger = Logger()
@@ -138,7 +138,7 @@ def login(tenant: str) -> Response:
     except (BadRequest, Unauthorized, TooManyAttempts) as exc:
         key = {BadRequest: "bad_sign_in", TooManyAttempts: "locked"}.get(type(exc), "wrong_credentials")
         back = target or f"{page.base}/callbacks"
-        return page.html("login.html", exc.status, next=back, error=pages.LABELS[page.lang][key])
+        return page.html("login.html", http_status(exc), next=back, error=pages.LABELS[page.lang][key])
     cookie = page.cookie(pages.SESSION_COOKIE, session, pages.SESSION_SECONDS)
     return page.redirect(target, cookies=[cookie])
 
@@ -272,10 +272,11 @@ def _not_found(exc: NotFound) -> Response:
 @app.exception_handler(HubError)
 def _refused(exc: HubError) -> Response:
     """A request the pages cannot read (a body that is not UTF-8, or too large): its status, in HTML."""
-    if exc.status >= 500:
+    status = http_status(exc)
+    if status >= 500:
         logger.warning("request failed", extra={"code": exc.code})
-    body = f"<!doctype html><title>{exc.status}</title><h1>{exc.status}</h1>"
-    return Response(status_code=exc.status, content_type=HTML, body=body)
+    body = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+    return Response(status_code=status, content_type=HTML, body=body)
 
 
 @app.not_found

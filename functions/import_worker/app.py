@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from hub import wiring
 from hub.errors import NotFound
+from hub.workers import settled
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -30,19 +31,22 @@ class ChunkMessage(BaseModel):
 
 def apply_chunk(record: SQSRecord) -> None:
     message = ChunkMessage.model_validate(record.json_body)
-    try:
+    # NotFound: the job expired (7 days) or its tenant is gone, so the message is moot.
+    with settled(logger, moot=(NotFound,), tenant=message.tenant, job=message.job_id, chunk=message.chunk):
         context = wiring.tenant_directory().by_slug(message.tenant)
         if message.plan:
             wiring.import_service().plan_job(context, message.job_id)
         elif message.chunk is not None:
             wiring.import_service().run_chunk(context, message.job_id, message.chunk)
-    except NotFound:  # the job expired (7 days) or its tenant is gone: nothing left to apply it to
-        logger.warning("import job not found", extra={"tenant": message.tenant, "job": message.job_id})
-        return
-    logger.info(
-        "import message applied",
-        extra={"tenant": message.tenant, "job": message.job_id, "chunk": message.chunk, "plan": message.plan},
-    )
+        logger.info(
+            "import message applied",
+            extra={
+                "tenant": message.tenant,
+                "job": message.job_id,
+                "chunk": message.chunk,
+                "plan": message.plan,
+            },
+        )
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.domain.calls import LeadRequest
 from hub.domain.leads import capture_lead
+from hub.workers import settled
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -19,10 +20,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def capture(record: SQSRecord) -> None:
     request = LeadRequest(**record.json_body)
-    context = wiring.tenant_directory().by_slug(request.tenant)
-    linked = capture_lead(
-        context, request, wiring.contact_store(), wiring.contact_service(), wiring.call_service()
-    )
+    with settled(logger, tenant=request.tenant, call=request.call_uuid):
+        context = wiring.tenant_directory().by_slug(request.tenant)
+        linked = capture_lead(
+            context, request, wiring.contact_store(), wiring.contact_service(), wiring.call_service()
+        )
     logger.info(
         "call linked", extra={"tenant": request.tenant, "call": request.call_uuid, "contacts": linked}
     )

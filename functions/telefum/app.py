@@ -127,7 +127,7 @@ def add_event(context: TenantContext, employee: Employee, fields: dict[str, str]
     try:
         contact = service.get(context, contact_id)
     except NotFound as exc:
-        raise TelefumError(CONTACT_NOT_FOUND, status=404) from exc
+        raise TelefumError(CONTACT_NOT_FOUND, kind=NotFound) from exc
     if fields.get("typecont") and contact_type(fields["typecont"]) != contact.type:
         raise TelefumError(WRONG_CONTACT_TYPE)
     subject = fields.get("subj") or None

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.domain.attribution import UtmItem, apply_utm_item
+from hub.workers import settled
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -19,17 +20,18 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def apply(record: SQSRecord) -> None:
     message = record.json_body
-    context = wiring.tenant_directory().by_slug(message["tenant"])
-    items = [UtmItem(**item) for item in message["items"]]
-    for item in items:
-        apply_utm_item(
-            context,
-            item,
-            wiring.call_service(),
-            wiring.call_store(),
-            wiring.contact_store(),
-            wiring.contact_store(),
-        )
+    with settled(logger, tenant=message["tenant"]):
+        context = wiring.tenant_directory().by_slug(message["tenant"])
+        items = [UtmItem(**item) for item in message["items"]]
+        for item in items:
+            apply_utm_item(
+                context,
+                item,
+                wiring.call_service(),
+                wiring.call_store(),
+                wiring.contact_store(),
+                wiring.contact_store(),
+            )
     logger.info("utm applied", extra={"tenant": context.slug, "items": len(items)})
 
 

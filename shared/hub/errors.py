@@ -1,17 +1,21 @@
-"""Domain errors: raised anywhere below the handlers, turned into HTTP answers in one place (hub.http)."""
+"""Domain errors: raised anywhere below the handlers, they say what happened and whether a retry can
+help, nothing about any protocol. Each edge maps them in its one place: hub.http (JSON; its status
+table also serves the TelefUM XML and the HTML pages), hub.queue (the SQS workers)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
 
 class HubError(Exception):
-    """A failure the caller should hear about, with a stable machine-readable code."""
+    """A failure the caller should hear about, with a stable machine-readable code. `retryable`: the
+    same request, sent again later and unchanged, may succeed (a worker's message goes back to its queue,
+    a JSON client hears Retry-After)."""
 
-    status = 500
     code = "internal_error"
+    retryable: ClassVar[bool] = False
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
@@ -22,7 +26,8 @@ class HubError(Exception):
 
 
 class BadRequest(HubError):
-    status = 400
+    """The input is invalid: sent again as is, it is refused again."""
+
     code = "bad_request"
 
 
@@ -31,41 +36,36 @@ class InvalidPhone(BadRequest):
 
 
 class PayloadTooLarge(HubError):
-    status = 413
     code = "payload_too_large"
 
 
 class UnsupportedMediaType(HubError):
-    status = 415
     code = "unsupported_media_type"
 
 
 class Unauthorized(HubError):
-    status = 401
     code = "unauthorized"
 
 
 class TooManyAttempts(HubError):
-    """Too many wrong passwords for one login: it is locked for a while."""
+    """Too many wrong passwords for one login: it is locked for a while. Not retryable: the lock lasts
+    minutes, far longer than any automatic retry waits."""
 
-    status = 429
     code = "locked_out"
 
 
 class Forbidden(HubError):
-    status = 403
     code = "forbidden"
 
 
 class NotFound(HubError):
-    status = 404
     code = "not_found"
 
 
 class Conflict(HubError):
-    """A write lost a race or broke a uniqueness rule (version mismatch, external code taken)."""
+    """A write lost a race or broke a uniqueness rule (version mismatch, external code taken): the
+    caller must read again or change the request, so it is not retryable as is."""
 
-    status = 409
     code = "conflict"
 
 
@@ -73,22 +73,40 @@ class LimitExceeded(HubError):
     """A valid request would break a storage limit (e.g. too many contacts on one number): retrying
     it as is cannot succeed, unlike a Conflict."""
 
-    status = 422
     code = "limit_exceeded"
 
 
 class PreconditionFailed(HubError):
     """An If-Match header named a version that is no longer current."""
 
-    status = 412
     code = "precondition_failed"
 
 
 class Unavailable(HubError):
-    """DynamoDB throttled us: the caller may retry."""
+    """Storage is busy (DynamoDB throttled us, or a record kept changing under us): retry shortly."""
 
-    status = 503
     code = "unavailable"
+    retryable = True
+
+
+class VendorUnavailable(HubError):
+    """A vendor's API did not answer, timed out or said it is busy (5xx, 429): retry later."""
+
+    code = "vendor_unavailable"
+    retryable = True
+
+
+class VendorRejected(HubError):
+    """A vendor's API refused the request itself (a 4xx other than auth): sending it again cannot help."""
+
+    code = "vendor_rejected"
+
+
+class VendorAuthExpired(HubError):
+    """A vendor's API no longer accepts the hub's token: retryable once the hub has signed in again."""
+
+    code = "vendor_auth_expired"
+    retryable = True
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, str]]:

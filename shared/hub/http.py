@@ -22,16 +22,62 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from pydantic import ValidationError
 
-from hub.errors import BadRequest, HubError, PayloadTooLarge, validation_details
+from hub.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    HubError,
+    LimitExceeded,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    TooManyAttempts,
+    Unauthorized,
+    Unavailable,
+    UnsupportedMediaType,
+    VendorAuthExpired,
+    VendorRejected,
+    VendorUnavailable,
+    validation_details,
+)
+
+# The HTTP status each kind of domain error stands for: the one table every HTTP edge (JSON here,
+# TelefUM's XML, the HTML pages) reads. A subclass takes its nearest listed ancestor's status.
+STATUS: dict[type[HubError], int] = {
+    HubError: 500,
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
+    LimitExceeded: 422,
+    TooManyAttempts: 429,
+    VendorRejected: 502,
+    VendorAuthExpired: 502,
+    VendorUnavailable: 503,
+    Unavailable: 503,
+}
+
+
+def http_status(error: HubError | type[HubError]) -> int:
+    """The status an error (or a kind of error) stands for: its class's, else its nearest ancestor's."""
+    kind = error if isinstance(error, type) else type(error)
+    return next(STATUS[cls] for cls in kind.__mro__ if cls in STATUS)
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: Any = None, *, retryable: bool = False
+) -> Response:
+    """`retryable`: the client hears Retry-After, so a retry waits a second instead of hammering."""
     body = error_body(code, message, details)
-    headers = {"Retry-After": "1"} if status == 503 else None
+    headers = {"Retry-After": "1"} if retryable else None
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
     )
@@ -55,9 +101,7 @@ def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None
 
     @app.exception_handler(HubError)
     def _hub_error(exc: HubError) -> Response:
-        if exc.status >= 500:
-            logger.warning("request failed", extra={"code": exc.code})
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return hub_error_response(exc, logger)
 
     @app.exception_handler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:
@@ -90,11 +134,20 @@ def register_error_handlers(app: APIGatewayHttpResolver, logger: Logger) -> None
         return error_response(500, "internal_error", "internal error")
 
 
+def hub_error_response(exc: HubError, logger: Logger) -> Response:
+    """A domain error as the JSON edge answers it: its status, its code, Retry-After if retryable."""
+    status = http_status(exc)
+    if status >= 500:
+        logger.warning("request failed", extra={"code": exc.code})
+    return error_response(status, exc.code, exc.message, exc.details, retryable=exc.retryable)
+
+
 def proxy_error(exc: HubError) -> dict[str, Any]:
     """An error answered before the resolver runs (API key, body size), in API Gateway's v2 shape."""
     return {
-        "statusCode": exc.status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "statusCode": http_status(exc),
+        "headers": {"Content-Type": content_types.APPLICATION_JSON}
+        | ({"Retry-After": "1"} if exc.retryable else {}),
         "body": json.dumps(
             error_body(exc.code, exc.message, exc.details), ensure_ascii=False, separators=(",", ":")
         ),

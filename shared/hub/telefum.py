@@ -16,7 +16,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from pydantic import ValidationError
 
-from hub.errors import HubError
+from hub.errors import BadRequest, HubError
+from hub.http import http_status
 
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 # XML 1.0 forbids most control characters even escaped: they are dropped, so any input still gives a
@@ -25,11 +26,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 class TelefumError(HubError):
-    """An error TelefUM shows its user: the description is the spec's Russian text."""
+    """An error TelefUM shows its user: the description is the spec's Russian text; `kind`, the domain
+    error it stands for (invalid input unless told), gives its code and the status it is logged as."""
 
-    def __init__(self, description: str, status: int = 400) -> None:
-        super().__init__(description, code="not_found" if status == 404 else "bad_request")
-        self.status = status
+    def __init__(self, description: str, kind: type[HubError] = BadRequest) -> None:
+        super().__init__(description, code=kind.code)
+        self.kind = kind
 
 
 WRONG_CREDENTIALS = "Неправильный логин или пароль"
@@ -96,11 +98,11 @@ def xml_resolver(logger: Logger) -> APIGatewayHttpResolver:
 
     @app.exception_handler(TelefumError)
     def _telefum(exc: TelefumError) -> Response:
-        return error(exc.message, exc.status, exc.code)
+        return error(exc.message, http_status(exc.kind), exc.code)
 
     @app.exception_handler(HubError)
     def _hub(exc: HubError) -> Response:
-        return error(DESCRIPTIONS.get(exc.code, INTERNAL), exc.status, exc.code)
+        return error(DESCRIPTIONS.get(exc.code, INTERNAL), http_status(exc), exc.code)
 
     @app.exception_handler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:

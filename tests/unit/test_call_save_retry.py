@@ -11,6 +11,7 @@ from hub.domain import calls as domain_calls
 from hub.domain.calls import CallChanges, CallService
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, Unavailable
+from hub.http import http_status
 from hub.models.call import Call, Callback, CallState
 from hub.models.phonet import CallEvent
 from hub.models.tenant import Tenant
@@ -90,4 +91,5 @@ def test_save_call_contended_past_its_budget_is_a_retryable_503_not_a_409(
     monkeypatch.setattr(domain_calls.time, "monotonic", lambda: float(next(clock)))
     with pytest.raises(Unavailable) as raised:
         record(LosingRepository(losses=10**6))
-    assert raised.value.status == 503 and raised.value.code == "busy_call"
+    assert raised.value.retryable and raised.value.code == "busy_call"
+    assert http_status(raised.value) == 503
