@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from hub import wiring
 from hub.errors import BadRequest, Conflict, HubError
-from hub.http import error_body
+from hub.http import error_body, http_status
 
 HEADER = "idempotency-key"
 RETENTION_SECONDS = 24 * 3600
@@ -101,5 +101,5 @@ def replay_instead(app: APIGatewayHttpResolver, error: HubError) -> None:
     """Called by a route whose answer must not be stored (a secret shown once): a retry with the same
     Idempotency-Key gets this error instead, and the table never holds the answer."""
     body = json.dumps(error_body(error.code, error.message, error.details), separators=(",", ":"))
-    replay = {"status": error.status, "body": body, "headers": {"Content-Type": "application/json"}}
+    replay = {"status": http_status(error), "body": body, "headers": {"Content-Type": "application/json"}}
     app.append_context(**{_REPLAY: replay})
