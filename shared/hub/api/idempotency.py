@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -97,9 +98,10 @@ def idempotent_posts(app: APIGatewayHttpResolver, next_middleware: NextMiddlewar
     return Response(status_code=stored["status"], body=stored["body"], headers=headers)
 
 
-def replay_instead(app: APIGatewayHttpResolver, error: HubError) -> None:
+def replay_instead(app: BaseRouter, error: HubError) -> None:
     """Called by a route whose answer must not be stored (a secret shown once): a retry with the same
-    Idempotency-Key gets this error instead, and the table never holds the answer."""
+    Idempotency-Key gets this error instead, and the table never holds the answer. `app` is the
+    resolver or an included Router (both write the resolver's context)."""
     body = json.dumps(error_body(error.code, error.message, error.details), separators=(",", ":"))
     replay = {"status": http_status(error), "body": body, "headers": {"Content-Type": "application/json"}}
     app.append_context(**{_REPLAY: replay})

@@ -1,0 +1,58 @@
+"""/callbacks: the missed calls still to return (or returned), and closing one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from hub import wiring
+from hub.api import paging
+from hub.api.common import Cursor, IdempotencyKey, Limit, documented, tenant
+from hub.api.schemas import CallbackList, CallbackOut, CloseCallback
+from hub.errors import BadRequest
+from hub.phones import normalize_phone
+
+router = Router()
+
+
+@router.get("/callbacks", tags=["callbacks"], responses=documented(200, "A page of callbacks, newest first"))
+def list_callbacks(
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status: Annotated[str, Query(pattern="^(open|closed)$")] = "open",
+) -> CallbackList:
+    context = tenant(router)
+    callbacks, next_cursor = paging.read(
+        context,
+        paging.scope("callbacks", status=status),
+        cursor,
+        lambda start: wiring.call_store().list_callbacks(
+            context.slug, closed=status == "closed", limit=limit, start=start
+        ),
+    )
+    items = [CallbackOut.model_validate(callback.model_dump()) for callback in callbacks]
+    return CallbackList(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/callbacks/<phone>/close",
+    tags=["callbacks"],
+    responses=documented(200, "The callback as closed", 404, 409, 415),
+)
+def close_callback(
+    phone: str,
+    request: Annotated[CloseCallback | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
+) -> CallbackOut:
+    context = tenant(router)
+    employee = None
+    if request and request.employee_id:
+        employee = context.employees.get(request.employee_id)
+        if employee is None:
+            raise BadRequest("no such employee", code="unknown_employee")
+    e164 = normalize_phone(unquote(phone), context.tenant.default_country)
+    closed = wiring.call_service().close_callback(context, e164, employee.ext if employee else None)
+    return CallbackOut.model_validate(closed.model_dump())
