@@ -36,7 +36,6 @@ for resource in (imports, contacts, calls, callbacks, employees, settings, api_k
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
 MAX_BODY_BYTES = 256 * 1024
 MAX_IMPORT_BODY_BYTES = 6 * 1024 * 1024  # Lambda's own limit for a synchronous request
-IMPORT_RESULT_ITEMS = imports.IMPORT_RESULT_ITEMS  # rows' result items per page; in the context
 
 
 # -- the document and the entry point ---------------------------------------------------------------
@@ -100,7 +99,7 @@ def _authenticate(event: dict[str, Any]) -> None:
         context = wiring.tenant_directory().by_slug(key.tenant, fresh=True)
     except NotFound as exc:
         raise Unauthorized("a valid API key is required") from exc
-    app.append_context(tenant=context, api_key=key.key_id, import_result_items=IMPORT_RESULT_ITEMS)
+    app.append_context(tenant=context, api_key=key.key_id)
     logger.append_keys(tenant=key.tenant)
 
 

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from botocore.exceptions import ClientError
 
 from hub import wiring
+from hub.api.routes import imports as import_routes
 from hub.domain.tenants import create_api_key
 from hub.errors import Unavailable
 from tests.conftest import Seeded
@@ -164,7 +165,7 @@ def test_import_throttled_chunk_is_left_for_retry_not_failed(
 def test_import_job_reports_status_counts_and_rows_page_by_page(
     api: Api, seeded: Seeded, worker: Any, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api.module, "IMPORT_RESULT_ITEMS", 2)  # 4 result items: 2 pages
+    monkeypatch.setattr(import_routes, "IMPORT_RESULT_ITEMS", 2)  # 4 result items: 2 pages
     batch = rows(250)
     batch[3] = {"name": 5, "bogus": True}
     batch[200] = {"name": "Broken", "phones": [{"number": "12"}]}

@@ -33,7 +33,7 @@ IMPORT_RESULT_ITEMS = 5  # result items per page of an import's rows: each holds
 def get_import(job_id: str, cursor: Cursor = None) -> ImportJob:
     context = tenant(router)
     service = wiring.import_service()
-    per_page = router.context.get("import_result_items", IMPORT_RESULT_ITEMS)
+    per_page = IMPORT_RESULT_ITEMS
     if not JOB_ID.fullmatch(job_id):  # not an id this API gives: nobody's job (and no odd key for DynamoDB)
         raise NotFound("no such import")
     job = service.job(context, job_id)
