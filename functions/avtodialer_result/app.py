@@ -15,7 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from hub import wiring
 from hub.domain.calls import RobotCallResult
 from hub.errors import BadRequest, InvalidPhone
-from hub.http import json_payload, json_resolver, webhook_body
+from hub.http import json_payload, json_resolver, request_body
 from hub.ids import now_ms
 from hub.models.common import Seconds, WebUrl
 from hub.models.tenant import AvtodialerFields, Vendor
@@ -98,7 +98,7 @@ def robot_call_uuid(result: RobotCallResult) -> str:
 @app.post("/hooks/avtodialer/<token>/result")
 def result(token: str) -> dict[str, Any]:
     context = webhook_tenant(app, token, Vendor.AVTODIALER, logger)
-    body = webhook_body(app)
+    body = request_body(app)
     fields = webhook_fields(body, app.current_event.headers.get("content-type", ""))
     tenant = context.tenant
     outcome = robot_call(

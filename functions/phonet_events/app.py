@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.config import get_settings
-from hub.http import json_payload, json_resolver, public_base_url, webhook_body
+from hub.http import json_payload, json_resolver, public_base_url, request_body
 from hub.models.phonet import CallEvent, CallSettingsRequest
 from hub.models.tenant import Vendor
 from hub.phonet import answer_call_settings
@@ -26,7 +26,7 @@ app = json_resolver(logger)
 @app.post("/hooks/phonet/<token>/events")
 def events(token: str) -> dict[str, Any]:
     context = webhook_tenant(app, token, Vendor.PHONET, logger)
-    body = webhook_body(app)
+    body = request_body(app)
     payload = json_payload(body)
     if isinstance(payload, dict) and payload.get("request") == "call.settings":
         request = CallSettingsRequest.model_validate(payload)

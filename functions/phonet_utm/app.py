@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.domain.attribution import check_utm_batch, utm_messages
 from hub.errors import BadRequest
-from hub.http import json_payload, json_resolver, webhook_body
+from hub.http import json_payload, json_resolver, request_body
 from hub.models.tenant import Vendor
 from hub.webhooks import webhook_tenant
 
@@ -25,7 +25,7 @@ app = json_resolver(logger)
 @app.post("/hooks/phonet/<token>/utm")
 def utm(token: str) -> dict[str, Any]:
     context = webhook_tenant(app, token, Vendor.PHONET, logger)
-    body = webhook_body(app)
+    body = request_body(app)
     payload = json_payload(body)
     items = [payload] if isinstance(payload, dict) else payload
     if not isinstance(items, list):

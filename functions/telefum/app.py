@@ -15,7 +15,7 @@ from hub import wiring
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.tenants import TenantContext
 from hub.errors import InvalidPhone, NotFound
-from hub.http import webhook_body
+from hub.http import request_body
 from hub.models.contact import ContactType
 from hub.models.tenant import Employee
 from hub.phones import normalize_phone
@@ -52,7 +52,7 @@ def parameters() -> dict[str, str]:
     fields = dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True))
     content_type = (event.headers or {}).get("content-type", "")
     if event.http_method == "POST" and "json" not in content_type:
-        fields.update(parse_qsl(webhook_body(app), keep_blank_values=True))
+        fields.update(parse_qsl(request_body(app), keep_blank_values=True))
     return {key: value.strip() for key, value in fields.items()}
 
 

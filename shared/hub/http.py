@@ -201,9 +201,6 @@ def request_body(app: APIGatewayHttpResolver, limit: int = MAX_WEBHOOK_BYTES) ->
     return body
 
 
-webhook_body = request_body
-
-
 class _Unrepresentable(ValueError):
     """A number JSON's grammar allows (1e400) or Python's parser tolerates (NaN, Infinity) but no
     field can hold."""
