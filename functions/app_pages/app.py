@@ -264,30 +264,30 @@ def close_callback(tenant: str) -> Response:
     return page.redirect(f"{page.base}/callbacks")
 
 
-@app.exception_handler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    return Response(status_code=404, content_type=HTML, body="<!doctype html><title>404</title><h1>404</h1>")
+def status_page(status: int) -> Response:
+    return Response(
+        status_code=status, content_type=HTML, body=f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+    )
 
 
 @app.exception_handler(HubError)
 def _refused(exc: HubError) -> Response:
-    """A request the pages cannot read (a body that is not UTF-8, or too large): its status, in HTML."""
+    """A domain error no page handled (an unknown tenant, a body that is not UTF-8): its status, in HTML."""
     status = http_status(exc)
     if status >= 500:
         logger.warning("request failed", extra={"code": exc.code})
-    body = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
-    return Response(status_code=status, content_type=HTML, body=body)
+    return status_page(status)
 
 
 @app.not_found
 def _no_route(_exc: Exception) -> Response:
-    return Response(status_code=404, content_type=HTML, body="<!doctype html><title>404</title><h1>404</h1>")
+    return status_page(404)
 
 
 @app.exception_handler(Exception)
 def _unexpected(exc: Exception) -> Response:
     logger.exception("unexpected error")
-    return Response(status_code=500, content_type=HTML, body="<!doctype html><title>500</title><h1>500</h1>")
+    return status_page(500)
 
 
 @logger.inject_lambda_context(clear_state=True)

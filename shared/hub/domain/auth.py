@@ -68,11 +68,9 @@ class Authenticator:
         employee = self.store.employee_by_login(slug, login)
         if employee is not None and not employee.active:
             employee = None
-        if password.startswith(API_KEY_PREFIX) and not api_key_allowed:
-            raise Unauthorized("wrong login or password")
         if password.startswith(API_KEY_PREFIX):
             # 256 random bits cannot be guessed: no attempt is counted (TelefUM sends one per call).
-            key_ok = self._api_key_ok(slug, password)  # read whether the login exists or not
+            key_ok = api_key_allowed and self._api_key_ok(slug, password)  # read whether the login exists
             if employee is None or not key_ok:
                 raise Unauthorized("wrong login or password")
             return employee
@@ -104,8 +102,8 @@ class Authenticator:
 
     @staticmethod
     def _memo(employee: Employee | None, password: str) -> str | None:
-        """Only passwords checked against a stored hash are remembered; API keys are read every time."""
-        if employee is None or not employee.password_hash or password.startswith(API_KEY_PREFIX):
+        """Only passwords checked against a stored hash are remembered (API keys never get here)."""
+        if employee is None or not employee.password_hash:
             return None
         return sha256_hex(f"{employee.id}\n{employee.password_hash}\n{password}")
 
