@@ -11,10 +11,10 @@ Secrets resolve with one GetItem on their hash: `TOKEN#{sha256}` / `TOKEN` for w
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from hub.errors import Conflict
 from hub.ids import now_ms
 from hub.models.tenant import (
     ApiKey,
@@ -300,49 +300,43 @@ class TenantStore(DynamoStore):
         TTL (which may lag for days) still holds: the attempt starts a new count of one."""
         key = to_item({"pk": tenant_pk(slug), "sk": _failures_sk(login)})
         for _ in range(3):  # a fresh count lost to a parallel attempt is counted on the one that won
-            try:
-                response = self.client.update_item(
-                    TableName=self.table,
-                    Key=key,
-                    UpdateExpression="ADD failures :one SET expires_at = :expires",
-                    ConditionExpression=(
-                        "expires_at > :now AND failures < :limit"
-                        " AND (attribute_not_exists(locked_until) OR locked_until <= :now)"
-                    ),
-                    ExpressionAttributeValues=to_item(
-                        {":one": 1, ":expires": expires_at, ":now": now, ":limit": limit}
-                    ),
-                    ReturnValues="UPDATED_NEW",
-                )
+            with contextlib.suppress(Conflict):  # locked, at the limit, or no live count: see below
+                with translated_errors():
+                    response = self.client.update_item(
+                        TableName=self.table,
+                        Key=key,
+                        UpdateExpression="ADD failures :one SET expires_at = :expires",
+                        ConditionExpression=(
+                            "expires_at > :now AND failures < :limit"
+                            " AND (attribute_not_exists(locked_until) OR locked_until <= :now)"
+                        ),
+                        ExpressionAttributeValues=to_item(
+                            {":one": 1, ":expires": expires_at, ":now": now, ":limit": limit}
+                        ),
+                        ReturnValues="UPDATED_NEW",
+                    )
                 return int(from_item(response["Attributes"])["failures"])
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    with translated_errors():
-                        raise
             current = self.get_item(tenant_pk(slug), _failures_sk(login), consistent=True) or {}
             if int(current.get("locked_until", 0)) > now:
                 return None
             if int(current.get("expires_at", 0)) > now and int(current.get("failures", 0)) >= limit:
                 return None  # counted to the limit, its lock not written (yet): locked all the same
-            try:
-                self.client.put_item(
-                    TableName=self.table,
-                    Item=to_item(
-                        {
-                            "pk": tenant_pk(slug),
-                            "sk": _failures_sk(login),
-                            "failures": 1,
-                            "expires_at": expires_at,
-                        }
-                    ),
-                    ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
-                    ExpressionAttributeValues=to_item({":now": now}),
-                )
+            with contextlib.suppress(Conflict):  # a parallel attempt started the count: count on it
+                with translated_errors():
+                    self.client.put_item(
+                        TableName=self.table,
+                        Item=to_item(
+                            {
+                                "pk": tenant_pk(slug),
+                                "sk": _failures_sk(login),
+                                "failures": 1,
+                                "expires_at": expires_at,
+                            }
+                        ),
+                        ConditionExpression="attribute_not_exists(pk) OR expires_at <= :now",
+                        ExpressionAttributeValues=to_item({":now": now}),
+                    )
                 return 1
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    with translated_errors():
-                        raise
         return None
 
     def lock_login(self, slug: str, login: str, until: int) -> None:
@@ -373,17 +367,18 @@ class TenantStore(DynamoStore):
             same = "attribute_not_exists(password_hash)"
             values = {}
         try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key=to_item({"pk": tenant_pk(employee.tenant), "sk": f"EMP#{employee.id}"}),
-                UpdateExpression="SET #sessions = if_not_exists(#sessions, :empty)",
-                ConditionExpression=f"attribute_exists(pk) AND {same} AND login = :login AND {_ACTIVE}",
-                ExpressionAttributeNames={"#sessions": SESSIONS},
-                ExpressionAttributeValues=to_item(
-                    {**values, ":empty": {}, ":login": employee.login, ":true": True}
-                ),
-                ReturnValues="ALL_NEW",
-            )
+            with translated_errors():
+                response = self.client.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": tenant_pk(employee.tenant), "sk": f"EMP#{employee.id}"}),
+                    UpdateExpression="SET #sessions = if_not_exists(#sessions, :empty)",
+                    ConditionExpression=f"attribute_exists(pk) AND {same} AND login = :login AND {_ACTIVE}",
+                    ExpressionAttributeNames={"#sessions": SESSIONS},
+                    ExpressionAttributeValues=to_item(
+                        {**values, ":empty": {}, ":login": employee.login, ":true": True}
+                    ),
+                    ReturnValues="ALL_NEW",
+                )
             live = from_item(response["Attributes"]).get(SESSIONS) or {}
             stale = [sid for sid, until in live.items() if int(until) <= now]
             kept = sorted((sid for sid in live if sid not in stale), key=lambda sid: live[sid])
@@ -396,19 +391,17 @@ class TenantStore(DynamoStore):
             expression = "SET #sessions.#new = :until"
             if stale:
                 expression += " REMOVE " + ", ".join(f"#sessions.#s{i}" for i in range(len(stale)))
-            self.client.update_item(
-                TableName=self.table,
-                Key=to_item({"pk": tenant_pk(employee.tenant), "sk": f"EMP#{employee.id}"}),
-                UpdateExpression=expression,
-                ConditionExpression=f"attribute_exists(#sessions) AND {same} AND {_ACTIVE}",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item({**values, ":until": expires_at, ":true": True}),
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
             with translated_errors():
-                raise
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": tenant_pk(employee.tenant), "sk": f"EMP#{employee.id}"}),
+                    UpdateExpression=expression,
+                    ConditionExpression=f"attribute_exists(#sessions) AND {same} AND {_ACTIVE}",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_item({**values, ":until": expires_at, ":true": True}),
+                )
+        except Conflict:
+            return False
         return True
 
     def session_employee(self, slug: str, employee_id: str, session_hash: str, now: int) -> Employee | None:
@@ -422,7 +415,7 @@ class TenantStore(DynamoStore):
 
     def close_session(self, slug: str, employee_id: str, session_hash: str) -> None:
         """Forget one session (signing out); nothing to do when it or the employee is gone."""
-        try:
+        with contextlib.suppress(Conflict), translated_errors():
             self.client.update_item(
                 TableName=self.table,
                 Key=to_item({"pk": tenant_pk(slug), "sk": f"EMP#{employee_id}"}),
@@ -430,10 +423,6 @@ class TenantStore(DynamoStore):
                 ConditionExpression="attribute_exists(#sessions)",
                 ExpressionAttributeNames={"#sessions": SESSIONS, "#sid": session_hash},
             )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                with translated_errors():
-                    raise
 
     # -- presence ---------------------------------------------------------------------------------
 
