@@ -8,7 +8,7 @@ webhook's timeout. Applying is idempotent, so a redelivered message changes noth
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -92,7 +92,7 @@ def utm_messages(tenant: str, items: list[UtmItem]) -> list[dict[str, Any]]:
     for item in items:
         if not item.labels:
             continue
-        data = {"index": item.index, "labels": item.labels, "call_uuid": item.call_uuid, "phone": item.phone}
+        data = asdict(item)
         item_size = len(json.dumps(data, ensure_ascii=False).encode()) + 1
         if chunk and (size + item_size > MESSAGE_BYTES or len(chunk) >= MESSAGE_ITEMS):
             messages.append({"tenant": tenant, "items": chunk})
