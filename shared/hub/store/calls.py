@@ -291,19 +291,8 @@ class CallStore(DynamoStore):
 
     def get_calls(self, tenant: str, uuids: list[str]) -> list[Call]:
         """Calls by uuid in the order asked (BatchGetItem, 100 at a time); missing ones are left out."""
-        found: dict[str, Call] = {}
-        for start in range(0, len(uuids), 100):
-            keys = [
-                to_item({"pk": call_pk(tenant, uuid), "sk": "CALL"}) for uuid in uuids[start : start + 100]
-            ]
-            pending: dict[str, Any] = {self.table: {"Keys": keys}}
-            while pending:
-                with translated_errors():
-                    response = self.client.batch_get_item(RequestItems=pending)
-                for item in response["Responses"].get(self.table, []):
-                    call = Call.model_validate(from_item(item))
-                    found[call.uuid] = call
-                pending = response.get("UnprocessedKeys") or {}
+        items = self.get_items([(call_pk(tenant, uuid), "CALL") for uuid in uuids])
+        found = {call.uuid: call for call in (Call.model_validate(item) for item in items)}
         return [found[uuid] for uuid in uuids if uuid in found]
 
     # -- callbacks -----------------------------------------------------------------------------

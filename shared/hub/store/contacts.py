@@ -302,20 +302,9 @@ class ContactStore(DynamoStore):
         return Page([Contact.model_validate(item) for item in page.items], page.next_start)
 
     def _get_many(self, tenant: str, contact_ids: list[str]) -> list[Contact]:
-        """Contacts by id, in one BatchGetItem per 100 (a page is at most 100); missing ones skipped."""
-        contacts: list[Contact] = []
-        for begin in range(0, len(contact_ids), 100):
-            keys = [
-                to_item({"pk": contact_pk(tenant, i), "sk": CONTACT_SK})
-                for i in dict.fromkeys(contact_ids[begin : begin + 100])
-            ]
-            pending: dict[str, Any] = {self.table: {"Keys": keys}}
-            while pending:
-                with translated_errors():
-                    response = self.client.batch_get_item(RequestItems=pending)
-                contacts += [Contact.model_validate(from_item(i)) for i in response["Responses"][self.table]]
-                pending = response.get("UnprocessedKeys") or {}
-        return contacts
+        """Contacts by id (one BatchGetItem per 100); missing ones skipped."""
+        items = self.get_items([(contact_pk(tenant, i), CONTACT_SK) for i in contact_ids])
+        return [Contact.model_validate(item) for item in items]
 
     def timeline_call_uuids(self, tenant: str, contact_id: str) -> list[str]:
         """The contact's calls, oldest first."""

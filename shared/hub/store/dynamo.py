@@ -75,6 +75,21 @@ class DynamoStore:
         item = response.get("Item")
         return from_item(item) if item else None
 
+    def get_items(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Items by (pk, sk) as plain dicts, in BatchGetItem calls of 100 (repeats asked once, unprocessed
+        keys asked again); missing ones are left out, and the order is DynamoDB's."""
+        unique = list(dict.fromkeys(keys))
+        items: list[dict[str, Any]] = []
+        for start in range(0, len(unique), 100):
+            batch = [to_item({"pk": pk, "sk": sk}) for pk, sk in unique[start : start + 100]]
+            pending: dict[str, Any] = {self.table: {"Keys": batch}}
+            while pending:
+                with translated_errors():
+                    response = self.client.batch_get_item(RequestItems=pending)
+                items += [from_item(item) for item in response.get("Responses", {}).get(self.table, [])]
+                pending = response.get("UnprocessedKeys") or {}
+        return items
+
     def query_page(
         self, key_names: tuple[str, ...], limit: int, start: dict[str, str] | None, **query: Any
     ) -> Page[dict[str, Any]]:

@@ -428,22 +428,8 @@ class TenantStore(DynamoStore):
 
     def presence_by_ext(self, slug: str, exts: list[str]) -> dict[str, dict[str, Any]]:
         """Away/back as the PBX last said (PRESENCE#{ext}, written by the events), per extension."""
-        wanted = list(dict.fromkeys(ext for ext in exts if ext))
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(wanted), 100):
-            keys = [
-                to_item({"pk": tenant_pk(slug), "sk": f"PRESENCE#{ext}"})
-                for ext in wanted[start : start + 100]
-            ]
-            request: dict[str, Any] = {self.table: {"Keys": keys}}
-            while request:
-                with translated_errors():
-                    response = self.client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table, []):
-                    record = from_item(item)
-                    found[str(record.get("ext", ""))] = record
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        items = self.get_items([(tenant_pk(slug), f"PRESENCE#{ext}") for ext in exts if ext])
+        return {str(record.get("ext", "")): record for record in items}
 
     def list_employees(self, slug: str) -> list[Employee]:
         employees: list[Employee] = []
