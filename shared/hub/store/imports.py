@@ -78,22 +78,21 @@ class ImportJobStore(DynamoStore):
             return self.get_item(job_pk(tenant, job_id), JOB_SK, consistent=True)
 
     def mark_accepted(self, tenant: str, job_id: str) -> None:
-        """Every chunk is stored and sent: the job may now be reported as queued or done."""
-        with translated_errors():
-            self.client.update_item(
-                TableName=self.table,
-                Key=to_item({"pk": job_pk(tenant, job_id), "sk": JOB_SK}),
-                UpdateExpression="SET accepted = :yes",
-                ExpressionAttributeValues={":yes": to_value(True)},
-            )
+        """The job's chunks are counted (a small job's are about to run in the request): its status may
+        now be reported as queued or done."""
+        self._flag(tenant, job_id, "accepted")
 
     def mark_submitted(self, tenant: str, job_id: str) -> None:
         """The rows are stored and the planner's message sent: a retry need not send them again."""
+        self._flag(tenant, job_id, "submitted")
+
+    def _flag(self, tenant: str, job_id: str, name: str) -> None:
         with translated_errors():
             self.client.update_item(
                 TableName=self.table,
                 Key=to_item({"pk": job_pk(tenant, job_id), "sk": JOB_SK}),
-                UpdateExpression="SET submitted = :yes",
+                UpdateExpression="SET #flag = :yes",
+                ExpressionAttributeNames={"#flag": name},
                 ExpressionAttributeValues={":yes": to_value(True)},
             )
 
