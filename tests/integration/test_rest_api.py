@@ -384,6 +384,16 @@ def test_employees_create_update_and_login_rules(acme: Api, seeded: Seeded) -> N
     assert new_contact(acme, responsible_employee_id=anna["id"])["responsible_employee_id"] == anna["id"]
 
 
+def test_settings_patch_of_one_nested_field_keeps_its_siblings(acme: Api) -> None:
+    """The REST API and hubctl share one settings update: a nested setting changes key by key."""
+    status, _, changed = acme.patch("/settings", {"settings": {"avtodialer_fields": {"answer": ["Ответ"]}}})
+    fields = changed["settings"]["avtodialer_fields"]
+    assert status == 200 and fields["answer"] == ["Ответ"]
+    assert fields["phone"] == ["phone", "Номер_абонента"]  # the default, not reset by the patch
+    status, _, changed = acme.patch("/settings", {"settings": {"avtodialer_fields": {"phone": ["Тел"]}}})
+    assert changed["settings"]["avtodialer_fields"]["answer"] == ["Ответ"]
+
+
 def test_settings_read_and_change_and_credentials_are_write_only(acme: Api, globex: Api) -> None:
     status, _, settings = acme.get("/settings")
     assert status == 200 and settings["default_country"] == "UA"

@@ -114,14 +114,7 @@ def cmd_tenant_settings(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
         if not isinstance(changes, dict):
             raise BadRequest("settings changes must be a JSON object")
         TenantSettingsPatch.model_validate(changes)  # the REST API's check: an unknown key is an error
-        current = settings.model_dump(mode="json")
-        merged = {
-            key: {**current[key], **value}
-            if isinstance(current.get(key), dict) and isinstance(value, dict)
-            else value
-            for key, value in changes.items()
-        }
-        settings = update_tenant(hub.tenants, context.tenant, {"settings": merged}).settings
+        settings = update_tenant(hub.tenants, context.tenant, {"settings": changes}).settings
     return {"tenant": args.slug, "settings": settings.model_dump(mode="json")}
 
 

@@ -160,8 +160,9 @@ def deactivate_employee(repo: TenantRepository, employee: Employee) -> Employee:
 
 
 def update_tenant(repo: TenantRepository, tenant: Tenant, changes: dict[str, Any]) -> Tenant:
-    """The tenant with `changes` (its own fields, and `settings` field by field) applied. The tenant's
-    own lines are stored in E.164; a bad one, like any invalid value, changes nothing."""
+    """The tenant with `changes` (its own fields, and `settings` field by field, a nested setting such
+    as `avtodialer_fields` key by key) applied: the one settings update of the REST API and hubctl.
+    The tenant's own lines are stored in E.164; a bad one, like any invalid value, changes nothing."""
     changes = dict(changes)
     settings_changes = changes.pop("settings", None) or {}
     country = changes.get("default_country") or tenant.default_country
@@ -169,7 +170,14 @@ def update_tenant(repo: TenantRepository, tenant: Tenant, changes: dict[str, Any
         settings_changes["own_numbers"] = list(
             dict.fromkeys(normalize_phone(number, country) for number in settings_changes["own_numbers"])
         )
-    settings = TenantSettings.model_validate({**tenant.settings.model_dump(mode="json"), **settings_changes})
+    current = tenant.settings.model_dump(mode="json")
+    merged = {
+        key: {**current[key], **value}
+        if isinstance(current.get(key), dict) and isinstance(value, dict)
+        else value
+        for key, value in settings_changes.items()
+    }
+    settings = TenantSettings.model_validate({**current, **merged})
     updated = Tenant.model_validate(
         {
             **tenant.model_dump(mode="json"),
