@@ -10,6 +10,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from hub.domain.tenants import TenantContext
+from hub.models.call import LegEvent, PresenceChange
+from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.translate import call_event_record
+
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 # The token the sample events in events/ carry; tests give it to the "acme" tenant.
@@ -77,3 +82,8 @@ def sqs_record(message: dict[str, Any], queue: str = "queue") -> dict[str, Any]:
         "eventSourceARN": f"arn:aws:sqs:eu-central-1:123456789012:{queue}",
         "awsRegion": "eu-central-1",
     }
+
+
+def phonet_record(context: TenantContext, body: dict[str, Any]) -> LegEvent | PresenceChange:
+    """A Phonet §A2 body as the events handler hands it to the call service."""
+    return call_event_record(CallEvent.model_validate(body), context.tenant)

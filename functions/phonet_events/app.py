@@ -13,10 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
 from hub.config import get_settings
+from hub.domain.deliveries import RawDelivery
 from hub.http import json_payload, json_resolver, public_base_url, request_body
-from hub.models.phonet import CallEvent, CallSettingsRequest
 from hub.models.tenant import Vendor
-from hub.phonet import answer_call_settings
+from hub.vendors.phonet.answers import answer_call_settings
+from hub.vendors.phonet.models import CallEvent, CallSettingsRequest
+from hub.vendors.phonet.translate import call_event_record
 from hub.webhooks import webhook_tenant
 
 logger = Logger()
@@ -25,7 +27,7 @@ app = json_resolver(logger)
 
 @app.post("/hooks/phonet/<token>/events")
 def events(token: str) -> dict[str, Any]:
-    context = webhook_tenant(app, token, Vendor.PHONET, logger)
+    context = webhook_tenant(app, wiring.tenant_directory(), token, Vendor.PHONET, logger)
     body = request_body(app)
     payload = json_payload(body)
     if isinstance(payload, dict) and payload.get("request") == "call.settings":
@@ -33,10 +35,10 @@ def events(token: str) -> dict[str, Any]:
         base_url = public_base_url(
             app, context.tenant.settings.public_base_url or get_settings().public_base_url
         )
-        return answer_call_settings(wiring.contact_store(), context, request.other_leg_num, base_url)
+        return answer_call_settings(wiring.caller_lookup(), context, request.other_leg_num, base_url)
     event = CallEvent.model_validate(payload)
-    wiring.webhook_log().put(context.slug, "phonet", event.parent_uuid or event.uuid, body)
-    call = wiring.call_service().record_phonet_event(context, event)
+    delivery = RawDelivery("phonet", event.parent_uuid or event.uuid, body)
+    call = wiring.call_service().record_pbx_event(context, call_event_record(event, context.tenant), delivery)
     if call is not None:
         logger.info("call event", extra={"event": event.event, "call": call.uuid, "state": call.state.name})
     return {"result": "ok"}

@@ -12,10 +12,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
-from hub.domain.attribution import check_utm_batch, utm_messages
+from hub.domain.deliveries import RawDelivery
 from hub.errors import BadRequest
 from hub.http import json_payload, json_resolver, request_body
 from hub.models.tenant import Vendor
+from hub.vendors.phonet.translate import check_utm_batch
 from hub.webhooks import webhook_tenant
 
 logger = Logger()
@@ -24,15 +25,14 @@ app = json_resolver(logger)
 
 @app.post("/hooks/phonet/<token>/utm")
 def utm(token: str) -> dict[str, Any]:
-    context = webhook_tenant(app, token, Vendor.PHONET, logger)
+    context = webhook_tenant(app, wiring.tenant_directory(), token, Vendor.PHONET, logger)
     body = request_body(app)
     payload = json_payload(body)
     items = [payload] if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         raise BadRequest("expected a JSON array of UTM labels")
-    wiring.webhook_log().put(context.slug, "utm", "batch", body)
-    result = check_utm_batch(context, items)
-    wiring.utm_queue().send_all(utm_messages(context.slug, result.accepted))
+    result = check_utm_batch(context.tenant, items)
+    wiring.utm_intake().accept(context, result.accepted, RawDelivery("utm", "batch", body))
     return {"accepted": len(result.accepted), "rejected": len(result.rejected), "errors": result.rejected}
 
 

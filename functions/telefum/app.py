@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
@@ -15,11 +15,10 @@ from hub import wiring
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.tenants import TenantContext
 from hub.errors import InvalidPhone, NotFound
-from hub.http import request_body
 from hub.models.contact import ContactType
 from hub.models.tenant import Employee
 from hub.phones import normalize_phone
-from hub.telefum import (
+from hub.vendors.telefum.answers import (
     CONTACT_NOT_FOUND,
     NO_CONTACT_ID,
     NO_PHONE,
@@ -31,45 +30,15 @@ from hub.telefum import (
     xml_resolver,
     xml_response,
 )
+from hub.vendors.telefum.request import contact_type, event_kind, parameters
 
 logger = Logger()
 app = xml_resolver(logger)
 
-# TelefUM names types in English or Russian ("Лид", "Контакт", "Компания").
-CONTACT_TYPES = {
-    "lead": ContactType.LEAD,
-    "лид": ContactType.LEAD,
-    "contact": ContactType.CONTACT,
-    "контакт": ContactType.CONTACT,
-    "company": ContactType.COMPANY,
-    "компания": ContactType.COMPANY,
-}
-
-
-def parameters() -> dict[str, str]:
-    """Query and form fields together (form wins); `+` is a space, as in any query string."""
-    event = app.current_event
-    fields = dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True))
-    content_type = (event.headers or {}).get("content-type", "")
-    if event.http_method == "POST" and "json" not in content_type:
-        fields.update(parse_qsl(request_body(app), keep_blank_values=True))
-    return {key: value.strip() for key, value in fields.items()}
-
-
-def contact_type(value: str | None, default: ContactType | None = None) -> ContactType:
-    if not value:
-        if default is None:
-            raise TelefumError(WRONG_CONTACT_TYPE)
-        return default
-    found = CONTACT_TYPES.get(value.strip().lower())
-    if found is None:
-        raise TelefumError(WRONG_CONTACT_TYPE)
-    return found
-
 
 @app.route("/telefum/<tenant>/rest", method=["GET", "POST"])
 def rest(tenant: str) -> Response:
-    fields = parameters()
+    fields = parameters(app)
     context = wiring.tenant_directory().by_slug(tenant)
     logger.append_keys(tenant=context.slug)
     employee = wiring.authenticator().authenticate(context.slug, fields.get("login"), fields.get("password"))
@@ -137,24 +106,15 @@ def add_event(context: TenantContext, employee: Employee, fields: dict[str, str]
     return document(("result", "ok"), ("idev", event_id), ("description", "Событие добавлено"))
 
 
-def event_kind(subject: str | None) -> str:
-    text = (subject or "").lower()
-    if "смс" in text or "sms" in text:
-        return "sms"
-    if "звон" in text or "call" in text:
-        return "call"
-    return "note"
-
-
 @app.get("/telefum/<tenant>/card")
 def card(tenant: str) -> Response:
-    contact_id = parameters().get("id", "")
+    contact_id = parameters(app).get("id", "")
     return redirect(f"/app/{quote(tenant)}/contacts/{quote(contact_id, safe='')}")
 
 
 @app.get("/telefum/<tenant>/search")
 def search(tenant: str) -> Response:
-    return redirect(f"/app/{quote(tenant)}/search?phone={quote(parameters().get('phone', ''), safe='')}")
+    return redirect(f"/app/{quote(tenant)}/search?phone={quote(parameters(app).get('phone', ''), safe='')}")
 
 
 def redirect(location: str) -> Response:

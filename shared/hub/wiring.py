@@ -6,10 +6,12 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from hub.config import get_settings
+from hub.domain.attribution import UtmIntake
 from hub.domain.auth import Authenticator
 from hub.domain.calls import CallService, LeadRequest
 from hub.domain.contacts import ContactService
 from hub.domain.imports import ImportService
+from hub.domain.lookup import CallerLookup
 from hub.domain.tenants import TenantDirectory
 from hub.store.calls import CallStore, WebhookLog
 from hub.store.contacts import ContactStore
@@ -70,7 +72,17 @@ def _request_lead(request: LeadRequest) -> None:
 
 @cache
 def call_service() -> CallService:
-    return CallService(call_store(), contact_store(), _request_lead)
+    return CallService(call_store(), contact_store(), _request_lead, deliveries=webhook_log())
+
+
+@cache
+def caller_lookup() -> CallerLookup:
+    return CallerLookup(contact_store())
+
+
+@cache
+def utm_intake() -> UtmIntake:
+    return UtmIntake(utm_queue().send_all, deliveries=webhook_log())
 
 
 @cache
@@ -119,6 +131,8 @@ def reset() -> None:
         leads_queue,
         utm_queue,
         call_service,
+        caller_lookup,
+        utm_intake,
         contact_service,
         import_job_store,
         import_queue,

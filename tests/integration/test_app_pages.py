@@ -13,10 +13,9 @@ import pytest
 from hub.domain.calls import CallService
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.tenants import add_employee
-from hub.models.phonet import CallEvent
 from hub.store.calls import CallStore
 from tests.conftest import Seeded
-from tests.support import ACME_AVTODIALER_TOKEN, load_event, load_function
+from tests.support import ACME_AVTODIALER_TOKEN, load_event, load_function, phonet_record
 
 PASSWORD = "pages-pass-1"
 
@@ -146,7 +145,7 @@ def test_search_by_phone_and_by_name_then_card_with_playable_recording(seeded, p
         ("call.bridge", {"bridgeAt": 1_700_000_004}),
         ("call.hangup", {"bridgeAt": 1_700_000_004, "serverTime": 1_700_000_064_000}),
     ]:
-        calls.record_phonet_event(seeded.acme, CallEvent.model_validate({**base, "event": name, **extra}))
+        calls.record_pbx_event(seeded.acme, phonet_record(seeded.acme, {**base, "event": name, **extra}))
     browser = Browser(pages, lambda_context)
     browser.sign_in()
     _, _, by_phone = browser.get("/app/acme/search?phone=%2B380442246595")
@@ -259,7 +258,7 @@ def test_callbacks_listed_newest_first_and_marked_done_by_hand(seeded, pages, la
             "leg": {"ext": "001"},
             "otherLegs": [{"num": number}],
         }
-        calls.record_phonet_event(seeded.acme, CallEvent.model_validate({**base, "event": "call.hangup"}))
+        calls.record_pbx_event(seeded.acme, phonet_record(seeded.acme, {**base, "event": "call.hangup"}))
     browser = Browser(pages, lambda_context)
     browser.sign_in()
     _, _, page = browser.get("/app/acme/callbacks")

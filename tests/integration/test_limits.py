@@ -23,10 +23,11 @@ from hub.errors import HubError
 from hub.http import http_status
 from hub.ids import now_ms
 from hub.models.call import CallState, CallStatus, TimeSource
-from hub.models.phonet import CallEvent
 from hub.store.contacts import MAX_CONTACTS_PER_NUMBER
+from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.translate import call_event_record
 from tests.conftest import Seeded
-from tests.support import LambdaContext, load_event, load_function
+from tests.support import LambdaContext, load_event, load_function, phonet_record
 
 
 def throttle(operation: str, when: Any = lambda params: True) -> None:
@@ -124,7 +125,7 @@ def test_events_racing_on_one_number_all_land_with_no_4xx(seeded: Seeded, monkey
     def record(event: CallEvent) -> None:
         try:
             barrier.wait()
-            service.record_phonet_event(seeded.acme, event)
+            service.record_pbx_event(seeded.acme, call_event_record(event, seeded.acme.tenant))
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -229,7 +230,7 @@ def test_events_call_with_200_department_legs_keeps_accepting_events(
             for name in ("call_dial", "call_hangup"):
                 if leg == legs - 1 and name == "call_hangup":
                     continue  # the last leg's events go through the handler below
-                service.record_phonet_event(seeded.acme, CallEvent.model_validate(leg_event(name, leg)))
+                service.record_pbx_event(seeded.acme, phonet_record(seeded.acme, leg_event(name, leg)))
     answered = legs * 3 // 4
     bridge = leg_event("call_bridge", answered, bridgeAt=1_700_000_300, serverTime=1_700_000_300_000)
     late_hangup = leg_event("call_hangup", legs - 1)

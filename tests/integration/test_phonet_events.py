@@ -16,8 +16,9 @@ from hub.domain.calls import CallChanges
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.contact import ContactType
-from hub.models.phonet import CallEvent
 from hub.store.calls import CallStore, WebhookLog
+from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.translate import call_event_record
 from tests.conftest import Seeded
 from tests.support import event_body, load_event, load_function, sqs_record, with_body
 
@@ -116,7 +117,7 @@ def test_events_concurrent_deliveries_lose_no_update(seeded, calls, attempt: int
     def record(event: CallEvent) -> None:
         try:
             start.wait()
-            service.record_phonet_event(seeded.acme, event)
+            service.record_pbx_event(seeded.acme, call_event_record(event, seeded.acme.tenant))
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 

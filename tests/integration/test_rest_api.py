@@ -11,9 +11,8 @@ from urllib.parse import urlencode
 import pytest
 
 from hub.domain.tenants import create_api_key
-from hub.models.phonet import CallEvent
 from tests.conftest import Seeded
-from tests.support import event_body, load_event, load_function
+from tests.support import event_body, load_event, load_function, phonet_record
 
 
 class Api:
@@ -317,8 +316,10 @@ def test_import_refuses_more_than_10000_rows(acme: Api) -> None:
 def record_call(seeded: Seeded, event_file: str, **overrides: Any) -> None:
     from hub import wiring
 
-    event = CallEvent.model_validate({**event_body(event_file), **overrides})
-    wiring.call_service().record_phonet_event(seeded.context("acme"), event)
+    context = seeded.context("acme")
+    wiring.call_service().record_pbx_event(
+        context, phonet_record(context, {**event_body(event_file), **overrides})
+    )
 
 
 def test_calls_list_by_time_and_filters_and_detail_with_events(

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from hub.domain.calls import add_leg_event, apply_answered, apply_missed, leg_event
+from hub.domain.calls import add_leg_event, apply_answered, apply_missed
 from hub.models.call import Call, Callback, CallState, CallStatus, Direction
-from hub.models.phonet import CallEvent
+from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.translate import leg_event
 
 BASE: dict[str, Any] = {
     "accountDomain": "qwerty.phonet.com.ua",
@@ -33,9 +34,9 @@ HANGUP = {**BASE, "event": "call.hangup", "bridgeAt": 1431686105, "serverTime": 
 def merged(*bodies: dict[str, Any], split: bool = False, country: str = "UA") -> Call:
     call: Call | None = None
     for body in bodies:
-        snapshot = leg_event(CallEvent.model_validate(body), country)
+        snapshot = leg_event(CallEvent.model_validate(body), country, split_recording=split)
         call = call or Call(tenant="acme", uuid=snapshot.parent_uuid or snapshot.uuid)
-        call = add_leg_event(call, snapshot, split)
+        call = add_leg_event(call, snapshot)
     assert call is not None
     return call
 

@@ -13,8 +13,9 @@ from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, Unavailable
 from hub.http import http_status
 from hub.models.call import Call, Callback, CallState
-from hub.models.phonet import CallEvent
 from hub.models.tenant import Tenant
+from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.translate import call_event_record
 
 HANGUP = {
     "event": "call.hangup",
@@ -66,7 +67,9 @@ class NoPhones:
 def record(repository: LosingRepository) -> Call | None:
     service = CallService(repository, NoPhones(), lambda request: None)  # type: ignore[arg-type]
     context = TenantContext(Tenant(slug="acme", name="Acme"))
-    return service.record_phonet_event(context, CallEvent.model_validate(HANGUP))
+    return service.record_pbx_event(
+        context, call_event_record(CallEvent.model_validate(HANGUP), context.tenant)
+    )
 
 
 @pytest.fixture(autouse=True)

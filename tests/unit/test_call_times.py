@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 
-from hub.domain.calls import add_leg_event, leg_event
+from hub.domain.calls import add_leg_event
 from hub.models.call import Call, CallState, TimeSource
-from hub.models.phonet import CallEvent
+from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.translate import leg_event
 
 BASE = {
     "accountDomain": "qwerty.phonet.com.ua",
@@ -26,7 +27,7 @@ def snapshot(event: str, received_at: int, **changes: object):
 def merged(*snapshots) -> Call:
     call = Call(tenant="acme", uuid="c1")
     for one in snapshots:
-        call = add_leg_event(call, one, False)
+        call = add_leg_event(call, one)
     return call
 
 

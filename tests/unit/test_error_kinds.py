@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from hub import errors
 from hub.errors import HubError, NotFound, Unavailable, VendorRejected
 from hub.http import STATUS, http_status, proxy_error
-from hub.telefum import TelefumError
+from hub.vendors.telefum.answers import TelefumError
 from hub.workers import settled
 
 

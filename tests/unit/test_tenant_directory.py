@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain.tenants import TenantDirectory, authorize_phonet_source
+from hub.domain.tenants import TenantDirectory
 from hub.errors import Forbidden, NotFound
 from hub.models.tenant import Employee, Tenant, TenantSettings, Vendor
 from hub.secrets import sha256_hex
+from hub.vendors.phonet.webhooks import authorize_phonet_source
 
 TOKEN = "a-token-of-twenty-chars-or-more"
 

@@ -9,9 +9,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
-from hub.models.call import Call, CallState, CallStatus, Direction, LegEvent
+from hub.models.call import Call, CallState, CallStatus, Direction
+from hub.models.call import LegEvent as LegSnapshot
 from hub.models.contact import MAX_PHONES, Contact, ContactType
 from hub.models.tenant import SLUG_PATTERN, ApiKey, AvtodialerFields, Employee, Language, TenantSettings
+from hub.vendors.phonet.translate import DIRECTION_CODES
 
 MAX_PAGE_SIZE = 100
 
@@ -182,6 +184,35 @@ class CallSummary(BaseModel):
         return cls(**data, state=CallState(call.state).name.lower())
 
 
+class LegEvent(BaseModel):
+    """What one PBX event said about one leg of a call, normalized (numbers E.164, times in ms)."""
+
+    event: str  # dial | bridge | hangup
+    uuid: str
+    parent_uuid: str | None = None
+    direction_code: int  # the PBX's own code for the direction (Phonet's lgDirection)
+    dial_at: int | None = None
+    bridge_at: int | None = None
+    server_time: int | None = None
+    received_at: int | None = None
+    employee_ext: str | None = None
+    employee_name: str | None = None
+    employee_pbx_id: str | None = None
+    employee2_ext: str | None = None
+    other_number: str | None = None
+    other_number_raw: str | None = None
+    other_name: str | None = None
+    trunk_num: str | None = None
+    trunk_name: str | None = None
+    account_domain: str | None = None
+
+    @classmethod
+    def of(cls, snapshot: LegSnapshot) -> LegEvent:
+        """0 for `direction_code` when the event named no direction."""
+        data = snapshot.model_dump(include=set(cls.model_fields) - {"direction_code"})
+        return cls(**data, direction_code=DIRECTION_CODES[snapshot.direction] if snapshot.direction else 0)
+
+
 class CallDetail(CallSummary):
     """A call with what each PBX event said about each of its legs, in the order they happened."""
 
@@ -193,7 +224,11 @@ class CallDetail(CallSummary):
         events = [event for leg in call.legs.values() for event in leg.values()]
         events.sort(key=lambda e: (e.server_time or e.dial_at or 0, e.uuid, e.event))
         details = {k: v for k, v in call.extra.items() if k != "linked_number"}
-        return cls(**CallSummary.of(call).model_dump(), events=events, details=details)
+        return cls(
+            **CallSummary.of(call).model_dump(),
+            events=[LegEvent.of(event) for event in events],
+            details=details,
+        )
 
 
 class CallList(BaseModel):

@@ -1,28 +1,26 @@
-"""Where callers come from: Phonet's UTM batches (§A3) on the call and, first touch, on the contact.
+"""Where callers come from: UTM labels (Phonet's batches, §A3) on the call and, first touch, on the contact.
 
-A batch is checked item by item when it arrives (cheap, no reads), answered at once, and applied
-later by a worker from a queue: a busy line's batch of a thousand labels must not outlast the
-webhook's timeout. Applying is idempotent, so a redelivered message changes nothing twice.
+A batch is checked item by item when it arrives (by the vendor's translator: cheap, no reads),
+answered at once, and applied later by a worker from a queue: a busy line's batch of a thousand
+labels must not outlast the webhook's timeout. Applying is idempotent, so a redelivered message
+changes nothing twice.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
 from hub.domain.calls import CallService
+from hub.domain.deliveries import DeliveryLog, RawDelivery, keep
 from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
-from hub.errors import Conflict, HubError, validation_summary
+from hub.errors import Conflict
 from hub.ids import now_ms
 from hub.models.call import PendingAttribution
 from hub.models.contact import Contact
-from hub.models.phonet import UtmLabel
-from hub.models.tenant import Vendor
-from hub.phones import normalize_phone
 
 # Labels for a call the hub never sees are dropped after this long (a history sync has caught up by then).
 PENDING_DAYS = 7
@@ -53,37 +51,6 @@ class UtmItem:
     phone: str | None = None  # E.164
 
 
-@dataclass
-class BatchResult:
-    accepted: list[UtmItem] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-
-
-def check_utm_batch(context: TenantContext, items: list[Any]) -> BatchResult:
-    """Each item on its own: a bad one is reported by index and the others still count."""
-    result = BatchResult()
-    for index, raw in enumerate(items):
-        try:
-            label = UtmLabel.model_validate(raw)
-            tenant = context.tenant
-            fallbacks = tenant.phone_fallbacks(Vendor.PHONET)
-            number = (
-                normalize_phone(label.other_leg_num, tenant.default_country, fallbacks)
-                if label.other_leg_num
-                else None
-            )
-            if not (label.call_parent_uuid or number):
-                raise ValueError("neither callParentUuid nor otherLegNum")
-        except ValidationError as exc:
-            result.rejected.append({"index": index, "message": validation_summary(exc, limit=1)})
-            continue
-        except (HubError, ValueError) as exc:
-            result.rejected.append({"index": index, "message": str(exc)})
-            continue
-        result.accepted.append(UtmItem(index, label.attribution(), label.call_parent_uuid, number))
-    return result
-
-
 def utm_messages(tenant: str, items: list[UtmItem]) -> list[dict[str, Any]]:
     """The items worth applying (those with labels), in queue messages of bounded size and count."""
     messages: list[dict[str, Any]] = []
@@ -102,6 +69,22 @@ def utm_messages(tenant: str, items: list[UtmItem]) -> list[dict[str, Any]]:
     if chunk:
         messages.append({"tenant": tenant, "items": chunk})
     return messages
+
+
+class UtmIntake:
+    """A checked batch, answered at once: its raw body kept first, its labels queued for the worker."""
+
+    def __init__(
+        self, send_all: Callable[[list[dict[str, Any]]], None], deliveries: DeliveryLog | None = None
+    ) -> None:
+        self.send_all = send_all
+        self.deliveries = deliveries
+
+    def accept(
+        self, context: TenantContext, items: list[UtmItem], delivery: RawDelivery | None = None
+    ) -> None:
+        keep(self.deliveries, context.slug, delivery)
+        self.send_all(utm_messages(context.slug, items))
 
 
 def apply_utm_item(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from hub.domain.deliveries import DeliveryLog, RawDelivery, keep
 from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
-from hub.errors import Conflict, InvalidPhone, NotFound, Unavailable
+from hub.errors import Conflict, NotFound, Unavailable
 from hub.ids import now_ms
 from hub.models.call import (
     Call,
@@ -28,14 +29,10 @@ from hub.models.call import (
     Direction,
     LegEvent,
     PendingAttribution,
+    PresenceChange,
     TimeSource,
 )
-from hub.models.phonet import CallEvent
-from hub.models.tenant import Vendor
-from hub.phones import normalize_phone
 
-DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND}
-PRESENCE = {32: "away", 64: "back"}
 _EVENT_ORDER = ("hangup", "bridge", "dial")  # the most advanced event knows the most
 _MAX_MISSED_KEPT = 20
 # A lost race is retried (re-read, re-merge) with jittered backoff for up to this long, well within the
@@ -43,49 +40,6 @@ _MAX_MISSED_KEPT = 20
 SAVE_BUDGET_SECONDS = 7.0
 _BACKOFF_BASE_SECONDS = 0.02
 _BACKOFF_CAP_SECONDS = 1.0
-
-
-# -- normalizing ------------------------------------------------------------------------------
-
-
-def leg_event(event: CallEvent, default_country: str, fallbacks: Sequence[str] = ()) -> LegEvent:
-    """The snapshot one PBX event gives of one leg: E.164 number (the raw one kept beside it, alone when
-    it is hidden or odd), ms timestamps, flat fields."""
-    other_raw, other_name = event.other_leg_num, None
-    others = sorted(event.other_legs or [], key=lambda o: (o.priority is None, o.priority or 0))
-    for other in others:
-        if other.num:
-            other_raw = other_raw or other.num
-            other_name = other.name or other.company_name
-            break
-    return LegEvent(
-        event=event.event.removeprefix("call."),
-        uuid=event.uuid,
-        parent_uuid=event.parent_uuid,
-        direction_code=event.lg_direction,
-        dial_at=event.dial_at,
-        bridge_at=event.bridge_at,
-        server_time=event.server_time,
-        employee_ext=event.leg.ext if event.leg else None,
-        employee_name=event.leg.display_name if event.leg else None,
-        employee_pbx_id=event.leg.id if event.leg else None,
-        employee2_ext=event.leg2.ext if event.leg2 else None,
-        other_number=_e164_or_none(other_raw, default_country, fallbacks),
-        other_number_raw=other_raw,
-        other_name=other_name,
-        trunk_num=_e164_or_none(event.trunk_num, default_country, fallbacks) or event.trunk_num,
-        trunk_name=event.trunk_name,
-        account_domain=event.account_domain,
-    )
-
-
-def _e164_or_none(raw: str | None, country: str, fallbacks: Sequence[str] = ()) -> str | None:
-    if not raw:
-        return None
-    try:
-        return normalize_phone(raw, country, fallbacks)
-    except InvalidPhone:
-        return None
 
 
 # -- merging (pure) ----------------------------------------------------------------------------
@@ -108,7 +62,7 @@ def _newer(candidate: LegEvent, kept: LegEvent | None) -> bool:
     )
 
 
-def add_leg_event(call: Call, snapshot: LegEvent, split_recording: bool) -> Call:
+def add_leg_event(call: Call, snapshot: LegEvent) -> Call:
     """The call with this snapshot merged in and every derived field recomputed."""
     legs = {uuid: dict(events) for uuid, events in call.legs.items()}
     leg = legs.setdefault(snapshot.uuid, {})
@@ -116,7 +70,7 @@ def add_leg_event(call: Call, snapshot: LegEvent, split_recording: bool) -> Call
         leg[snapshot.event] = snapshot
     # Sorted keys: the stored record is the same text whatever order the events came in.
     canonical = {uuid: dict(sorted(legs[uuid].items())) for uuid in sorted(legs)}
-    return derive(call.model_copy(update={"legs": canonical}), split_recording)
+    return derive(call.model_copy(update={"legs": canonical}))
 
 
 def _first(values: Iterable[object]) -> object:
@@ -167,17 +121,12 @@ def _status(state: CallState, answered: bool, direction: Direction | None) -> Ca
     return CallStatus.MISSED if direction == Direction.INBOUND else CallStatus.NO_ANSWER
 
 
-def _recordings(domain: object, leg_uuid: str, split: bool) -> list[str]:
-    """Phonet's recording links (§A2), which exist only after the talk ended."""
-    base = f"https://{domain}/rest/public/calls/{leg_uuid}"
-    return [f"{base}/audio"] + ([f"{base}-rx/audio", f"{base}-tx/audio"] if split else [])
-
-
-def derive(call: Call, split_recording: bool) -> Call:
+def derive(call: Call) -> Call:
     """Every field of the record from its snapshots; `state` never goes back.
 
     Fields are taken from the conversation's own leg first, then from its employee legs (the one
     that answered first), each leg's most advanced event first; the employee is the one who answered.
+    The recordings are the answered leg's, once the call ended (a recording exists only then).
     """
     own = call.legs.get(call.uuid, {})
     children = {uuid: events for uuid, events in call.legs.items() if uuid != call.uuid}
@@ -194,9 +143,11 @@ def derive(call: Call, split_recording: bool) -> Call:
     if answered_leg is None and own and _bridged(own):
         answered_leg = call.uuid
     employee_pool = snapshots
+    answering: list[LegEvent] = []
     if answered_leg is not None:
-        answering = call.legs[answered_leg]
-        employee_pool = [answering[name] for name in _EVENT_ORDER if name in answering] + snapshots
+        answered = call.legs[answered_leg]
+        answering = [answered[name] for name in _EVENT_ORDER if name in answered]
+        employee_pool = answering + snapshots
 
     dial_times = [s.dial_at or (s.server_time if s.event == "dial" else None) for s in snapshots]
     bridge_at, bridge_source = min(
@@ -207,10 +158,9 @@ def derive(call: Call, split_recording: bool) -> Call:
     ended, ended_at, ended_source = _ended(own, children)
     derived_state = CallState.ENDED if ended else CallState.ANSWERED if answered_leg else CallState.RINGING
     state = max(call.state, derived_state)
-    direction = DIRECTIONS.get(int(pick("direction_code") or 0))
-    domain = pick("account_domain")
+    direction = pick("direction")
     external = direction in (Direction.INBOUND, Direction.OUTBOUND)
-    recorded = state == CallState.ENDED and answered_leg is not None and domain
+    recordings = next((list(s.recordings) for s in answering if s.recordings), [])
     return call.model_copy(
         update={
             "direction": direction,
@@ -231,8 +181,8 @@ def derive(call: Call, split_recording: bool) -> Call:
             "other_name": pick("other_name") if external else None,
             "trunk_num": pick("trunk_num"),
             "trunk_name": pick("trunk_name"),
-            "account_domain": domain,
-            "recordings": _recordings(domain, answered_leg, split_recording) if recorded else [],  # type: ignore[arg-type]
+            "account_domain": pick("account_domain"),
+            "recordings": recordings if state == CallState.ENDED else [],
         }
     )
 
@@ -360,31 +310,38 @@ class LeadRequest:
 
 
 class CallService:
+    """The call log's use cases. `deliveries`, when given, keeps each webhook's raw body first."""
+
     def __init__(
-        self, calls: CallRepository, phones: PhoneIndex, request_lead: Callable[[LeadRequest], None]
+        self,
+        calls: CallRepository,
+        phones: PhoneIndex,
+        request_lead: Callable[[LeadRequest], None],
+        deliveries: DeliveryLog | None = None,
     ) -> None:
         self.calls = calls
         self.phones = phones
         self.request_lead = request_lead
+        self.deliveries = deliveries
 
-    def record_phonet_event(self, context: TenantContext, event: CallEvent) -> Call | None:
-        """Merge one §A2 event; pause/unpause only set the employee's presence (returns None)."""
-        if event.lg_direction in PRESENCE:
-            ext = event.leg.ext if event.leg else None
-            if ext:
-                self.calls.set_presence(
-                    context.slug, ext, PRESENCE[event.lg_direction], event.server_time or now_ms()
-                )
+    def record_pbx_event(
+        self,
+        context: TenantContext,
+        record: LegEvent | PresenceChange,
+        delivery: RawDelivery | None = None,
+    ) -> Call | None:
+        """One PBX event in the hub's terms: a leg's snapshot merged into its conversation's call, or
+        an employee's presence set (returns None)."""
+        keep(self.deliveries, context.slug, delivery)
+        if isinstance(record, PresenceChange):
+            if record.ext:
+                self.calls.set_presence(context.slug, record.ext, record.status, record.at or now_ms())
             return None
-        tenant = context.tenant
-        snapshot = leg_event(event, tenant.default_country, tenant.phone_fallbacks(Vendor.PHONET))
-        if snapshot.server_time is None:  # §A2: serverTime may be absent; its arrival is the best guess
+        snapshot = record
+        if snapshot.server_time is None:  # the PBX may send no time of its own: its arrival is the best guess
             snapshot = snapshot.model_copy(update={"received_at": now_ms()})
         conversation = snapshot.parent_uuid or snapshot.uuid
-        split = context.tenant.settings.phonet_split_recording
-        return self._update(
-            context, conversation, lambda call: add_leg_event(call, snapshot, split), source="phonet"
-        )
+        return self._update(context, conversation, lambda call: add_leg_event(call, snapshot))
 
     def link_contacts(self, context: TenantContext, call_uuid: str, contact_ids: list[str]) -> Call:
         """Attach contacts found or created after the call was logged (the lead worker's step)."""
@@ -398,8 +355,15 @@ class CallService:
             raise Conflict(f"call {call_uuid} is not logged yet", code="call_not_found")
         return call
 
-    def record_robot_call(self, context: TenantContext, uuid: str, result: RobotCallResult) -> Call:
+    def record_robot_call(
+        self,
+        context: TenantContext,
+        uuid: str,
+        result: RobotCallResult,
+        delivery: RawDelivery | None = None,
+    ) -> Call:
         """An Avtodialer call, logged once however often its webhook is delivered."""
+        keep(self.deliveries, context.slug, delivery)
 
         def build(call: Call) -> Call:
             if "robot" in call.extra:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from hub.domain.tenants import TenantContext
+from hub.errors import InvalidPhone
 from hub.models.contact import ContactType, PhoneEntry
 from hub.models.tenant import Employee
 from hub.phones import normalize_phone
@@ -57,3 +58,19 @@ def lookup_caller(
         if responsible is not None and not responsible.active:
             responsible = None  # a deactivated employee is not routed to
     return CallerMatch(phone=e164, contact=chosen, responsible=responsible, holders=len(entries))
+
+
+class CallerLookup:
+    """The ringing phone's use case: who holds the number calling, from the phone index alone."""
+
+    def __init__(self, phones: PhoneIndex) -> None:
+        self.phones = phones
+
+    def who_is_calling(
+        self, context: TenantContext, number: str | None, fallbacks: Sequence[str] = ()
+    ) -> CallerMatch | None:
+        """None when the caller id is no number (hidden, `anonymous`, an extension like `101`)."""
+        try:
+            return lookup_caller(self.phones, context, number or "", fallbacks)
+        except InvalidPhone:
+            return None

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from hub.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from hub.errors import BadRequest, NotFound, Unauthorized
 from hub.ids import new_id, now_ms
 from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor, login_key
 from hub.phones import normalize_phone
@@ -269,9 +269,3 @@ class TenantDirectory:
         if tenant is None:
             return None
         return TenantContext(tenant=tenant, employees={e.id: e for e in self.repo.list_employees(slug)})
-
-
-def authorize_phonet_source(context: TenantContext, source_ip: str | None) -> None:
-    """Phonet recommends checking its servers' addresses; the tenant may switch that off."""
-    if not context.tenant.settings.allows_phonet_ip(source_ip):
-        raise Forbidden("this address may not send Phonet webhooks for this tenant")

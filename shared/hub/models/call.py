@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -36,7 +37,7 @@ class LegEvent(BaseModel):
     event: str  # dial | bridge | hangup
     uuid: str
     parent_uuid: str | None = None
-    direction_code: int
+    direction: Direction | None = None
     dial_at: int | None = None
     bridge_at: int | None = None
     server_time: int | None = None
@@ -51,7 +52,19 @@ class LegEvent(BaseModel):
     other_name: str | None = None
     trunk_num: str | None = None
     trunk_name: str | None = None
-    account_domain: str | None = None
+    account_domain: str | None = None  # the PBX the event came from
+    # Where this leg's recording is (or will be, once the talk ended): the vendor's translator knows.
+    recordings: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PresenceChange:
+    """An employee paused or came back, as the PBX said: away/back by extension; `at` in ms, None
+    when the PBX gave no time (its arrival is then the best guess). No extension: nothing to set."""
+
+    ext: str | None
+    status: str  # away | back
+    at: int | None = None
 
 
 class TimeSource(StrEnum):

@@ -1,4 +1,4 @@
-"""Phonet's webhook payloads and answers (spec/phonet.md §A)."""
+"""Phonet's webhook payloads and answers (spec/phonet.md §A), as its PBX sends and expects them."""
 
 from __future__ import annotations
 
@@ -116,19 +116,3 @@ class UtmLabel(BaseModel):
                 for k, v in data.items()
             }
         return data
-
-    def attribution(self) -> dict[str, Any]:
-        """The labels worth keeping on a call or contact, without the empty ones."""
-        fields = (
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-            "utm_content",
-            "utm_term",
-            "google_client_id",
-            "client_ip",
-            "referrer",
-            "label",
-            "trunk_source",
-        )
-        return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}

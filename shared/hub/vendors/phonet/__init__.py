@@ -1,0 +1,7 @@
+"""Phonet, the cloud PBX (spec/phonet.md): everything the hub knows of Phonet's formats.
+
+`models` are its webhook payloads (§A1–§A3), `answers` what its PBX expects back, `translate` turns its
+payloads into the hub's records (its `lgDirection` codes, its recording-link format, its UTM fields),
+`webhooks` says who may send them. Phonet's REST API client (§B: authorize, makeCall, history) goes
+here too, beside them.
+"""
