@@ -12,11 +12,11 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from hub import wiring
-from hub.domain.calls import CallChanges
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.contact import ContactType
 from hub.models.phonet import CallEvent
+from hub.ports import CallChanges
 from hub.store.calls import CallStore, WebhookLog
 from tests.conftest import Seeded
 from tests.support import event_body, load_event, load_function, sqs_record, with_body

@@ -13,10 +13,8 @@ import itertools
 import random
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
-from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, InvalidPhone, NotFound, Unavailable
 from hub.ids import now_ms
@@ -27,12 +25,12 @@ from hub.models.call import (
     CallStatus,
     Direction,
     LegEvent,
-    PendingAttribution,
     TimeSource,
 )
 from hub.models.phonet import CallEvent
 from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
+from hub.ports import CallChanges, CallRepository, PhoneIndex
 
 DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND}
 PRESENCE = {32: "away", 64: "back"}
@@ -301,27 +299,6 @@ def apply_answered(callback: Callback, call: Call) -> tuple[Callback, Callback |
 
 
 # -- the service --------------------------------------------------------------------------------
-
-
-@dataclass
-class CallChanges:
-    """What saving a call writes besides the call: all in one transaction."""
-
-    new_contact_links: list[str] = field(default_factory=list)
-    callback_before: Callback | None = None
-    callback_after: Callback | None = None
-    closed_callback: Callback | None = None
-    pending_attribution: PendingAttribution | None = None  # taken by a new call's first save
-
-
-class CallRepository(Protocol):
-    def get_call(self, tenant: str, uuid: str) -> Call | None: ...
-    def pending_attribution(self, tenant: str, uuid: str) -> PendingAttribution | None: ...
-    def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None: ...
-    def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
-    def own_numbers(self, tenant: str) -> set[str]: ...
-    def close_callback(self, before: Callback, after: Callback, closed: Callback) -> None: ...
-    def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool: ...
 
 
 @dataclass(frozen=True)
