@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
 from hub.domain.calls import CallService
-from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, HubError, validation_summary
 from hub.ids import now_ms
 from hub.models.call import PendingAttribution
-from hub.models.contact import Contact
 from hub.models.phonet import UtmLabel
 from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
+from hub.ports import ContactWriter, PendingAttributions, PhoneIndex
 
 # Labels for a call the hub never sees are dropped after this long (a history sync has caught up by then).
 PENDING_DAYS = 7
@@ -31,16 +30,6 @@ MESSAGE_BYTES = 24 * 1024
 # Few enough that one message is applied in seconds on DynamoDB (a handful of requests per item).
 MESSAGE_ITEMS = 100
 _ATTEMPTS = 6
-
-
-class PendingAttributions(Protocol):
-    def pending_attribution(self, tenant: str, uuid: str) -> PendingAttribution | None: ...
-    def save_pending_attribution(self, old: PendingAttribution | None, new: PendingAttribution) -> None: ...
-
-
-class ContactWriter(Protocol):
-    def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None: ...
-    def update(self, old: Contact, new: Contact) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -178,3 +167,19 @@ def first_touch(contacts: ContactWriter, tenant: str, contact_id: str, labels: d
             continue
         return True
     raise Conflict("the contact kept changing while its attribution was set; retry", code="busy_contact")
+
+
+class AttributionService:
+    """Applies the checked UTM items a queue message carries (the UTM worker's one use case)."""
+
+    def __init__(
+        self, calls: CallService, pending: PendingAttributions, phones: PhoneIndex, contacts: ContactWriter
+    ) -> None:
+        self.calls = calls
+        self.pending = pending
+        self.phones = phones
+        self.contacts = contacts
+
+    def apply(self, context: TenantContext, items: list[UtmItem]) -> None:
+        for item in items:
+            apply_utm_item(context, item, self.calls, self.pending, self.phones, self.contacts)
