@@ -27,9 +27,9 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from hub import wiring  # noqa: E402
-from hub.domain.calls import CallChanges  # noqa: E402
 from hub.models.call import Call  # noqa: E402
 from hub.models.tenant import Tenant, TenantSettings, Vendor  # noqa: E402
+from hub.ports import CallChanges  # noqa: E402
 from hub.secrets import sha256_hex  # noqa: E402
 from hub.store.tenants import TenantStore  # noqa: E402
 from hubtools.template import Template  # noqa: E402

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from hub import pages, wiring
+from hub.domain.auth import SESSION_SECONDS
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest, HubError, NotFound, TooManyAttempts, Unauthorized
@@ -37,8 +38,8 @@ class Page:
         event = app.current_event
         self.cookies = dict(c.split("=", 1) for c in (event.cookies or []) if "=" in c)
         self.lang = pages.language(self.tenant, (event.headers or {}).get("accept-language"))
-        self.employee: Employee | None = pages.session_employee(
-            wiring.tenant_store(), self.tenant, self.cookies.get(pages.SESSION_COOKIE)
+        self.employee: Employee | None = wiring.page_sessions().employee(
+            self.tenant, self.cookies.get(pages.SESSION_COOKIE)
         )
         self.query = dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True))
         self.form = dict(parse_qsl(request_body(app), keep_blank_values=True)) if event.body else {}
@@ -94,7 +95,7 @@ class Page:
         )
 
     def _csrf_cookie(self) -> Cookie:
-        return self.cookie(pages.CSRF_COOKIE, self.csrf, pages.SESSION_SECONDS, SameSite.STRICT_MODE)
+        return self.cookie(pages.CSRF_COOKIE, self.csrf, SESSION_SECONDS, SameSite.STRICT_MODE)
 
 
 @app.get("/app/static/app.css")
@@ -132,14 +133,14 @@ def login(tenant: str) -> Response:
         employee = wiring.authenticator().authenticate(
             page.tenant.slug, page.form.get("login"), page.form.get("password"), api_key_allowed=False
         )
-        session = pages.open_session(wiring.tenant_store(), page.tenant, employee)
+        session = wiring.page_sessions().open(page.tenant, employee)
         if session is None:
             raise Unauthorized("the credentials changed meanwhile")
     except (BadRequest, Unauthorized, TooManyAttempts) as exc:
         key = {BadRequest: "bad_sign_in", TooManyAttempts: "locked"}.get(type(exc), "wrong_credentials")
         back = target or f"{page.base}/callbacks"
         return page.html("login.html", http_status(exc), next=back, error=pages.LABELS[page.lang][key])
-    cookie = page.cookie(pages.SESSION_COOKIE, session, pages.SESSION_SECONDS)
+    cookie = page.cookie(pages.SESSION_COOKIE, session, SESSION_SECONDS)
     return page.redirect(target, cookies=[cookie])
 
 
@@ -149,7 +150,7 @@ def logout(tenant: str) -> Response:
     page = Page(tenant)
     if failed := page.csrf_failed():
         return failed
-    pages.close_session(wiring.tenant_store(), page.tenant, page.cookies.get(pages.SESSION_COOKIE))
+    wiring.page_sessions().close(page.tenant, page.cookies.get(pages.SESSION_COOKIE))
     return page.redirect(f"{page.base}/login", cookies=[page.cookie(pages.SESSION_COOKIE, "", 0)])
 
 
@@ -163,7 +164,7 @@ def search(tenant: str) -> Response:
     if phone:
         contacts = wiring.contact_service().with_number(page.context, phone)
     elif name:
-        contacts = wiring.contact_store().by_name(page.tenant.slug, name)
+        contacts = wiring.contact_service().by_name(page.context, name)
     return page.html("search.html", phone=phone, name=name, contacts=contacts, searched=bool(phone or name))
 
 
@@ -212,36 +213,18 @@ def contact_card(tenant: str, contact_id: str) -> Response:
     if login_first := page.require_employee():
         return login_first
     try:
-        contact = wiring.contact_service().get(page.context, contact_id)
+        card = wiring.contact_cards().card(page.context, contact_id)
     except NotFound:
         return page.message("not_found", 404)
-    store = wiring.contact_store()
-    call_store = wiring.call_store()
-    uuids = list(reversed(store.timeline_call_uuids(page.tenant.slug, contact.id)))[:50]
-    calls = call_store.get_calls(page.tenant.slug, uuids)
-    callbacks = [
-        cb
-        for cb in (call_store.get_callback(page.tenant.slug, p) for p in contact.phone_numbers())
-        if cb is not None and cb.open
-    ]
-    events = list(reversed(store.events(page.tenant.slug, contact.id)))
-    responsible = page.context.employees.get(contact.responsible_employee_id or "")
-    shown = [responsible, *(page.context.employees.get(call.employee_id or "") for call in calls)]
-    exts = [person.ext for person in shown if person is not None and person.active and person.ext]
-    presence = {
-        ext: str(record.get("status"))
-        for ext, record in wiring.tenant_store().presence_by_ext(page.tenant.slug, exts).items()
-        if record.get("status") in ("away", "back")
-    }
     return page.html(
         "contact.html",
-        contact=contact,
-        calls=calls,
-        callbacks=callbacks,
-        events=events,
-        responsible=responsible,
+        contact=card.contact,
+        calls=card.calls,
+        callbacks=card.callbacks,
+        events=card.events,
+        responsible=card.responsible,
         employees=page.context.employees,
-        presence=presence,
+        presence=card.presence,
     )
 
 
@@ -250,7 +233,7 @@ def callbacks(tenant: str) -> Response:
     page = Page(tenant)
     if login_first := page.require_employee():
         return login_first
-    return page.html("callbacks.html", callbacks=wiring.call_store().open_callbacks(page.tenant.slug))
+    return page.html("callbacks.html", callbacks=wiring.call_log().open_callbacks(page.context))
 
 
 @app.post("/app/<tenant>/callbacks/close")

@@ -22,9 +22,7 @@ def capture(record: SQSRecord) -> None:
     request = LeadRequest(**record.json_body)
     with settled(logger, tenant=request.tenant, call=request.call_uuid):
         context = wiring.tenant_directory().by_slug(request.tenant)
-        linked = capture_lead(
-            context, request, wiring.contact_store(), wiring.contact_service(), wiring.call_service()
-        )
+        linked = capture_lead(context, request, wiring.contact_service(), wiring.call_service())
     logger.info(
         "call linked", extra={"tenant": request.tenant, "call": request.call_uuid, "contacts": linked}
     )

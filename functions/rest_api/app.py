@@ -19,16 +19,15 @@ from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
-from hub.api.common import PREFIX
+from hub.api.common import PREFIX, Services
 from hub.api.idempotency import idempotent_posts
 from hub.api.routes import api_keys, callbacks, calls, contacts, employees, imports, settings
-from hub.domain.tenants import live_api_key
-from hub.errors import BadRequest, HubError, NotFound, Unauthorized, UnsupportedMediaType
+from hub.errors import BadRequest, HubError, UnsupportedMediaType
 from hub.http import json_resolver, proxy_error
 
 logger = Logger()
 app = json_resolver(logger, enable_validation=True)
-app.use(middlewares=[idempotent_posts])
+app.use(middlewares=[idempotent_posts(wiring.idempotency_store)])
 # imports before contacts: the OpenAPI document lists the routes in the order they were included
 for resource in (imports, contacts, calls, callbacks, employees, settings, api_keys):
     app.include_router(resource.router, prefix=PREFIX)
@@ -94,12 +93,15 @@ def _authenticate(event: dict[str, Any]) -> None:
         raise BadRequest(f"the body is larger than {limit} bytes", code="body_too_large")
     if path == OPENAPI_PATH:
         return
-    key = live_api_key(wiring.tenant_store(), _api_key(event))
-    try:
-        context = wiring.tenant_directory().by_slug(key.tenant, fresh=True)
-    except NotFound as exc:
-        raise Unauthorized("a valid API key is required") from exc
-    app.append_context(tenant=context, api_key=key.key_id)
+    services = Services(
+        contacts=wiring.contact_service(),
+        imports=wiring.import_service(),
+        calls=wiring.call_service(),
+        call_log=wiring.call_log(),
+        tenants=wiring.tenant_service(),
+    )
+    key, context = services.tenants.api_key_context(_api_key(event))
+    app.append_context(tenant=context, api_key=key.key_id, services=services)
     logger.append_keys(tenant=key.tenant)
 
 

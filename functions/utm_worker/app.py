@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
-from hub.domain.attribution import UtmItem, apply_utm_item
+from hub.domain.attribution import UtmItem
 from hub.workers import settled
 
 logger = Logger()
@@ -23,15 +23,7 @@ def apply(record: SQSRecord) -> None:
     with settled(logger, tenant=message["tenant"]):
         context = wiring.tenant_directory().by_slug(message["tenant"])
         items = [UtmItem(**item) for item in message["items"]]
-        for item in items:
-            apply_utm_item(
-                context,
-                item,
-                wiring.call_service(),
-                wiring.call_store(),
-                wiring.contact_store(),
-                wiring.contact_store(),
-            )
+        wiring.attribution_service().apply(context, items)
     logger.info("utm applied", extra={"tenant": context.slug, "items": len(items)})
 
 

@@ -1,4 +1,6 @@
-"""Builds the stores and directories a function uses, once per warm container and on first use."""
+"""The composition root: builds the stores, directories and services a function uses, once per warm
+container and on first use. Only the functions' handlers (functions/*/app.py) import it; they pass
+what they built to the code they call, which never looks anything up here."""
 
 from __future__ import annotations
 
@@ -6,13 +8,15 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from hub.config import get_settings
-from hub.domain.attribution import UtmIntake
-from hub.domain.auth import Authenticator
+from hub.domain.attribution import AttributionService, UtmIntake
+from hub.domain.auth import Authenticator, PageSessions
+from hub.domain.call_log import CallLog
 from hub.domain.calls import CallService, LeadRequest
+from hub.domain.cards import ContactCards
 from hub.domain.contacts import ContactService
 from hub.domain.imports import ImportService
 from hub.domain.lookup import CallerLookup
-from hub.domain.tenants import TenantDirectory
+from hub.domain.tenants import TenantDirectory, TenantService
 from hub.store.calls import CallStore, WebhookLog
 from hub.store.contacts import ContactStore
 from hub.store.dynamo import default_client
@@ -42,6 +46,16 @@ def tenant_directory() -> TenantDirectory:
 @cache
 def authenticator() -> Authenticator:
     return Authenticator(tenant_store())
+
+
+@cache
+def tenant_service() -> TenantService:
+    return TenantService(tenant_store(), tenant_directory())
+
+
+@cache
+def page_sessions() -> PageSessions:
+    return PageSessions(tenant_store())
 
 
 @cache
@@ -91,6 +105,21 @@ def contact_service() -> ContactService:
 
 
 @cache
+def call_log() -> CallLog:
+    return CallLog(call_store())
+
+
+@cache
+def contact_cards() -> ContactCards:
+    return ContactCards(contact_service(), call_log(), tenant_service())
+
+
+@cache
+def attribution_service() -> AttributionService:
+    return AttributionService(call_service(), call_store(), contact_store(), contact_store())
+
+
+@cache
 def import_job_store() -> ImportJobStore:
     return ImportJobStore(get_settings().imports_table)
 
@@ -126,6 +155,8 @@ def reset() -> None:
         contact_store,
         tenant_directory,
         authenticator,
+        tenant_service,
+        page_sessions,
         call_store,
         webhook_log,
         leads_queue,
@@ -134,6 +165,9 @@ def reset() -> None:
         caller_lookup,
         utm_intake,
         contact_service,
+        call_log,
+        contact_cards,
+        attribution_service,
         import_job_store,
         import_queue,
         import_service,

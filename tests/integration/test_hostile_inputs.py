@@ -19,6 +19,7 @@ import boto3
 import pytest
 
 from hub import pages as hub_pages
+from hub.domain.auth import PageSessions
 from hub.domain.tenants import add_employee, create_api_key
 from hubtools.template import Template
 from tests.conftest import Seeded
@@ -153,7 +154,7 @@ def credentials(seeded: Seeded) -> dict[str, Any]:
         seeded.tenant_store, seeded.acme.tenant, name="Оператор", ext="005", login="op", password="op-pass-1"
     )
     _, api_key = create_api_key(seeded.tenant_store, seeded.acme.tenant, "hostile")
-    session = hub_pages.open_session(seeded.tenant_store, seeded.acme.tenant, employee)
+    session = PageSessions(seeded.tenant_store).open(seeded.acme.tenant, employee)
     return {"api_key": api_key, "session": session, "csrf": hub_pages.new_csrf_token()}
 
 

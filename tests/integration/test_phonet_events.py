@@ -12,10 +12,10 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from hub import wiring
-from hub.domain.calls import CallChanges
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.contact import ContactType
+from hub.ports import CallChanges
 from hub.store.calls import CallStore, WebhookLog
 from hub.vendors.phonet.models import CallEvent
 from hub.vendors.phonet.translate import call_event_record

@@ -12,13 +12,13 @@ import pytest
 
 from hub import wiring
 from hub.domain.attribution import MESSAGE_BYTES, attribute_call
-from hub.domain.calls import CallChanges
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.tenants import create_api_key
 from hub.errors import Conflict
 from hub.models.call import Call, CallStatus, Direction, PendingAttribution
 from hub.models.contact import ContactType
 from hub.models.tenant import AvtodialerFields, TenantSettings
+from hub.ports import CallChanges
 from hub.store.calls import CallStore
 from tests.conftest import Seeded
 from tests.integration.test_rest_api import Api

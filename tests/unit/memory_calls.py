@@ -107,7 +107,7 @@ class LeadRequests:
 
 @dataclass
 class MemoryDeliveries:
-    """A DeliveryLog: each raw body under its tenant, kind and ref."""
+    """A WebhookLog: each raw body under its tenant, kind and ref."""
 
     bodies: list[tuple[str, str, str, str]] = field(default_factory=list)
 

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from hub.domain import calls as domain_calls
-from hub.domain.calls import CallChanges, CallService
+from hub.domain.calls import CallService
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, Unavailable
 from hub.http import http_status
 from hub.models.call import Call, Callback, CallState
 from hub.models.tenant import Tenant
+from hub.ports import CallChanges
 from hub.vendors.phonet.models import CallEvent
 from hub.vendors.phonet.translate import call_event_record
 

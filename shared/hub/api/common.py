@@ -1,8 +1,10 @@
-"""What every router of the REST API shares: the prefix, the documented answers, the tenant the API key
-authenticated (set in the resolver's context before any route runs), paging and header parameters."""
+"""What every router of the REST API shares: the prefix, the documented answers, what the handler puts
+in the resolver's context before any route runs (the tenant the API key authenticated, the key, the
+use cases the routes call), paging and header parameters."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -11,7 +13,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Query
 
 from hub.api.idempotency import IDEMPOTENCY_KEY_PATTERN
 from hub.api.schemas import MAX_PAGE_SIZE, ErrorBody
-from hub.domain.tenants import TenantContext
+from hub.domain.call_log import CallLog
+from hub.domain.calls import CallService
+from hub.domain.contacts import ContactService
+from hub.domain.imports import ImportService
+from hub.domain.tenants import TenantContext, TenantService
 from hub.errors import BadRequest
 from hub.models.contact import Contact
 
@@ -54,6 +60,22 @@ def documented(success: int, description: str, *errors: int) -> dict[int, Any]:
             "content": {content_types.APPLICATION_JSON: {"model": ErrorBody}},
         }
     return answers
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use cases the routes call. The handler builds them (hub.wiring) and passes them in the
+    resolver's context, so a router never looks up a store or a service itself."""
+
+    contacts: ContactService
+    imports: ImportService
+    calls: CallService
+    call_log: CallLog
+    tenants: TenantService
+
+
+def services(router: Router) -> Services:
+    return router.context["services"]
 
 
 def tenant(router: Router) -> TenantContext:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
@@ -25,9 +26,13 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from hub import wiring
 from hub.errors import BadRequest, Conflict, HubError
 from hub.http import error_body, http_status
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
+
+Middleware = Callable[[APIGatewayHttpResolver, NextMiddleware], Response]
 
 HEADER = "idempotency-key"
 RETENTION_SECONDS = 24 * 3600
@@ -46,8 +51,22 @@ _CONFIG = IdempotencyConfig(
 )
 
 
-def idempotent_posts(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    """Middleware: a POST with an Idempotency-Key runs once per tenant, key and route."""
+def idempotent_posts(persistence: Callable[[], BasePersistenceLayer]) -> Middleware:
+    """The middleware by which a POST with an Idempotency-Key runs once per tenant, key and route.
+    `persistence` gives the records' store when the first such POST comes (the handler's wiring), so
+    requests without a key never build it."""
+
+    def middleware(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+        return _once(app, next_middleware, persistence)
+
+    return middleware
+
+
+def _once(
+    app: APIGatewayHttpResolver,
+    next_middleware: NextMiddleware,
+    persistence: Callable[[], BasePersistenceLayer],
+) -> Response:
     event = app.current_event
     key = (event.headers or {}).get(HEADER)
     if event.http_method != "POST" or key is None or event.path in SELF_IDEMPOTENT_PATHS:
@@ -77,7 +96,7 @@ def idempotent_posts(app: APIGatewayHttpResolver, next_middleware: NextMiddlewar
     guarded = idempotent_function(
         run,
         data_keyword_argument="request",
-        persistence_store=wiring.idempotency_store(),
+        persistence_store=persistence(),
         config=_CONFIG,
         key_prefix="api",
     )

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest
+from hub.ports import Page
 from hub.secrets import sign, unsign
-from hub.store.dynamo import Page
 
 T = TypeVar("T")
 

@@ -11,7 +11,17 @@ from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.call import LegEvent as LegSnapshot
-from hub.models.contact import MAX_PHONES, Contact, ContactType
+from hub.models.contact import (
+    ADDRESS_LENGTH,
+    DESCRIPTION_LENGTH,
+    EMAIL_LENGTH,
+    ID_LENGTH,
+    MAX_EXTERNAL_CODES,
+    MAX_PHONES,
+    NAME_LENGTH,
+    Contact,
+    ContactType,
+)
 from hub.models.tenant import SLUG_PATTERN, ApiKey, AvtodialerFields, Employee, Language, TenantSettings
 from hub.vendors.phonet.translate import DIRECTION_CODES
 
@@ -84,16 +94,16 @@ class ContactPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ContactType | None = None
-    name: str | None = Field(default=None, max_length=300)
-    company: str | None = Field(default=None, max_length=300)
-    description: str | None = Field(default=None, max_length=4000)
-    email: str | None = Field(default=None, max_length=254)
-    address: str | None = Field(default=None, max_length=500)
-    www: str | None = Field(default=None, max_length=500)
+    name: str | None = Field(default=None, max_length=NAME_LENGTH)
+    company: str | None = Field(default=None, max_length=NAME_LENGTH)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_LENGTH)
+    email: str | None = Field(default=None, max_length=EMAIL_LENGTH)
+    address: str | None = Field(default=None, max_length=ADDRESS_LENGTH)
+    www: str | None = Field(default=None, max_length=ADDRESS_LENGTH)
     phones: list[PhoneInput] | None = Field(default=None, max_length=MAX_PHONES)
-    external_codes: dict[str, str] | None = Field(default=None, max_length=10)
-    responsible_employee_id: str | None = Field(default=None, max_length=40)
-    source: str | None = Field(default=None, max_length=300)
+    external_codes: dict[str, str] | None = Field(default=None, max_length=MAX_EXTERNAL_CODES)
+    responsible_employee_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    source: str | None = Field(default=None, max_length=NAME_LENGTH)
     version: int | None = Field(default=None, ge=1)
 
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from hub.domain.calls import CallService
-from hub.domain.deliveries import DeliveryLog, RawDelivery, keep
-from hub.domain.lookup import PhoneIndex
+from hub.domain.deliveries import RawDelivery, keep
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict
 from hub.ids import now_ms
 from hub.models.call import PendingAttribution
-from hub.models.contact import Contact
+from hub.ports import ContactWriter, PendingAttributions, PhoneIndex, WebhookLog
 
 # Labels for a call the hub never sees are dropped after this long (a history sync has caught up by then).
 PENDING_DAYS = 7
@@ -29,16 +28,6 @@ MESSAGE_BYTES = 24 * 1024
 # Few enough that one message is applied in seconds on DynamoDB (a handful of requests per item).
 MESSAGE_ITEMS = 100
 _ATTEMPTS = 6
-
-
-class PendingAttributions(Protocol):
-    def pending_attribution(self, tenant: str, uuid: str) -> PendingAttribution | None: ...
-    def save_pending_attribution(self, old: PendingAttribution | None, new: PendingAttribution) -> None: ...
-
-
-class ContactWriter(Protocol):
-    def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None: ...
-    def update(self, old: Contact, new: Contact) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -75,7 +64,7 @@ class UtmIntake:
     """A checked batch, answered at once: its raw body kept first, its labels queued for the worker."""
 
     def __init__(
-        self, send_all: Callable[[list[dict[str, Any]]], None], deliveries: DeliveryLog | None = None
+        self, send_all: Callable[[list[dict[str, Any]]], None], deliveries: WebhookLog | None = None
     ) -> None:
         self.send_all = send_all
         self.deliveries = deliveries
@@ -161,3 +150,19 @@ def first_touch(contacts: ContactWriter, tenant: str, contact_id: str, labels: d
             continue
         return True
     raise Conflict("the contact kept changing while its attribution was set; retry", code="busy_contact")
+
+
+class AttributionService:
+    """Applies the checked UTM items a queue message carries (the UTM worker's one use case)."""
+
+    def __init__(
+        self, calls: CallService, pending: PendingAttributions, phones: PhoneIndex, contacts: ContactWriter
+    ) -> None:
+        self.calls = calls
+        self.pending = pending
+        self.phones = phones
+        self.contacts = contacts
+
+    def apply(self, context: TenantContext, items: list[UtmItem]) -> None:
+        for item in items:
+            apply_utm_item(context, item, self.calls, self.pending, self.phones, self.contacts)

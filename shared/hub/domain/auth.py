@@ -16,26 +16,26 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
 
 from hub.errors import BadRequest, TooManyAttempts, Unauthorized
-from hub.models.tenant import Employee, login_key
-from hub.secrets import API_KEY_PREFIX, DUMMY_PASSWORD_HASH, same_digest, sha256_hex, verify_password
+from hub.models.tenant import Employee, Tenant, login_key
+from hub.ports import CredentialStore, SessionStore
+from hub.secrets import (
+    API_KEY_PREFIX,
+    DUMMY_PASSWORD_HASH,
+    new_session_id,
+    same_digest,
+    sha256_hex,
+    sign,
+    unsign,
+    verify_password,
+)
 
 MAX_FAILURES = 5
+SESSION_SECONDS = 12 * 3600  # a working day; a page session ends after it
 LOCK_SECONDS = 15 * 60
 _REMEMBER_SECONDS = 300.0
 _REMEMBER_MAX = 10_000
-
-
-class CredentialStore(Protocol):
-    def employee_by_login(self, slug: str, login: str) -> Employee | None: ...
-    def get_api_key(self, key_hash: str) -> dict[str, Any] | None: ...
-    def begin_login_attempt(
-        self, slug: str, login: str, now: int, limit: int, expires_at: int
-    ) -> int | None: ...
-    def lock_login(self, slug: str, login: str, until: int) -> None: ...
-    def clear_login_failures(self, slug: str, login: str) -> None: ...
 
 
 def sign_in_login(raw: str | None) -> str:
@@ -123,3 +123,46 @@ class Authenticator:
         stored = employee.password_hash if employee is not None else None
         verified = verify_password(stored or DUMMY_PASSWORD_HASH, password)
         return bool(stored) and verified
+
+
+class PageSessions:
+    """Sessions of the hub's pages. The cookie is signed with the tenant's own key and names its
+    tenant, so it can never open another tenant's pages; it only names the session, which the server
+    keeps beside the employee, so sign-out, a changed password or login, and deactivation end it."""
+
+    def __init__(self, store: SessionStore, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+
+    def open(self, tenant: Tenant, employee: Employee) -> str | None:
+        """The cookie of a new session, recorded beside the employee; None when the employee's
+        credentials changed since they were checked (nothing is minted then)."""
+        now = int(self.clock())
+        session_id = new_session_id()
+        if not self.store.open_session(employee, sha256_hex(session_id), now + SESSION_SECONDS, now):
+            return None
+        return sign(tenant.session_key, {"t": tenant.slug, "e": employee.id, "s": session_id})
+
+    def employee(self, tenant: Tenant, token: str | None) -> Employee | None:
+        """The signed-in employee, if the cookie is this tenant's and untampered, and the server still
+        holds the session: signed out, expired, or ended by a change of the employee's credentials or
+        their deactivation, it is nobody's. One GetItem, which also gives the employee's current record."""
+        claims = _claims(tenant, token)
+        if claims is None:
+            return None
+        return self.store.session_employee(tenant.slug, claims[0], claims[1], int(self.clock()))
+
+    def close(self, tenant: Tenant, token: str | None) -> None:
+        """Sign-out: the session ends on the server, whatever happens to the cookie."""
+        if claims := _claims(tenant, token):
+            self.store.close_session(tenant.slug, *claims)
+
+
+def _claims(tenant: Tenant, token: str | None) -> tuple[str, str] | None:
+    payload = unsign(tenant.session_key, token or "") if tenant.session_key else None
+    if not payload or payload.get("t") != tenant.slug:
+        return None
+    employee_id, session_id = payload.get("e"), payload.get("s")
+    if not isinstance(employee_id, str) or not isinstance(session_id, str) or not session_id:
+        return None
+    return employee_id, sha256_hex(session_id)

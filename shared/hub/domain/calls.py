@@ -13,11 +13,9 @@ import itertools
 import random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
-from hub.domain.deliveries import DeliveryLog, RawDelivery, keep
-from hub.domain.lookup import PhoneIndex
+from hub.domain.deliveries import RawDelivery, keep
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, NotFound, Unavailable
 from hub.ids import now_ms
@@ -28,10 +26,10 @@ from hub.models.call import (
     CallStatus,
     Direction,
     LegEvent,
-    PendingAttribution,
     PresenceChange,
     TimeSource,
 )
+from hub.ports import CallChanges, CallRepository, PhoneIndex, WebhookLog
 
 _EVENT_ORDER = ("hangup", "bridge", "dial")  # the most advanced event knows the most
 _MAX_MISSED_KEPT = 20
@@ -253,27 +251,6 @@ def apply_answered(callback: Callback, call: Call) -> tuple[Callback, Callback |
 # -- the service --------------------------------------------------------------------------------
 
 
-@dataclass
-class CallChanges:
-    """What saving a call writes besides the call: all in one transaction."""
-
-    new_contact_links: list[str] = field(default_factory=list)
-    callback_before: Callback | None = None
-    callback_after: Callback | None = None
-    closed_callback: Callback | None = None
-    pending_attribution: PendingAttribution | None = None  # taken by a new call's first save
-
-
-class CallRepository(Protocol):
-    def get_call(self, tenant: str, uuid: str) -> Call | None: ...
-    def pending_attribution(self, tenant: str, uuid: str) -> PendingAttribution | None: ...
-    def save_call(self, old: Call | None, new: Call, changes: CallChanges) -> None: ...
-    def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
-    def own_numbers(self, tenant: str) -> set[str]: ...
-    def close_callback(self, before: Callback, after: Callback, closed: Callback) -> None: ...
-    def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool: ...
-
-
 @dataclass(frozen=True)
 class RobotCallResult:
     """What Avtodialer's result webhook says of one robot call, in our terms; `phone` is None when the
@@ -317,7 +294,7 @@ class CallService:
         calls: CallRepository,
         phones: PhoneIndex,
         request_lead: Callable[[LeadRequest], None],
-        deliveries: DeliveryLog | None = None,
+        deliveries: WebhookLog | None = None,
     ) -> None:
         self.calls = calls
         self.phones = phones

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,31 +10,35 @@ from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest, Conflict, InvalidPhone, NotFound
 from hub.ids import new_id, now_ms
 from hub.models.common import LooseStr
-from hub.models.contact import MAX_PHONES, Contact, ContactPhone, ContactType, PhoneEntry
+from hub.models.contact import (
+    ADDRESS_LENGTH,
+    DESCRIPTION_LENGTH,
+    EMAIL_LENGTH,
+    EXTERNAL_CODE_LENGTH,
+    EXTERNAL_SYSTEM,
+    ID_LENGTH,
+    MAX_EXTERNAL_CODES,
+    MAX_PHONES,
+    NAME_LENGTH,
+    PHONE_LENGTH,
+    REMARK_LENGTH,
+    Contact,
+    ContactPhone,
+    ContactType,
+)
+from hub.names import contact_name_words, matches_name, name_words
 from hub.phones import normalize_phone
+from hub.ports import ContactRepository, Page
 
-
-class ContactRepository(Protocol):
-    def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]: ...
-    def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None: ...
-    def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None: ...
-    def create(
-        self, contact: Contact, unique_key: str | None = None, stale_owner: str | None = None
-    ) -> None: ...
-    def unique_owner(self, tenant: str, unique_key: str) -> str | None: ...
-    def add_event(self, tenant: str, contact_id: str, event: dict[str, Any]) -> None: ...
-    def update(self, old: Contact, new: Contact) -> None: ...
-    def delete(self, contact: Contact) -> None: ...
-
-
-ExternalCode = Annotated[LooseStr, Field(min_length=1, max_length=100)]
+ExternalCode = Annotated[LooseStr, Field(min_length=1, max_length=EXTERNAL_CODE_LENGTH)]
+ExternalSystem = Annotated[str, Field(pattern=rf"^{EXTERNAL_SYSTEM}$")]
 
 
 class PhoneInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    number: LooseStr = Field(max_length=64)
-    remark: LooseStr | None = Field(default=None, max_length=200)
+    number: LooseStr = Field(max_length=PHONE_LENGTH)
+    remark: LooseStr | None = Field(default=None, max_length=REMARK_LENGTH)
 
 
 class ContactInput(BaseModel):
@@ -45,19 +47,19 @@ class ContactInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ContactType = ContactType.CONTACT
-    name: LooseStr | None = Field(default=None, max_length=300)
-    company: LooseStr | None = Field(default=None, max_length=300)
-    description: LooseStr | None = Field(default=None, max_length=4000)
-    email: LooseStr | None = Field(default=None, max_length=254)
-    address: LooseStr | None = Field(default=None, max_length=500)
-    www: LooseStr | None = Field(default=None, max_length=500)
+    name: LooseStr | None = Field(default=None, max_length=NAME_LENGTH)
+    company: LooseStr | None = Field(default=None, max_length=NAME_LENGTH)
+    description: LooseStr | None = Field(default=None, max_length=DESCRIPTION_LENGTH)
+    email: LooseStr | None = Field(default=None, max_length=EMAIL_LENGTH)
+    address: LooseStr | None = Field(default=None, max_length=ADDRESS_LENGTH)
+    www: LooseStr | None = Field(default=None, max_length=ADDRESS_LENGTH)
     phones: list[PhoneInput] = Field(default_factory=list)
     # The contact's id in another system (a vendor, the tenant's CRM): unique per tenant and system.
-    external_codes: dict[Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,40}$")], ExternalCode] = Field(
-        default_factory=dict, max_length=10
+    external_codes: dict[ExternalSystem, ExternalCode] = Field(
+        default_factory=dict, max_length=MAX_EXTERNAL_CODES
     )
-    responsible_employee_id: str | None = Field(default=None, max_length=40)
-    source: LooseStr | None = Field(default=None, max_length=300)
+    responsible_employee_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    source: LooseStr | None = Field(default=None, max_length=NAME_LENGTH)
 
 
 def normalize_phones(phones: list[PhoneInput], default_country: str) -> list[ContactPhone]:
@@ -72,38 +74,6 @@ def normalize_phones(phones: list[PhoneInput], default_country: str) -> list[Con
     if len(normalized) > MAX_PHONES:
         raise BadRequest(f"a contact has at most {MAX_PHONES} phone numbers", code="too_many_phones")
     return list(normalized.values())
-
-
-# -- search by name -------------------------------------------------------------------------------
-
-# How many words of a contact's name and company are indexed: each is one index item written with the
-# contact, so this bounds a contact write. Eight cover "Name Patronymic Surname" plus a long company.
-MAX_NAME_WORDS = 8
-# A word's share of a 1024-byte sort key, in characters (at most 4 bytes each in UTF-8).
-MAX_WORD_LENGTH = 64
-# Ukrainian names are written with any of these (Мар'яна, Мар’яна, Марʼяна) or none: all compare equal.
-_APOSTROPHES = dict.fromkeys(map(ord, "'`´ʹʻʼʽ‘’′"))
-_WORD = re.compile(r"\w+")
-
-
-def name_words(text: str | None) -> list[str]:
-    """The words of `text` as search compares them: case-folded, ё read as е, apostrophes dropped,
-    split at spaces, hyphens and punctuation; distinct, in order."""
-    if not text:
-        return []
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е").translate(_APOSTROPHES)
-    return list(dict.fromkeys(word[:MAX_WORD_LENGTH] for word in _WORD.findall(folded)))
-
-
-def contact_name_words(contact: Contact) -> list[str]:
-    """The words a contact is found by: its name's, then its company's, at most MAX_NAME_WORDS."""
-    words = dict.fromkeys([*name_words(contact.name), *name_words(contact.company)])
-    return list(words)[:MAX_NAME_WORDS]
-
-
-def matches_name(words: list[str], query: list[str]) -> bool:
-    """Every word of the query starts some word of the name ("бер" finds "Анастасия Березкина")."""
-    return all(any(word.startswith(part) for word in words) for part in query)
 
 
 class ContactService:
@@ -248,6 +218,69 @@ class ContactService:
     def find_by_external_code(self, context: TenantContext, vendor: str, code: str) -> Contact | None:
         contact_id = self.repo.contact_id_by_external_code(context.slug, vendor, code)
         return self.repo.get(context.slug, contact_id) if contact_id else None
+
+    def holders(self, context: TenantContext, e164: str) -> list[str]:
+        """The ids of the contacts holding an E.164 number: one read of the phone index."""
+        return [entry.id for entry in self.repo.phone_entries(context.slug, e164)]
+
+    def find(
+        self,
+        context: TenantContext,
+        *,
+        limit: int,
+        phone: str | None = None,
+        external_code: tuple[str, str] | None = None,
+        name: str | None = None,
+        contact_type: ContactType | None = None,
+        updated_since: int | None = None,
+    ) -> list[Contact]:
+        """The contacts holding an external code (system, code) or a number, narrowed by the other
+        filters: a key lookup, so a handful of contacts and no paging."""
+        if external_code is not None:
+            found = self.find_by_external_code(context, external_code[0], external_code[1].strip())
+            contacts = [found] if found else []
+        else:
+            contacts = self.with_number(context, phone or "")
+        query = name_words(name)
+        return [
+            c
+            for c in contacts
+            if (not name or (bool(query) and matches_name(contact_name_words(c), query)))
+            and (contact_type is None or c.type == contact_type)
+            and (updated_since is None or c.updated_at >= updated_since)
+        ][:limit]
+
+    def page(
+        self,
+        context: TenantContext,
+        *,
+        limit: int,
+        start: dict[str, str] | None = None,
+        name: str | None = None,
+        contact_type: ContactType | None = None,
+        updated_since: int | None = None,
+    ) -> Page[Contact]:
+        """A page of the tenant's contacts: by name, or oldest change first with `updated_since`."""
+        return self.repo.list_contacts(
+            context.slug,
+            limit=limit,
+            start=start,
+            name=name,
+            contact_type=contact_type.value if contact_type else None,
+            updated_since=updated_since,
+        )
+
+    def by_name(self, context: TenantContext, name: str, limit: int = 50) -> list[Contact]:
+        """Contacts with a word of their name or company starting with each word of `name`."""
+        return self.repo.by_name(context.slug, name, limit=limit)
+
+    def timeline(self, context: TenantContext, contact_id: str) -> list[dict[str, Any]]:
+        """The events on the contact's timeline (calls, SMS, notes), newest first."""
+        return list(reversed(self.repo.events(context.slug, contact_id)))
+
+    def call_uuids(self, context: TenantContext, contact_id: str) -> list[str]:
+        """The contact's calls, newest first."""
+        return list(reversed(self.repo.timeline_call_uuids(context.slug, contact_id)))
 
     def merge(
         self,

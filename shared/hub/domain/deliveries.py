@@ -4,7 +4,8 @@ cases behind the webhooks log before they apply a delivery, so a dispute can be 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+
+from hub.ports import WebhookLog
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,7 @@ class RawDelivery:
     body: str
 
 
-class DeliveryLog(Protocol):
-    def put(self, tenant: str, kind: str, ref: str, body: str) -> None: ...
-
-
-def keep(log: DeliveryLog | None, tenant: str, delivery: RawDelivery | None) -> None:
+def keep(log: WebhookLog | None, tenant: str, delivery: RawDelivery | None) -> None:
     """Log the delivery when there is one and a log to keep it in (tests of the merge have neither)."""
     if log is not None and delivery is not None:
         log.put(tenant, delivery.kind, delivery.ref, delivery.body)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import asdict, dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -30,7 +30,7 @@ from hub.domain.contacts import ContactInput, ContactService, normalize_phones
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, HubError, NotFound, Unavailable, validation_details
 from hub.ids import new_id, now_ms
-from hub.store.dynamo import Page
+from hub.ports import ImportJobRepository, Page
 
 MAX_IMPORT_ROWS = 10_000
 SYNC_IMPORT_ROWS = 100
@@ -45,27 +45,6 @@ class RowResult:
     status: Literal["created", "updated", "failed"]
     id: str | None = None
     error: dict[str, Any] | None = None
-
-
-class ImportJobRepository(Protocol):
-    def create_job(self, job: dict[str, Any]) -> dict[str, Any] | None: ...
-    def get_job(self, tenant: str, job_id: str) -> dict[str, Any] | None: ...
-    def mark_accepted(self, tenant: str, job_id: str) -> None: ...
-    def mark_submitted(self, tenant: str, job_id: str) -> None: ...
-    def accept_plan(self, tenant: str, job_id: str, chunks: int, refused: int) -> None: ...
-    def put_raw(self, job: dict[str, Any], rows: list[dict[str, Any]]) -> None: ...
-    def raw_rows(self, tenant: str, job_id: str) -> list[dict[str, Any]]: ...
-    def put_chunks(self, job: dict[str, Any], chunks: list[list[dict[str, Any]]]) -> None: ...
-    def chunk_rows(self, tenant: str, job_id: str, number: int) -> list[dict[str, Any]]: ...
-    def chunk_done(self, tenant: str, job_id: str, number: int) -> bool: ...
-    def put_refused(self, job: dict[str, Any], number: int, results: list[dict[str, Any]]) -> None: ...
-    def record_chunk(
-        self, job: dict[str, Any], number: int, results: list[dict[str, Any]], counts: dict[str, int]
-    ) -> dict[str, Any] | None: ...
-    def set_finished(self, tenant: str, job_id: str, at: int) -> None: ...
-    def result_page(
-        self, tenant: str, job_id: str, limit: int, start: dict[str, str] | None
-    ) -> Page[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -108,28 +87,6 @@ def row_contact_id(job: dict[str, Any], row: int) -> str:
     return f"{int(job['created_at']):012x}{digest[:12]}"
 
 
-def import_contacts(
-    service: ContactService,
-    context: TenantContext,
-    rows: list[dict[str, Any]],
-    merge: bool,
-    created_by: str | None = None,
-    workers: int = IMPORT_WORKERS,
-    job_id: str | None = None,
-) -> list[RowResult]:
-    """One result per row, in the rows' order, applied at once (no job is stored): for callers with
-    no gateway limit, such as hubctl. With `job_id` (e.g. derived from a file's content), running
-    the same rows again creates nobody twice."""
-    job = {"tenant": context.slug, "job_id": job_id or new_id(), "created_at": now_ms()}
-    plan = plan_import(rows, merge, context.tenant.default_country)
-    results = {result.row: result for result in plan.refused}
-    for chunk in plan.chunks:
-        results.update(
-            (r.row, r) for r in apply_rows(service, context, chunk, merge, job, created_by, workers)
-        )
-    return [results[index] for index in range(len(rows))]
-
-
 def apply_rows(
     service: ContactService,
     context: TenantContext,
@@ -166,14 +123,46 @@ class ImportService:
     def __init__(
         self,
         contacts: ContactService,
-        jobs: ImportJobRepository,
-        send_chunks: Callable[[list[dict[str, Any]]], None],
+        jobs: ImportJobRepository | None = None,
+        send_chunks: Callable[[list[dict[str, Any]]], None] | None = None,
         workers: int = IMPORT_WORKERS,
     ) -> None:
+        """Without `jobs` and `send_chunks` (hubctl) only `apply_now` works: nothing is stored."""
         self.contacts = contacts
-        self.jobs = jobs
-        self.send_chunks = send_chunks
+        self._jobs = jobs
+        self._send_chunks = send_chunks
         self.workers = workers
+
+    @property
+    def jobs(self) -> ImportJobRepository:
+        if self._jobs is None:
+            raise RuntimeError("this import service keeps no jobs: use apply_now")
+        return self._jobs
+
+    def send_chunks(self, messages: list[dict[str, Any]]) -> None:
+        if self._send_chunks is None:
+            raise RuntimeError("this import service queues nothing: use apply_now")
+        self._send_chunks(messages)
+
+    def apply_now(
+        self,
+        context: TenantContext,
+        rows: list[dict[str, Any]],
+        merge: bool,
+        created_by: str | None = None,
+        job_id: str | None = None,
+    ) -> list[RowResult]:
+        """One result per row, in the rows' order, applied before this returns and no job stored: for
+        callers with no gateway limit, such as hubctl. The rows are validated, grouped and applied as a
+        job's are; with `job_id` (e.g. derived from a file's content), running the same rows again
+        creates nobody twice."""
+        job = {"tenant": context.slug, "job_id": job_id or new_id(), "created_at": now_ms()}
+        plan = plan_import(rows, merge, context.tenant.default_country)
+        results = {result.row: result for result in plan.refused}
+        for chunk in plan.chunks:
+            applied = apply_rows(self.contacts, context, chunk, merge, job, created_by, self.workers)
+            results.update((result.row, result) for result in applied)
+        return [results[index] for index in range(len(rows))]
 
     def submit(
         self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hub.domain.calls import CallService, LeadRequest
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.domain.lookup import PhoneIndex
 from hub.domain.tenants import TenantContext
 from hub.models.contact import ContactType
 
@@ -12,7 +11,6 @@ from hub.models.contact import ContactType
 def capture_lead(
     context: TenantContext,
     request: LeadRequest,
-    phones: PhoneIndex,
     contacts: ContactService,
     calls: CallService,
 ) -> list[str]:
@@ -20,7 +18,7 @@ def capture_lead(
     the employee who took or made the call as responsible, the line (or the robot) as source and the
     system whose call it was as its creator. At most one lead is created per number, however often
     this runs."""
-    holders = [entry.id for entry in phones.phone_entries(context.slug, request.phone)]
+    holders = contacts.holders(context, request.phone)
     if not holders:
         employee = context.employee_by_ext_or_email(request.employee_ext) if request.employee_ext else None
         lead = contacts.create_once(

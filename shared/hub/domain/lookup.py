@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from hub.domain.tenants import TenantContext
 from hub.errors import InvalidPhone
 from hub.models.contact import ContactType, PhoneEntry
 from hub.models.tenant import Employee
 from hub.phones import normalize_phone
+from hub.ports import PhoneIndex
 
 # A lead is an unqualified caller the hub created itself, often a duplicate of a real contact, so a
 # person or a company holding the same number is the better answer.
 _TYPE_RANK = {ContactType.CONTACT: 0, ContactType.COMPANY: 1, ContactType.LEAD: 2}
-
-
-class PhoneIndex(Protocol):
-    def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]: ...
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from hub.errors import BadRequest, NotFound, Unauthorized
 from hub.ids import new_id, now_ms
-from hub.models.tenant import ApiKey, Employee, Tenant, TenantSettings, Vendor, login_key
+from hub.models.tenant import (
+    ApiKey,
+    Employee,
+    Tenant,
+    TenantSettings,
+    Vendor,
+    VendorCredentials,
+    login_key,
+)
 from hub.phones import normalize_phone
+from hub.ports import Page, TenantRepository
 from hub.secrets import (
     API_KEY_PREFIX,
     hash_password,
@@ -33,18 +42,6 @@ WEBHOOK_VENDORS = (Vendor.PHONET, Vendor.AVTODIALER)
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 _API_KEY_SHAPE = re.compile(rf"^{API_KEY_PREFIX}[A-Za-z0-9_-]{{20,128}}$")
 T = TypeVar("T")
-
-
-class TenantRepository(Protocol):
-    def create_tenant(self, tenant: Tenant, token_hashes: dict[Vendor, str]) -> None: ...
-    def get_tenant(self, slug: str) -> Tenant | None: ...
-    def get_webhook_token(self, token_hash: str) -> dict | None: ...
-    def put_employee(self, employee: Employee) -> None: ...
-    def create_api_key(self, key: ApiKey, key_hash: str) -> None: ...
-    def get_api_key(self, key_hash: str) -> dict[str, Any] | None: ...
-    def list_employees(self, slug: str) -> list[Employee]: ...
-    def replace_employee(self, old: Employee, new: Employee) -> None: ...
-    def update_tenant(self, old: Tenant, new: Tenant) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -269,3 +266,82 @@ class TenantDirectory:
         if tenant is None:
             return None
         return TenantContext(tenant=tenant, employees={e.id: e for e in self.repo.list_employees(slug)})
+
+
+class TenantService:
+    """A tenant's own administration, as the REST API and the pages ask for it: its API keys, its
+    employees and their presence, its settings and vendor credentials. Thin: each use case is one of
+    the functions above or one read, scoped to the context's tenant."""
+
+    def __init__(self, repo: TenantRepository, directory: TenantDirectory) -> None:
+        self.repo = repo
+        self.directory = directory
+
+    def api_key_context(self, secret: str | None) -> tuple[ApiKey, TenantContext]:
+        """The live key with this secret and its tenant, read fresh (a change made through another
+        container is seen at once); a key whose tenant is gone is the same 401 as a wrong one."""
+        key = live_api_key(self.repo, secret)
+        try:
+            return key, self.directory.by_slug(key.tenant, fresh=True)
+        except NotFound as exc:
+            raise Unauthorized("a valid API key is required") from exc
+
+    # -- settings and credentials
+
+    def update_settings(self, context: TenantContext, changes: dict[str, Any]) -> TenantContext:
+        """`update_tenant`, then the directory read again, so this container's next request sees it."""
+        updated = update_tenant(self.repo, context.tenant, changes)
+        self.directory.by_slug(context.slug, fresh=True)
+        return TenantContext(tenant=updated, employees=context.employees)
+
+    def credentials_state(self, context: TenantContext) -> dict[str, int]:
+        """Which vendors' credentials are stored (vendor -> when they changed); never the secrets."""
+        return self.repo.credentials_set(context.slug)
+
+    def put_credentials(self, context: TenantContext, vendor: Vendor, credentials: VendorCredentials) -> None:
+        self.repo.put_credentials(context.slug, vendor, credentials, now_ms())
+
+    def delete_credentials(self, context: TenantContext, vendor: Vendor) -> None:
+        self.repo.delete_credentials(context.slug, vendor)
+
+    # -- employees
+
+    def employees(self, context: TenantContext, limit: int, start: dict[str, str] | None) -> Page[Employee]:
+        return self.repo.employee_page(context.slug, limit, start)
+
+    def employee(self, context: TenantContext, employee_id: str) -> Employee:
+        """The employee's current record (strongly consistent), else NotFound."""
+        found = self.repo.get_employee(context.slug, employee_id)
+        if found is None:
+            raise NotFound("no such employee")
+        return found
+
+    def presence(self, context: TenantContext, employees: list[Employee]) -> dict[str, dict[str, Any]]:
+        """What the PBX last said of each active employee's extension (away/back), by extension: one
+        batch read. A deactivated employee has none: nobody is routed to them."""
+        exts = [e.ext for e in employees if e.active and e.ext]
+        return self.repo.presence_by_ext(context.slug, exts) if exts else {}
+
+    def add_employee(self, context: TenantContext, **fields: Any) -> Employee:
+        return add_employee(self.repo, context.tenant, **fields)
+
+    def update_employee(self, context: TenantContext, employee_id: str, changes: dict[str, Any]) -> Employee:
+        return update_employee(self.repo, self.employee(context, employee_id), changes)
+
+    def deactivate_employee(self, context: TenantContext, employee_id: str) -> Employee:
+        return deactivate_employee(self.repo, self.employee(context, employee_id))
+
+    # -- API keys
+
+    def api_keys(self, context: TenantContext, limit: int, start: dict[str, str] | None) -> Page[ApiKey]:
+        return self.repo.api_key_page(context.slug, limit, start)
+
+    def create_api_key(self, context: TenantContext, name: str = "") -> tuple[ApiKey, str]:
+        return create_api_key(self.repo, context.tenant, name=name)
+
+    def revoke_api_key(self, context: TenantContext, key_id: str) -> ApiKey:
+        """Requests with the key are refused from now on; an unknown key is NotFound."""
+        revoked = self.repo.revoke_api_key(context.slug, key_id, now_ms())
+        if revoked is None:
+            raise NotFound("no such API key")
+        return revoked

@@ -7,7 +7,20 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+# A contact's field limits, declared once: the stored record (Contact), the domain's input
+# (hub.domain.contacts.ContactInput, which every import and form goes through) and the REST API's
+# schemas all take them from here.
 MAX_PHONES = 10
+MAX_EXTERNAL_CODES = 10
+NAME_LENGTH = 300  # name, company, source
+DESCRIPTION_LENGTH = 4000
+EMAIL_LENGTH = 254
+ADDRESS_LENGTH = 500  # address, www
+PHONE_LENGTH = 64  # a number as given, in any form
+REMARK_LENGTH = 200
+EXTERNAL_CODE_LENGTH = 100
+EXTERNAL_SYSTEM = r"[a-z0-9_-]{1,40}"  # the system an external code belongs to
+ID_LENGTH = 40  # an employee's id, as a contact's responsible
 # The phone index keeps this much of a name: what a phone's display shows, and a bound on each entry.
 MAX_INDEX_NAME = 100
 
@@ -21,24 +34,24 @@ class ContactType(StrEnum):
 class ContactPhone(BaseModel):
     e164: str
     raw: str
-    remark: str | None = Field(default=None, max_length=200)
+    remark: str | None = Field(default=None, max_length=REMARK_LENGTH)
 
 
 class Contact(BaseModel):
     id: str
     tenant: str
     type: ContactType = ContactType.CONTACT
-    name: str | None = Field(default=None, max_length=300)
-    company: str | None = Field(default=None, max_length=300)
-    description: str | None = Field(default=None, max_length=4000)
-    email: str | None = Field(default=None, max_length=254)
-    address: str | None = Field(default=None, max_length=500)
-    www: str | None = Field(default=None, max_length=500)
+    name: str | None = Field(default=None, max_length=NAME_LENGTH)
+    company: str | None = Field(default=None, max_length=NAME_LENGTH)
+    description: str | None = Field(default=None, max_length=DESCRIPTION_LENGTH)
+    email: str | None = Field(default=None, max_length=EMAIL_LENGTH)
+    address: str | None = Field(default=None, max_length=ADDRESS_LENGTH)
+    www: str | None = Field(default=None, max_length=ADDRESS_LENGTH)
     phones: list[ContactPhone] = Field(default_factory=list, max_length=MAX_PHONES)
     # The contact's id in each vendor's system, e.g. {"obzvonilka": "1203"}.
     external_codes: dict[str, str] = Field(default_factory=dict)
     responsible_employee_id: str | None = None
-    source: str | None = Field(default=None, max_length=300)
+    source: str | None = Field(default=None, max_length=NAME_LENGTH)
     # First-touch marketing attribution (UTM labels of the first call that carried them).
     attribution: dict[str, Any] | None = None
     created_by: str | None = None

@@ -1,32 +1,29 @@
 """The hub's own pages: Jinja2 with autoescape, Russian and English labels, signed sessions, CSRF.
 
 A session is a cookie signed with the tenant's own key and scoped to `/app/{tenant}`, so it can
-never open another tenant's pages. The cookie only names the session: the server keeps it beside
-the employee (hub.store.tenants), so sign-out, a changed password or login, and deactivation end it.
-Forms carry a CSRF token that must equal a SameSite=Strict cookie
-(double submit): a page on another site can neither read nor set it.
+never open another tenant's pages (hub.domain.auth.PageSessions mints and checks it). Forms carry
+a CSRF token that must equal a SameSite=Strict cookie (double submit): a page on another site can
+neither read nor set it.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hub.models.common import is_web_url
-from hub.models.tenant import Employee, Language, Tenant
-from hub.secrets import new_session_id, same_digest, sha256_hex, sign, unsign
+from hub.models.tenant import Language, Tenant
+from hub.secrets import same_digest
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "hub_session"
 CSRF_COOKIE = "hub_csrf"
-SESSION_SECONDS = 12 * 3600
 
 LABELS: dict[str, dict[str, str]] = {
     "ru": {
@@ -178,50 +175,6 @@ def render(template: str, tenant: Tenant, lang: str, **context: Any) -> str:
 
 def stylesheet() -> str:
     return (HERE / "static" / "app.css").read_text(encoding="utf-8")
-
-
-class SessionStore(Protocol):
-    def open_session(self, employee: Employee, session_hash: str, expires_at: int, now: int) -> bool: ...
-    def session_employee(
-        self, slug: str, employee_id: str, session_hash: str, now: int
-    ) -> Employee | None: ...
-    def close_session(self, slug: str, employee_id: str, session_hash: str) -> None: ...
-
-
-def open_session(store: SessionStore, tenant: Tenant, employee: Employee) -> str | None:
-    """The cookie of a new session, recorded beside the employee; None when the employee's credentials
-    changed since they were checked (nothing is minted then)."""
-    now = int(time.time())
-    session_id = new_session_id()
-    if not store.open_session(employee, sha256_hex(session_id), now + SESSION_SECONDS, now):
-        return None
-    return sign(tenant.session_key, {"t": tenant.slug, "e": employee.id, "s": session_id})
-
-
-def _claims(tenant: Tenant, token: str | None) -> tuple[str, str] | None:
-    payload = unsign(tenant.session_key, token or "") if tenant.session_key else None
-    if not payload or payload.get("t") != tenant.slug:
-        return None
-    employee_id, session_id = payload.get("e"), payload.get("s")
-    if not isinstance(employee_id, str) or not isinstance(session_id, str) or not session_id:
-        return None
-    return employee_id, sha256_hex(session_id)
-
-
-def session_employee(store: SessionStore, tenant: Tenant, token: str | None) -> Employee | None:
-    """The signed-in employee, if the cookie is this tenant's and untampered, and the server still
-    holds the session: signed out, expired, or ended by a change of the employee's credentials or
-    their deactivation, it is nobody's. One GetItem, which also gives the employee's current record."""
-    claims = _claims(tenant, token)
-    if claims is None:
-        return None
-    return store.session_employee(tenant.slug, claims[0], claims[1], int(time.time()))
-
-
-def close_session(store: SessionStore, tenant: Tenant, token: str | None) -> None:
-    """Sign-out: the session ends on the server, whatever happens to the cookie."""
-    if claims := _claims(tenant, token):
-        store.close_session(tenant.slug, *claims)
 
 
 def safe_next(base: str, target: str) -> str | None:

@@ -21,14 +21,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from hub.domain.calls import CallChanges
 from hub.errors import Conflict
 from hub.ids import now_ms
 from hub.models.call import Call, Callback, PendingAttribution
+from hub.ports import CallChanges, Page
 from hub.store.contacts import contact_pk
 from hub.store.dynamo import (
     DynamoStore,
-    Page,
     from_item,
     to_item,
     to_value,

@@ -11,7 +11,7 @@ Keys:
 - `{tenant}#U#{key}` / `UNIQUE` — a contact created "once per key" (e.g. one lead per number).
 - `{tenant}#C#{id}` / `CALL#{dial at}#{uuid}` and `EVENT#{at}#{id}` — the contact's timeline.
 - `{tenant}#W#{first letter}` / `{word}#{id}` — the name index: one item per word of the contact's
-  name and company (hub.domain.contacts.contact_name_words, at most MAX_NAME_WORDS), carrying the
+  name and company (hub.names.contact_name_words, at most MAX_NAME_WORDS), carrying the
   contact's id, type and all its words. "Whose name has a word starting with бер" is one Query on
   `begins_with(sk, "бер")` in the partition of "б".
 A contact also carries `gsi1pk = {tenant}#CONTACTS`, `gsi1sk = {casefolded name}#{id}` (all contacts
@@ -27,12 +27,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.domain.contacts import contact_name_words, matches_name, name_words
 from hub.errors import Conflict, LimitExceeded
 from hub.models.contact import Contact, PhoneEntry
+from hub.names import contact_name_words, matches_name, name_words
+from hub.ports import Page
 from hub.store.dynamo import (
     DynamoStore,
-    Page,
     from_item,
     to_item,
     to_value,

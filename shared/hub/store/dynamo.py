@@ -10,10 +10,9 @@ import random
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -21,8 +20,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from hub.errors import BadRequest, Conflict, Unavailable
+from hub.ports import Page
 
-T = TypeVar("T")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
@@ -122,14 +121,6 @@ class DynamoStore:
 
 # How many Query requests one page may take when a filter drops most items.
 MAX_PAGE_READS = 5
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """Items of one page and where the next one starts (None: this was the last)."""
-
-    items: list[T]
-    next_start: dict[str, str] | None
 
 
 def versioned_put(table: str, item: dict[str, Any], expected_version: int | None) -> dict[str, Any]:

@@ -16,9 +16,9 @@ import json
 from typing import Any
 
 from hub.errors import Conflict
+from hub.ports import Page
 from hub.store.dynamo import (
     DynamoStore,
-    Page,
     from_item,
     to_item,
     to_value,

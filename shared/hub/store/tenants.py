@@ -25,9 +25,9 @@ from hub.models.tenant import (
     VendorCredentials,
     login_key,
 )
+from hub.ports import Page
 from hub.store.dynamo import (
     DynamoStore,
-    Page,
     from_item,
     to_item,
     to_value,

@@ -8,14 +8,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from hub import wiring
 from hub.api import paging
-from hub.api.common import Cursor, IdempotencyKey, Limit, documented, tenant
+from hub.api.common import Cursor, IdempotencyKey, Limit, documented, services, tenant
 from hub.api.idempotency import replay_instead
 from hub.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyList
-from hub.domain.tenants import create_api_key
-from hub.errors import Conflict, NotFound
-from hub.ids import now_ms
+from hub.errors import Conflict
 
 router = Router()
 
@@ -27,7 +24,7 @@ def list_api_keys(limit: Limit = 50, cursor: Cursor = None) -> ApiKeyList:
         context,
         paging.scope("api-keys"),
         cursor,
-        lambda start: wiring.tenant_store().api_key_page(context.slug, limit, start),
+        lambda start: services(router).tenants.api_keys(context, limit, start),
     )
     return ApiKeyList(items=items, next_cursor=next_cursor)
 
@@ -41,7 +38,7 @@ def list_api_keys(limit: Limit = 50, cursor: Cursor = None) -> ApiKeyList:
 def create_key(
     request: Annotated[ApiKeyCreate, Body()], idempotency_key: IdempotencyKey = None
 ) -> ApiKeyCreated:
-    key, secret = create_api_key(wiring.tenant_store(), tenant(router).tenant, name=request.name.strip())
+    key, secret = services(router).tenants.create_api_key(tenant(router), name=request.name.strip())
     # A retry must not show the secret again, nor may the idempotency table keep it: a retry learns
     # which key was made (to revoke it if its secret was lost) and that the secret was shown once.
     replay_instead(
@@ -62,6 +59,5 @@ def create_key(
     responses=documented(204, "Revoked: requests with it are refused from now on", 404),
 )
 def revoke_key(key_id: str) -> None:
-    if wiring.tenant_store().revoke_api_key(tenant(router).slug, key_id, now_ms()) is None:
-        raise NotFound("no such API key")
+    services(router).tenants.revoke_api_key(tenant(router), key_id)
     return Response(status_code=204)  # type: ignore[return-value]

@@ -8,9 +8,8 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from hub import wiring
 from hub.api import paging
-from hub.api.common import Cursor, IdempotencyKey, Limit, documented, tenant
+from hub.api.common import Cursor, IdempotencyKey, Limit, documented, services, tenant
 from hub.api.schemas import CallbackList, CallbackOut, CloseCallback
 from hub.errors import BadRequest
 from hub.phones import normalize_phone
@@ -29,8 +28,8 @@ def list_callbacks(
         context,
         paging.scope("callbacks", status=status),
         cursor,
-        lambda start: wiring.call_store().list_callbacks(
-            context.slug, closed=status == "closed", limit=limit, start=start
+        lambda start: services(router).call_log.callbacks(
+            context, closed=status == "closed", limit=limit, start=start
         ),
     )
     items = [CallbackOut.model_validate(callback.model_dump()) for callback in callbacks]
@@ -54,5 +53,5 @@ def close_callback(
         if employee is None:
             raise BadRequest("no such employee", code="unknown_employee")
     e164 = normalize_phone(unquote(phone), context.tenant.default_country)
-    closed = wiring.call_service().close_callback(context, e164, employee.ext if employee else None)
+    closed = services(router).calls.close_callback(context, e164, employee.ext if employee else None)
     return CallbackOut.model_validate(closed.model_dump())

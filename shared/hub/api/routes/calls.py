@@ -7,13 +7,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from hub import wiring
 from hub.api import paging
-from hub.api.common import Cursor, Limit, documented, tenant
+from hub.api.common import Cursor, Limit, documented, services, tenant
 from hub.api.schemas import LATEST_MS, CallDetail, CallList, CallSummary, Moment
-from hub.errors import NotFound
-from hub.models.call import Call, CallStatus, Direction
-from hub.store.dynamo import Page
+from hub.domain.call_log import call_filters
+from hub.models.call import CallStatus, Direction
 
 router = Router()
 
@@ -31,36 +29,27 @@ def list_calls(
 ) -> CallList:
     context = tenant(router)
     start_ms, end_ms = since or 0, LATEST_MS if until is None else until
-    filters = {"direction": direction, "status": status, "employee_id": employee_id}
-    wanted = {name: str(value) for name, value in filters.items() if value}  # StrEnum: str() is the value
-    store = wiring.call_store()
-
-    def load(start: dict[str, str] | None) -> Page[Call]:
-        if not contact_id:
-            return store.list_calls(
-                context.slug, since=start_ms, until=end_ms, limit=limit, start=start, filters=wanted
-            )
-        page = store.contact_call_page(
-            context.slug, contact_id, since=start_ms, until=end_ms, limit=limit, start=start
-        )
-        return Page([call for call in page.items if _matches(call, wanted)], page.next_start)
-
+    wanted = call_filters(direction, status, employee_id)
     list_scope = paging.scope("calls", since=start_ms, until=end_ms, contact=contact_id, **wanted)
-    calls, next_cursor = paging.read(context, list_scope, cursor, load)
-    return CallList(items=[CallSummary.of(call) for call in calls], next_cursor=next_cursor)
-
-
-def _matches(call: Call, wanted: dict[str, str]) -> bool:
-    """The call's fields equal the wanted values (the filters the calls index applies otherwise)."""
-    return all(
-        getattr(call, name) is not None and str(getattr(call, name)) == value
-        for name, value in wanted.items()
+    calls, next_cursor = paging.read(
+        context,
+        list_scope,
+        cursor,
+        lambda start: services(router).call_log.calls(
+            context,
+            since=start_ms,
+            until=end_ms,
+            limit=limit,
+            start=start,
+            direction=direction,
+            status=status,
+            employee_id=employee_id,
+            contact_id=contact_id,
+        ),
     )
+    return CallList(items=[CallSummary.of(call) for call in calls], next_cursor=next_cursor)
 
 
 @router.get("/calls/<uuid>", tags=["calls"], responses=documented(200, "The call with its events", 404))
 def get_call(uuid: str) -> CallDetail:
-    call = wiring.call_store().get_call(tenant(router).slug, uuid)
-    if call is None:
-        raise NotFound("no such call")
-    return CallDetail.of(call)
+    return CallDetail.of(services(router).call_log.call(tenant(router), uuid))

@@ -10,7 +10,6 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from hub import wiring
 from hub.api import paging
 from hub.api.common import (
     Cursor,
@@ -20,6 +19,7 @@ from hub.api.common import (
     created_by,
     documented,
     expected_version,
+    services,
     tenant,
     with_etag,
 )
@@ -35,10 +35,9 @@ from hub.api.schemas import (
     ImportRow,
     Moment,
 )
-from hub.domain.contacts import ContactInput, contact_name_words, matches_name, name_words
-from hub.domain.tenants import TenantContext
+from hub.domain.contacts import ContactInput
 from hub.errors import Conflict, NotFound, PreconditionFailed
-from hub.models.contact import Contact, ContactType
+from hub.models.contact import EXTERNAL_SYSTEM, PHONE_LENGTH, Contact, ContactType
 
 logger = Logger()
 router = Router()
@@ -48,7 +47,9 @@ router = Router()
 def list_contacts(
     limit: Limit = 50,
     cursor: Cursor = None,
-    phone: Annotated[str | None, Query(max_length=64, description="Holders of this number, any form")] = None,
+    phone: Annotated[
+        str | None, Query(max_length=PHONE_LENGTH, description="Holders of this number, any form")
+    ] = None,
     name: Annotated[
         str | None,
         Query(
@@ -57,48 +58,35 @@ def list_contacts(
         ),
     ] = None,
     external_code: Annotated[
-        str | None, Query(max_length=150, pattern=r"^[a-z0-9_-]{1,40}:.+$", description="`system:code`")
+        str | None, Query(max_length=150, pattern=rf"^{EXTERNAL_SYSTEM}:.+$", description="`system:code`")
     ] = None,
     contact_type: Annotated[ContactType | None, Query(alias="type")] = None,
     updated_since: Annotated[
         Moment | None, Query(description="Changed at or after; oldest change first")
     ] = None,
 ) -> ContactList:
-    context, since = tenant(router), updated_since
+    context, since, contacts = tenant(router), updated_since, services(router).contacts
     if phone or external_code:  # a key lookup: a handful of contacts, one page
-        if external_code:
-            vendor, code = external_code.split(":", 1)
-            found = by_external_code(context, vendor, code)
-            contacts = [found] if found else []
-        else:
-            contacts = wiring.contact_service().with_number(context, phone or "")
-        query = name_words(name)
-        matching = [
-            c
-            for c in contacts
-            if (not name or (bool(query) and matches_name(contact_name_words(c), query)))
-            and (contact_type is None or c.type == contact_type)
-            and (since is None or c.updated_at >= since)
-        ]
-        return ContactList(items=matching[:limit])
+        system, _, code = (external_code or "").partition(":")
+        found = contacts.find(
+            context,
+            limit=limit,
+            phone=phone,
+            external_code=(system, code) if external_code else None,
+            name=name,
+            contact_type=contact_type,
+            updated_since=since,
+        )
+        return ContactList(items=found)
     items, next_cursor = paging.read(
         context,
         paging.scope("contacts", name=name, type=contact_type, since=since),
         cursor,
-        lambda start: wiring.contact_store().list_contacts(
-            context.slug,
-            limit=limit,
-            start=start,
-            name=name,
-            contact_type=contact_type.value if contact_type else None,
-            updated_since=since,
+        lambda start: contacts.page(
+            context, limit=limit, start=start, name=name, contact_type=contact_type, updated_since=since
         ),
     )
     return ContactList(items=items, next_cursor=next_cursor)
-
-
-def by_external_code(context: TenantContext, vendor: str, code: str) -> Contact | None:
-    return wiring.contact_service().find_by_external_code(context, vendor, code.strip())
 
 
 @router.post(
@@ -111,7 +99,7 @@ def create_contact(
     contact: Annotated[ContactCreate, Body()], idempotency_key: IdempotencyKey = None
 ) -> Contact:
     data = ContactInput.model_validate(contact.model_dump(exclude_unset=True))
-    return wiring.contact_service().create(tenant(router), data, created_by=created_by(router))
+    return services(router).contacts.create(tenant(router), data, created_by=created_by(router))
 
 
 @router.post(
@@ -129,7 +117,7 @@ def import_rows(
     request: Annotated[ImportRequest, Body()], idempotency_key: IdempotencyKey = None
 ) -> ImportResult | ImportJob:
     context = tenant(router)
-    service = wiring.import_service()
+    service = services(router).imports
     job = service.submit(context, request.rows, request.merge, idempotency_key, created_by(router))
     if job["mode"] == "async":
         accepted = import_job(context, job)
@@ -159,7 +147,7 @@ def import_rows(
     responses=documented(200, "The contact holding this code", 404),
 )
 def contact_by_external_code(system: str, code: str) -> Contact:
-    found = by_external_code(tenant(router), system, unquote(code))
+    found = services(router).contacts.find_by_external_code(tenant(router), system, unquote(code).strip())
     if found is None:
         raise NotFound("no contact holds this external code")
     return found
@@ -167,7 +155,7 @@ def contact_by_external_code(system: str, code: str) -> Contact:
 
 @router.get("/contacts/<contact_id>", tags=["contacts"], responses=documented(200, "The contact", 404))
 def get_contact(contact_id: str) -> Contact:
-    return with_etag(wiring.contact_service().get(tenant(router), contact_id))  # type: ignore[return-value]
+    return with_etag(services(router).contacts.get(tenant(router), contact_id))  # type: ignore[return-value]
 
 
 @router.patch(
@@ -183,7 +171,7 @@ def update_contact(
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     header_version = expected_version(if_match)
     try:
-        updated = wiring.contact_service().update(
+        updated = services(router).contacts.update(
             tenant(router), contact_id, changes, expected_version=header_version or patch.version
         )
     except Conflict as exc:
@@ -201,7 +189,7 @@ def update_contact(
 def delete_contact(contact_id: str, if_match: IfMatch = None) -> None:
     version = expected_version(if_match)
     try:
-        wiring.contact_service().delete(tenant(router), contact_id, expected_version=version)
+        services(router).contacts.delete(tenant(router), contact_id, expected_version=version)
     except Conflict as exc:
         if version is not None and exc.code == "version_mismatch":
             raise PreconditionFailed("the contact changed since the version If-Match names") from exc

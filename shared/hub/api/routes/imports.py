@@ -10,9 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from hub import wiring
 from hub.api import paging
-from hub.api.common import PREFIX, Cursor, documented, tenant
+from hub.api.common import PREFIX, Cursor, documented, services, tenant
 from hub.api.schemas import ImportJob, ImportRow
 from hub.domain.imports import job_status
 from hub.domain.tenants import TenantContext
@@ -32,7 +31,7 @@ IMPORT_RESULT_ITEMS = 5  # result items per page of an import's rows: each holds
 )
 def get_import(job_id: str, cursor: Cursor = None) -> ImportJob:
     context = tenant(router)
-    service = wiring.import_service()
+    service = services(router).imports
     per_page = IMPORT_RESULT_ITEMS
     if not JOB_ID.fullmatch(job_id):  # not an id this API gives: nobody's job (and no odd key for DynamoDB)
         raise NotFound("no such import")

@@ -9,12 +9,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from hub import wiring
-from hub.api.common import documented, tenant
+from hub.api.common import documented, services, tenant
 from hub.api.schemas import CredentialsState, SettingsOut, SettingsPatch
-from hub.domain.tenants import TenantContext, update_tenant
+from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest
-from hub.ids import now_ms
 from hub.models.tenant import Vendor, VendorCredentials
 
 logger = Logger()
@@ -22,7 +20,7 @@ router = Router()
 
 
 def _settings_out(context: TenantContext) -> SettingsOut:
-    configured = wiring.tenant_store().credentials_set(context.slug)
+    configured = services(router).tenants.credentials_state(context)
     current = context.tenant
     return SettingsOut(
         **current.model_dump(include={"slug", "name", "default_country", "timezone", "language", "settings"}),
@@ -49,9 +47,7 @@ def patch_settings(patch: Annotated[SettingsPatch, Body()]) -> SettingsOut:
     nulls = [name for name, value in changes.items() if value is None and name != "settings"]
     if nulls:
         raise BadRequest("these settings cannot be removed", details={"fields": nulls})
-    updated = update_tenant(wiring.tenant_store(), context.tenant, changes)
-    wiring.tenant_directory().by_slug(context.slug, fresh=True)
-    return _settings_out(TenantContext(tenant=updated, employees=context.employees))
+    return _settings_out(services(router).tenants.update_settings(context, changes))
 
 
 @router.put(
@@ -60,7 +56,7 @@ def patch_settings(patch: Annotated[SettingsPatch, Body()]) -> SettingsOut:
     responses=documented(204, "Stored; they are never returned", 415),
 )
 def put_credentials(vendor: Vendor, credentials: Annotated[VendorCredentials, Body()]) -> None:
-    wiring.tenant_store().put_credentials(tenant(router).slug, vendor, credentials, now_ms())
+    services(router).tenants.put_credentials(tenant(router), vendor, credentials)
     logger.info("vendor credentials changed", extra={"vendor": vendor.value})
     return Response(status_code=204)  # type: ignore[return-value]
 
@@ -71,5 +67,5 @@ def put_credentials(vendor: Vendor, credentials: Annotated[VendorCredentials, Bo
     responses=documented(204, "Removed (or there were none)"),
 )
 def delete_credentials(vendor: Vendor) -> None:
-    wiring.tenant_store().delete_credentials(tenant(router).slug, vendor)
+    services(router).tenants.delete_credentials(tenant(router), vendor)
     return Response(status_code=204)  # type: ignore[return-value]
