@@ -1,0 +1,1 @@
+"""Phonet, the cloud PBX (spec/phonet.md)."""
