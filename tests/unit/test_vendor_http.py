@@ -3,11 +3,14 @@ sockets: which status means which domain error, and what is refused before anyth
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import requests
 from pydantic import BaseModel
 
-from hub.errors import HubError, VendorRejected, VendorUnavailable
+from hub.errors import BadRequest, HubError, VendorRejected, VendorUnavailable
+from hub.vendors.avtodialer.client import RobotCall
 from hub.vendors.http import Call, HttpPolicy, checked, json_body, parse_rows, web_base_url
 from hub.vendors.phonet.client import MemorySessionCache
 
@@ -100,3 +103,10 @@ def test_memory_session_cache_forgets_only_the_session_it_holds() -> None:
     assert cache.load("k") == "new"
     cache.forget("k", "new")
     assert cache.load("k") is None
+
+
+def test_avtodialer_robot_call_more_than_three_variables_refused() -> None:
+    call = RobotCall("89220000000", "c0", "1", dt.time(10), dt.time(19), variables=("a", "b", "c", "d"))
+
+    with pytest.raises(BadRequest, match="3 variables"):
+        call.fields()

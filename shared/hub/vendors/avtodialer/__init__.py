@@ -1,0 +1,1 @@
+"""Avtodialer, the robot dialer (spec/avtodialer.md)."""
