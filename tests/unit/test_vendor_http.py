@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from hub.errors import BadRequest, HubError, VendorRejected, VendorUnavailable
 from hub.vendors.avtodialer.client import RobotCall
 from hub.vendors.http import Call, HttpPolicy, checked, json_body, parse_rows, web_base_url
+from hub.vendors.obzvonilka.client import ContactForm, _segment
 from hub.vendors.phonet.client import MemorySessionCache
 
 GET = Call("vendor", "read")
@@ -103,6 +104,33 @@ def test_memory_session_cache_forgets_only_the_session_it_holds() -> None:
     assert cache.load("k") == "new"
     cache.forget("k", "new")
     assert cache.load("k") is None
+
+
+def test_obzvonilka_contact_form_update_blanks_unused_phone_slots() -> None:
+    form = ContactForm(name="A", phones=[("111", "моб")])
+
+    assert form.fields(replace_phones=False) == {
+        "contact[name]": "A",
+        "contact[phone1]": "111",
+        "contact[phone_remark1]": "моб",
+    }
+    update = form.fields(replace_phones=True)
+    assert update["contact[phone10]"] == "" and update["contact[phone_remark2]"] == "" and len(update) == 21
+    with pytest.raises(BadRequest):
+        ContactForm(phones=[("1", None)] * 11).fields(replace_phones=False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "segment"), [("a/b", "a%2Fb"), ("код 1", "%D0%BA%D0%BE%D0%B4%201"), (22, "22")]
+)
+def test_obzvonilka_path_segment_quoted(raw: str | int, segment: str) -> None:
+    assert _segment(raw) == segment
+
+
+@pytest.mark.parametrize("raw", ["", " ", "..", "."])
+def test_obzvonilka_path_segment_empty_or_dots_refused(raw: str) -> None:
+    with pytest.raises(BadRequest):
+        _segment(raw)
 
 
 def test_avtodialer_robot_call_more_than_three_variables_refused() -> None:
