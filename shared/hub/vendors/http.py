@@ -73,7 +73,8 @@ class HttpPolicy:
 
 class _Retry(Retry):
     """urllib3's Retry with Retry-After capped: a vendor asking for an hour must not hold a Lambda for
-    an hour (the caller hears `VendorUnavailable` with the vendor's Retry-After instead)."""
+    an hour. The retry waits at most the cap; refused again, the caller hears `VendorUnavailable` with
+    the vendor's Retry-After in its details."""
 
     DEFAULT_CAP: ClassVar[float] = 5.0
 
