@@ -36,6 +36,15 @@ def test_fakeserver_status_fault_429_with_retry_after_then_recovers(receiver: Fa
     assert [h.fault for h in receiver.journal] == ["status", "status", None]
 
 
+def test_fakeserver_status_fault_extra_headers_may_repeat_over_http_control(receiver: FakeServer) -> None:
+    fault = {"status": 200, "path": "/login", "headers": [["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"]]}
+    assert requests.post(f"{receiver.url}/_fake/faults", json=fault, timeout=2).status_code == 201
+
+    r = requests.get(f"{receiver.url}/login", timeout=2)
+
+    assert r.raw.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+
+
 def test_fakeserver_fault_skip_and_method_filter_spare_other_requests(receiver: FakeServer) -> None:
     receiver.fail("status", method="POST", path="/x", status=503, skip=1)
 

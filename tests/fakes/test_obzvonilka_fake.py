@@ -41,6 +41,21 @@ def test_obzvonilka_key_as_form_field_on_post(obzvonilka: ObzvonilkaFake) -> Non
     assert r.status_code == 201 and r.json()["name"] == "abc"
 
 
+def test_obzvonilka_moved_to_answers_301_to_new_host_unprocessed() -> None:
+    with ObzvonilkaFake(moved_to="https://new.example/") as fake:
+        form = {"contact[name]": "abc"}
+        url = api(fake, "contact_bases/1/contacts.json")
+
+        r = requests.post(url, params={"api_key": fake.api_key}, data=form, timeout=2, allow_redirects=False)
+
+        assert r.status_code == 301
+        assert (
+            r.headers["Location"]
+            == f"https://new.example/api/contact_bases/1/contacts.json?api_key={fake.api_key}"
+        )
+        assert fake.contacts(1) == []
+
+
 def test_obzvonilka_base_one_and_unknown_404(obzvonilka: ObzvonilkaFake) -> None:
     key = {"api_key": obzvonilka.api_key}
     one = requests.get(api(obzvonilka, "contact_bases/1.json"), params=key, timeout=2).json()

@@ -105,6 +105,23 @@ def test_phonet_session_ttl_expires_by_itself() -> None:
         assert s.get(f"{fake.url}/rest/users", timeout=2).status_code == 403
 
 
+@pytest.mark.parametrize("status", [401, 302])
+def test_phonet_expired_status_401_or_302_to_login_instead_of_403(status: int) -> None:
+    with PhonetFake(expired_status=status) as fake:
+        s = login(fake)
+        fake.expire_sessions()
+
+        r = s.get(f"{fake.url}/rest/users", timeout=2, allow_redirects=False)
+
+    assert r.status_code == status
+    assert status != 302 or r.headers["Location"] == f"https://{fake.domain}/login.jsp"
+
+
+def test_phonet_expired_status_other_than_documented_refused() -> None:
+    with pytest.raises(ValueError, match="expired_status"):
+        PhonetFake(expired_status=500)
+
+
 # ---- calls ------------------------------------------------------------------------------------------
 def test_phonet_make_call_active_then_hangup_moves_to_history(phonet: PhonetFake) -> None:
     s = login(phonet)

@@ -94,7 +94,8 @@ class Hit:
 class Fault:
     """A misbehaviour to apply to the next ``times`` requests matching ``method`` + ``path``.
 
-    kinds: ``status`` (answer ``status`` with ``body`` and optional ``Retry-After``, request not
+    kinds: ``status`` (answer ``status`` with ``body``, optional ``Retry-After`` and extra ``headers``
+    -- ``[name, value]`` pairs, so a name may repeat, as ``Set-Cookie`` does -- request not
     processed); ``timeout`` (hold the request ``delay`` s, then close the connection unprocessed);
     ``slow`` (wait ``delay`` s, then process and answer normally -- with ``delay`` above the client's
     timeout this is the "server did it but the client never heard" case); ``drop`` (close the
@@ -112,6 +113,7 @@ class Fault:
     body: str = ""
     content_type: str = "text/plain; charset=utf-8"
     retry_after: str | int | None = None
+    headers: list[tuple[str, str]] | None = None
     delay: float | None = None
 
     def matches(self, method: str, path: str) -> bool:
@@ -345,7 +347,9 @@ class FakeServer:
         """Return the faulty response, or None to let the request through (slow, custom kinds)."""
         delay = fault.delay if fault.delay is not None else DEFAULT_DELAY.get(fault.kind, 0.0)
         if fault.kind == "status":
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            headers = [(str(name), str(value)) for name, value in fault.headers or ()]
+            if fault.retry_after is not None:
+                headers.append(("Retry-After", str(fault.retry_after)))
             return Response(fault.body, fault.status, headers, content_type=fault.content_type)
         if fault.kind in ("timeout", "drop"):
             self._stopping.wait(delay)

@@ -54,6 +54,11 @@ class ObzvonilkaFake(FakeServer):
     fields ``contact[<attr>]`` (a JSON ``{"contact": {...}}`` body is accepted too); an unknown
     attribute -> 422 ``{"errors": {attr: [...]}}``. Seed with ``bases``/``users``/``contacts``
     (each contact carrying ``base_id``) or later with ``add_base`` / ``add_contact`` / ``add_user``.
+
+    ``moved_to`` (a base URL) makes every API request answer ``redirect_status`` (301 by default, as a
+    site that changed hosts does) with ``Location`` on that host, path and query kept, unprocessed: the
+    service has moved between versions of its document. A client that follows a 301 or 302 the usual
+    way turns a POST or PATCH into a GET.
     """
 
     name = "obzvonilka"
@@ -86,9 +91,15 @@ class ObzvonilkaFake(FakeServer):
         bases: list[dict[str, Any]] | None = None,
         users: list[dict[str, Any]] | None = None,
         contacts: list[dict[str, Any]] | None = None,
+        moved_to: str | None = None,
+        redirect_status: int = 301,
         host: str = "127.0.0.1",
     ) -> None:
+        if redirect_status not in (301, 302, 303, 307, 308):
+            raise ValueError("redirect_status must be a redirect")
         self.api_key = api_key
+        self.moved_to = moved_to.rstrip("/") if moved_to else None
+        self.redirect_status = redirect_status
         self._seed = {
             "bases": DEFAULT_BASES if bases is None else bases,
             "users": DEFAULT_USERS if users is None else users,
@@ -156,6 +167,10 @@ class ObzvonilkaFake(FakeServer):
     def _before(self, request: Request) -> Response | None:
         if not request.path.startswith("/api/"):
             return None
+        if self.moved_to:
+            query = request.query_string.decode()
+            location = f"{self.moved_to}{request.path}{'?' + query if query else ''}"
+            return Response("", self.redirect_status, {"Location": location})
         form = parse_body(request)
         key = request.args.get("api_key") or (form.get("api_key") if isinstance(form, dict) else None)
         key = key or next((request.headers[h] for h in API_KEY_HEADERS if h in request.headers), None)

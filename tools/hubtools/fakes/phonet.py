@@ -50,7 +50,9 @@ CALL_DIRECTIONS = frozenset({1, 2, 4})
 USER_DIRECTIONS = frozenset({1, 2, 4, 32, 64})  # users.api may be asked for 32/64; absent means 1, 2, 4
 ACTIVE_DROPPED = ("event", "accountDomain", "serverTime")  # event-only fields the active list lacks
 PUBLIC_PATHS = ("/rest/security/authorize", "/rest/public/")
-LOOPBACK = ("localhost", "127.0.0.1", "[::1]")  # with the fake's port: its own address, an alias of domain
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
+EXPIRED_STATUSES = (403, 401, 302)  # the seed's 403; integrations also met 401 and a 302 to a login page
+LOGIN_PAGE = "/login.jsp"  # with the fake's port: its own address, an alias of domain
 INT_RE = re.compile(r"[-+]?\d{1,19}")
 
 
@@ -60,6 +62,8 @@ class PhonetFake(FakeServer):
     ``limit_policy``: "reject" (default) answers 400 to ``limit`` > 50 -- the spec lists ``limit (<=50)``
     with "400 bad params"; "clamp" serves 50 rows instead. ``session_ttl`` (seconds) ages sessions out
     by themselves; ``expire_sessions()`` or an ``expire_session`` fault do it on demand.
+    ``expired_status`` is what a request without a valid session gets: 403 as the seed says (default),
+    or 401, or a 302 to the web login page, as public integrations report some PBXs answering.
     ``hook_base_url`` is the default target of ``play``; with ``on_make_call`` set to a scenario name,
     each ``makeCall`` also plays that scenario (in a background thread) with the new uuid, as the PBX
     would report the call it placed. ``recording_base`` defaults to ``https://{domain}``.
@@ -116,10 +120,14 @@ class PhonetFake(FakeServer):
         on_make_call: str | None = None,
         recording_base: str | None = None,
         contacts: list[dict[str, Any]] | None = None,
+        expired_status: int = 403,
         host: str = "127.0.0.1",
     ) -> None:
         if limit_policy not in ("reject", "clamp"):
             raise ValueError("limit_policy must be 'reject' or 'clamp'")
+        if expired_status not in EXPIRED_STATUSES:
+            raise ValueError(f"expired_status must be one of {EXPIRED_STATUSES}")
+        self.expired_status = expired_status
         self.domain = domain
         self.api_key = api_key
         self.employees = [dict(e) for e in (employees if employees is not None else DEFAULT_EMPLOYEES)]
@@ -331,10 +339,17 @@ class PhonetFake(FakeServer):
         if not path.startswith("/rest/") or path.startswith(PUBLIC_PATHS):
             return None
         if not self._session_ok(request.cookies.get("JSESSIONID")):
-            return text_response("Forbidden: no valid session, authorize first", 403)
+            return self._session_refused()
         if request.method in ("POST", "PUT") and not request.is_json:
             return text_response("Content-Type must be application/json", 415)
         return None
+
+    def _session_refused(self) -> Response:
+        if self.expired_status == 302:
+            return Response("", 302, {"Location": f"https://{self.domain}{LOGIN_PAGE}"})
+        if self.expired_status == 401:
+            return text_response("Unauthorized: session expired", 401)
+        return text_response("Forbidden: no valid session, authorize first", 403)
 
     def _custom_fault(self, fault: Fault, request: Request) -> Response | None:
         if fault.kind == "expire_session":  # the session dies just before this request is handled

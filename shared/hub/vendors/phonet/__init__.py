@@ -2,6 +2,6 @@
 
 `models` are its webhook payloads (§A1–§A3), `answers` what its PBX expects back, `translate` turns its
 payloads into the hub's records (its `lgDirection` codes, its recording-link format, its UTM fields),
-`webhooks` says who may send them. Phonet's REST API client (§B: authorize, makeCall, history) goes
-here too, beside them.
+`webhooks` says who may send them; `client` is its REST API client (§B: authorize, makeCall,
+active calls, history, users) and `rest` the answers it reads.
 """

@@ -1,0 +1,1 @@
+"""Obzvonilka, the hosted call-list service (spec/obzvonilka.md): its REST client."""
