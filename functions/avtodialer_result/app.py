@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter, ValidationError
 
@@ -23,6 +24,7 @@ from hub.phones import normalize_phone
 from hub.webhooks import webhook_tenant
 
 logger = Logger()
+metrics = Metrics()
 app = json_resolver(logger)
 _SECONDS = TypeAdapter(Seconds | None)
 _RECORDING = TypeAdapter(WebUrl | None)
@@ -113,6 +115,7 @@ def result(token: str) -> dict[str, Any]:
     return {"result": "ok", "call": call.uuid}
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
