@@ -25,6 +25,9 @@ from hub.errors import BadRequest, Conflict, Unavailable
 T = TypeVar("T")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+# Retry jitter from the OS, not `random`'s state: SnapStart restores every environment from one
+# snapshot, and a shared seed would make their retries collide again in step.
+_jitter = random.SystemRandom()
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
@@ -204,7 +207,7 @@ def transact_write(
             return
         except ClientError as exc:
             if attempt < attempts and _only_transaction_conflicts(exc):
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                time.sleep(_jitter.uniform(0, 0.02 * 2**attempt))
                 continue
             with translated_errors(conflict_message):
                 raise
