@@ -194,8 +194,8 @@ def print_cold_starts(runs: int, function_runs: int) -> None:
     print("|---|---:|---:|")
     for name, label in (
         ("baseline", "import boto3 + DynamoDB client (baseline)"),
-        ("third_party", "+ pydantic, Powertools resolver, phonenumbers (floor)"),
         ("app", "import the lookup function"),
+        ("third_party", "baseline + pydantic, Powertools resolver, phonenumbers (floor of the next)"),
         ("ready", "import the lookup function + its DynamoDB client"),
     ):
         print(f"| {label} | {cold[name]:.0f} | {cold[name] / baseline:.2f}x |")
