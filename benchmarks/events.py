@@ -24,11 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="eu-central-1")
 os.environ.pop("AWS_ENDPOINT_URL", None)
-# The handlers' EMF lines (one per invocation) would bury the report; they are CloudWatch's to read.
-os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from quiet import quietly  # noqa: E402
 
 from hub import wiring  # noqa: E402
 from hub.models.tenant import Tenant, TenantSettings, Vendor  # noqa: E402
@@ -124,7 +123,7 @@ def main() -> None:
             Tenant(slug="acme", name="Acme", settings=settings),
             {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN)},
         )
-        handler = load_function("phonet_events").handler
+        handler = quietly(load_function("phonet_events").handler)
         context = LambdaContext(function_name="bench")
         event = load_event("phonet_events/call_dial.json")
         counter = RequestCounter(default_client())

@@ -23,11 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="eu-central-1")
 os.environ.pop("AWS_ENDPOINT_URL", None)
-# The handlers' EMF lines (one per invocation) would bury the report; they are CloudWatch's to read.
-os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from quiet import quietly  # noqa: E402
 
 from hub import wiring  # noqa: E402
 from hub.domain.contacts import ContactInput  # noqa: E402
@@ -87,7 +86,7 @@ class FreshHub:
 
     def import_rows(self, body: dict) -> float:
         started = time.perf_counter()
-        response = self.api.handler(import_request(self.key, body), LambdaContext())
+        response = quietly(self.api.handler)(import_request(self.key, body), LambdaContext())
         result = json.loads(response["body"])
         if response["statusCode"] == 202:  # a job: the worker applies it, a message at a time
             self.accept_seconds.append(time.perf_counter() - started)
@@ -105,7 +104,7 @@ class FreshHub:
                 {"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"]}
                 for m in messages
             ]
-            answer = self.worker.handler({"Records": records}, LambdaContext())
+            answer = quietly(self.worker.handler)({"Records": records}, LambdaContext())
             assert not answer["batchItemFailures"], answer
             for m in messages:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])

@@ -22,11 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="eu-central-1")
 os.environ.pop("AWS_ENDPOINT_URL", None)
-# The handlers' EMF lines (one per invocation) would bury the report; they are CloudWatch's to read.
-os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from quiet import quietly  # noqa: E402
 
 from hub import wiring  # noqa: E402
 from hub.domain.calls import CallChanges  # noqa: E402
@@ -73,8 +72,8 @@ def main() -> None:
             wiring.call_store().save_call(
                 None, Call(tenant="acme", uuid=f"{i:032x}", version=1), CallChanges()
             )
-        webhook = load_function("phonet_utm").handler
-        worker = load_function("utm_worker").handler
+        webhook = quietly(load_function("phonet_utm").handler)
+        worker = quietly(load_function("utm_worker").handler)
         context = LambdaContext(function_name="bench")
         event = load_event("phonet_utm/spec_example.json")
         event["body"] = json.dumps(labels(args.items))
