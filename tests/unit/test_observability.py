@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from aws_lambda_powertools import Metrics
 
 from hub.errors import VendorUnavailable
 from hub.http import answered_error_code, error_response, webhook_vendor
 from hub.observability import vendor_call
+
+
+@pytest.fixture(autouse=True)
+def fresh_metric_set() -> None:
+    """Powertools' Metrics instances share one set: a resolver called without its handler's flush
+    (another test's) leaves metrics in it, which the next flush would carry."""
+    Metrics().clear_metrics()
 
 
 @pytest.mark.parametrize(
