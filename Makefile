@@ -96,7 +96,7 @@ bench: venv
 	$(PY) benchmarks/utm.py --items 1000
 
 bench-smoke: venv
-	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2
+	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2 --function-runs 1
 	$(PY) benchmarks/events.py --calls 30
 	$(PY) benchmarks/imports.py --rows 20
 	$(PY) benchmarks/utm.py --items 20 --runs 2

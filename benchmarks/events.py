@@ -27,6 +27,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from quiet import quietly  # noqa: E402
 
 from hub import wiring  # noqa: E402
 from hub.models.tenant import Tenant, TenantSettings, Vendor  # noqa: E402
@@ -122,7 +123,7 @@ def main() -> None:
             Tenant(slug="acme", name="Acme", settings=settings),
             {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN)},
         )
-        handler = load_function("phonet_events").handler
+        handler = quietly(load_function("phonet_events").handler)
         context = LambdaContext(function_name="bench")
         event = load_event("phonet_events/call_dial.json")
         counter = RequestCounter(default_client())

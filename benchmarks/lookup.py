@@ -4,7 +4,8 @@ Prints a table; asserts nothing (machines are noisy: read the ratios, measured i
 - handler: the Phonet lookup function invoked in-process with an API Gateway event (warm container:
   tenant and employees cached, as between rings), moto behind boto3;
 - floor: one boto3 GetItem on the same phone-index item;
-- cold import: fresh interpreters importing the function module, against `import boto3` + a client.
+- cold import: fresh interpreters importing the function module, against `import boto3` + a client,
+  with the floor of the third-party packages the lookup needs; then every function's import.
 
     python benchmarks/lookup.py --sizes 1000,10000,100000
 """
@@ -12,6 +13,7 @@ Prints a table; asserts nothing (machines are noisy: read the ratios, measured i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -140,30 +142,86 @@ def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
     return rows
 
 
-def cold_import_ms(code: str, runs: int) -> float:
-    """Median wall time of `code` in fresh interpreters (one unmeasured run first, for .pyc files)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "functions" / "phonet_lookup")])}
-    env.update(TENANTS_TABLE="t", CONTACTS_TABLE="c")
-    probe = f"import time; t = time.perf_counter(); {code}; print((time.perf_counter() - t) * 1000)"
-    samples = []
+BASELINE = "import boto3; boto3.client('dynamodb', region_name='eu-central-1')"
+# What the lookup cannot do without (boto3 and a client, pydantic and a first model, Powertools' logger
+# and HTTP resolver, phonenumbers): the floor under the function's own cold import.
+THIRD_PARTY = (
+    f"{BASELINE}; import pydantic; pydantic.create_model('M', x=(int, ...)); "
+    "import aws_lambda_powertools.event_handler, phonenumbers"
+)
+LOOKUP_READY = (
+    "import app; from hub import wiring; wiring.contact_store().client; wiring.tenant_store().client"
+)
+
+
+def cold_starts(probes: dict[str, tuple[str, str]], runs: int, template: Template) -> dict[str, float]:
+    """Median wall time of each probe's code in fresh interpreters, a probe being `(function logical
+    id, code)`: run in that function's directory with its template environment. The probes take
+    turns run by run, so load and drift hit all alike; one unmeasured round first (for .pyc files)."""
+    samples: dict[str, list[float]] = {name: [] for name in probes}
     for attempt in range(runs + 1):
-        out = subprocess.run(
-            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
-        )
-        if attempt:
-            samples.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(samples)
+        for name, (function, code) in probes.items():
+            ms = cold_import_ms(code, function, template)
+            if attempt:
+                samples[name].append(ms)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def cold_import_ms(code: str, function: str, template: Template) -> float:
+    code_dir = ROOT / str(template.resources[function]["Properties"]["CodeUri"])
+    # The layer's code from this checkout, as Lambda puts the layer beside the function's own code.
+    path = os.pathsep.join([str(code_dir), str(ROOT / "shared")])
+    env = {**os.environ, **template.function_environment(function), "PYTHONPATH": path}
+    probe = f"import time; t = time.perf_counter(); {code}; print((time.perf_counter() - t) * 1000)"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def print_cold_starts(runs: int, function_runs: int) -> None:
+    template = Template(stack_name="bench", region="eu-central-1")
+    lookup = "PhonetLookupFunction"
+    lookup_probes = {
+        "baseline": (lookup, BASELINE),
+        "third_party": (lookup, THIRD_PARTY),
+        "app": (lookup, "import app"),
+        "ready": (lookup, LOOKUP_READY),
+    }
+    cold = cold_starts(lookup_probes, runs, template)
+    baseline = cold["baseline"]
+    bytecode = "not written" if sys.dont_write_bytecode else "cached"
+    print(f"\nCold start, fresh interpreters, median of {runs} (ms; the hub's .pyc files {bytecode})\n")
+    print("| what | ms | vs boto3 + client |")
+    print("|---|---:|---:|")
+    for name, label in (
+        ("baseline", "import boto3 + DynamoDB client (baseline)"),
+        ("app", "import the lookup function"),
+        ("third_party", "baseline + pydantic, Powertools resolver, phonenumbers (floor of the next)"),
+        ("ready", "import the lookup function + its DynamoDB client"),
+    ):
+        print(f"| {label} | {cold[name]:.0f} | {cold[name] / baseline:.2f}x |")
+
+    functions = sorted(template.of_type("AWS::Serverless::Function"))
+    probes = {"baseline": (lookup, BASELINE)} | {name: (name, "import app") for name in functions}
+    cold = cold_starts(probes, function_runs, template)
+    print(f"\nEvery function's `import app`, median of {function_runs} (ms)\n")
+    print("| function | ms | vs boto3 + client |")
+    print("|---|---:|---:|")
+    for name in ["baseline", *functions]:
+        print(f"| {name} | {cold[name]:.0f} | {cold[name] / cold['baseline']:.2f}x |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="contact counts, ascending")
     parser.add_argument("--requests", type=int, default=2000, help="timed lookups per size")
-    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--cold-runs", type=int, default=5, help="fresh interpreters per lookup probe")
+    parser.add_argument("--function-runs", type=int, help="per function's import (default: --cold-runs)")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
-    rows = measure_lookups(sizes, args.requests)
+    # The handler's EMF line per lookup is part of its cost, but CloudWatch's to read, not this report's.
+    with Path(os.devnull).open("w") as devnull, contextlib.redirect_stdout(devnull):
+        rows = measure_lookups(sizes, args.requests)
     print(f"\nPhonet lookup, in-process on moto, {args.requests} lookups per size (ms)\n")
     print("| contacts | handler median | handler p95 | GetItem median | GetItem p95 | handler/GetItem |")
     print("|---:|---:|---:|---:|---:|---:|")
@@ -180,21 +238,7 @@ def main() -> None:
         f"  (GetItem floor: {last['floor_median'] / first['floor_median']:.2f}x)"
     )
 
-    baseline = cold_import_ms(
-        "import boto3; boto3.client('dynamodb', region_name='eu-central-1')", args.cold_runs
-    )
-    app_only = cold_import_ms("import app", args.cold_runs)
-    app_ready = cold_import_ms(
-        "import app; from hub import wiring; wiring.contact_store().client; wiring.tenant_store().client",
-        args.cold_runs,
-    )
-    print(f"\nCold start, fresh interpreters, median of {args.cold_runs} (ms)\n")
-    print("| what | ms | vs boto3 + client |")
-    print("|---|---:|---:|")
-    print(f"| import boto3 + DynamoDB client (baseline) | {baseline:.0f} | 1.00x |")
-    print(f"| import the lookup function | {app_only:.0f} | {app_only / baseline:.2f}x |")
-    ready = "import the lookup function + its DynamoDB client"
-    print(f"| {ready} | {app_ready:.0f} | {app_ready / baseline:.2f}x |")
+    print_cold_starts(args.cold_runs, args.function_runs or args.cold_runs)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from quiet import quietly  # noqa: E402
 
 from hub import wiring  # noqa: E402
 from hub.models.call import Call  # noqa: E402
@@ -71,8 +72,8 @@ def main() -> None:
             wiring.call_store().save_call(
                 None, Call(tenant="acme", uuid=f"{i:032x}", version=1), CallChanges()
             )
-        webhook = load_function("phonet_utm").handler
-        worker = load_function("utm_worker").handler
+        webhook = quietly(load_function("phonet_utm").handler)
+        worker = quietly(load_function("utm_worker").handler)
         context = LambdaContext(function_name="bench")
         event = load_event("phonet_utm/spec_example.json")
         event["body"] = json.dumps(labels(args.items))

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from hub import wiring
 from hub.errors import NotFound
-from hub.workers import settled
+from hub.workers import QueueBatch, settled
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS)
+metrics = Metrics()
+processor = QueueBatch(logger)
 
 
 class ChunkMessage(BaseModel):
@@ -50,6 +51,7 @@ def apply_chunk(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(
         event=event, record_handler=apply_chunk, processor=processor, context=context

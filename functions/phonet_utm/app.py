@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hub import wiring
@@ -20,6 +21,7 @@ from hub.vendors.phonet.translate import check_utm_batch
 from hub.webhooks import webhook_tenant
 
 logger = Logger()
+metrics = Metrics()
 app = json_resolver(logger)
 
 
@@ -36,6 +38,7 @@ def utm(token: str) -> dict[str, Any]:
     return {"accepted": len(result.accepted), "rejected": len(result.rejected), "errors": result.rejected}
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

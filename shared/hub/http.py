@@ -1,6 +1,7 @@
 """HTTP plumbing shared by the JSON endpoints: error mapping in one place, request facts.
 
-Every JSON endpoint answers errors as `{"error": {"code", "message", "details"}}`.
+Every JSON endpoint answers errors as `{"error": {"code", "message", "details"}}`, and every webhook's
+answer is counted here, by vendor (hub.observability), once its status is final.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from hub.errors import (
     VendorUnavailable,
     validation_details,
 )
+from hub.models.tenant import Vendor
+from hub.observability import webhook_answered
 
 # The HTTP status each kind of domain error stands for: the one table every HTTP edge (JSON here,
 # TelefUM's XML, the HTML pages) reads. A subclass takes its nearest listed ancestor's status.
@@ -83,11 +86,46 @@ def error_response(
     )
 
 
+class JsonResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, counting each webhook's answer (`/hooks/{vendor}/...`) where it
+    is final: after the routes and the error handlers, whichever answered."""
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        response = super().resolve(event, context)
+        vendor = webhook_vendor(event.get("rawPath") or "")
+        if vendor:
+            webhook_answered(vendor, response["statusCode"], answered_error_code(response))
+        return response
+
+
+def webhook_vendor(path: str) -> str | None:
+    """The vendor a webhook path names, if it is one the hub knows (a metric dimension must not take
+    whatever a URL says); never the token that follows it."""
+    parts = path.split("/", 3)
+    if len(parts) > 2 and parts[1] == "hooks" and parts[2] in _VENDORS:
+        return parts[2]
+    return None
+
+
+_VENDORS = frozenset(vendor.value for vendor in Vendor)
+
+
+def answered_error_code(response: dict[str, Any]) -> str | None:
+    """The `error.code` of an error answer made by `error_response` (None for any other answer)."""
+    if response.get("statusCode", 200) < 400:
+        return None
+    try:
+        code = json.loads(response.get("body") or "")["error"]["code"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return code if isinstance(code, str) else None
+
+
 def json_resolver(logger: Logger, enable_validation: bool = False) -> APIGatewayHttpResolver:
     """An HTTP API resolver answering compact UTF-8 JSON (names stay readable, not \\u-escaped), with
     the hub's error mapping registered. `enable_validation`: Powertools checks requests and answers
     against the routes' type hints and can generate the OpenAPI document."""
-    app = APIGatewayHttpResolver(
+    app = JsonResolver(
         serializer=partial(json.dumps, ensure_ascii=False, separators=(",", ":")),
         enable_validation=enable_validation,
         json_body_deserializer=json_payload,  # Powertools' body validation parses as the webhooks do

@@ -24,6 +24,9 @@ from hub.ports import Page
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+# Retry jitter from the OS, not `random`'s state: SnapStart restores every environment from one
+# snapshot, and a shared seed would make their retries collide again in step.
+_jitter = random.SystemRandom()
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
@@ -195,7 +198,7 @@ def transact_write(
             return
         except ClientError as exc:
             if attempt < attempts and _only_transaction_conflicts(exc):
-                time.sleep(random.uniform(0, 0.02 * 2**attempt))
+                time.sleep(_jitter.uniform(0, 0.02 * 2**attempt))
                 continue
             with translated_errors(conflict_message):
                 raise

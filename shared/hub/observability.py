@@ -1,0 +1,65 @@
+"""What an operator watches, as CloudWatch metrics in one namespace (template.yaml's Globals set
+POWERTOOLS_METRICS_NAMESPACE, and each function its POWERTOOLS_SERVICE_NAME, the `service` dimension).
+
+Metrics go out as EMF: one JSON line in the function's log per invocation, turned into metrics by
+CloudWatch, so no API call and no latency while a phone rings. Powertools' `Metrics` instances share
+one metric set: the layer adds to it here, and each function's handler flushes it with
+`@metrics.log_metrics` (its own module-level `metrics = Metrics()`, as Powertools' examples do).
+Only handlers whose every invocation counts something are decorated: an empty flush warns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from hub.errors import HubError
+
+metrics = Metrics()
+
+WEBHOOK_ACCEPTED = "WebhookAccepted"
+WEBHOOK_REFUSED = "WebhookRefused"  # 4xx: the sender's token, address or payload
+WEBHOOK_FAILED = "WebhookFailed"  # 5xx: the hub or its storage; the sender may retry
+MESSAGE_DONE = "QueueMessageDone"  # acknowledged, including the dropped ones
+MESSAGE_FAILED = "QueueMessageFailed"  # back to the queue: retried, then the DLQ
+MESSAGE_DROPPED = "QueueMessageDropped"  # acknowledged with nothing left to apply it to
+LEAD_MADE = "LeadMade"
+VENDOR_CALL = "VendorCall"
+
+
+def count(name: str) -> None:
+    """One occurrence of `name` in this invocation's metric set."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def webhook_answered(vendor: str, status: int, code: str | None = None) -> None:
+    """A webhook's outcome as its sender heard it, by vendor; the error code (bounded, but not worth
+    a metric each) rides along as metadata, so Logs Insights can break the refusals down."""
+    metrics.add_dimension(name="vendor", value=vendor)
+    count(WEBHOOK_ACCEPTED if status < 400 else WEBHOOK_REFUSED if status < 500 else WEBHOOK_FAILED)
+    if code:
+        metrics.add_metadata(key="error_code", value=code)
+
+
+@contextmanager
+def vendor_call(vendor: str) -> Iterator[None]:
+    """Count one call to a vendor's API by vendor and outcome: `ok`, or the code of the HubError it
+    raised (vendor_unavailable, vendor_rejected, vendor_auth_expired), `internal_error` for anything
+    else. For the vendor clients: one function may call several vendors, so each call is its own
+    EMF line with its own dimensions rather than a dimension on the invocation's set."""
+    outcome = "ok"
+    try:
+        yield
+    except HubError as exc:
+        outcome = exc.code
+        raise
+    except Exception:
+        outcome = HubError.code
+        raise
+    finally:
+        with single_metric(name=VENDOR_CALL, unit=MetricUnit.Count, value=1) as metric:
+            metric.add_dimension(name="vendor", value=vendor)
+            metric.add_dimension(name="outcome", value=outcome)

@@ -1,0 +1,104 @@
+"""What an operator sees: the EMF metrics and the log keys the handlers emit, read from their output
+as CloudWatch would read the function's log."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from aws_lambda_powertools import Metrics
+
+from tests.support import load_event, load_function
+
+
+@pytest.fixture(autouse=True)
+def fresh_metric_set() -> None:
+    """Powertools' Metrics instances share one set: a resolver called without its handler's flush
+    (another test's) leaves metrics in it, which the next flush would carry."""
+    Metrics().clear_metrics()
+
+
+def emitted(output: str) -> list[dict[str, Any]]:
+    """Every JSON line of a handler's output (its log lines and its EMF metric sets)."""
+    lines = []
+    for line in output.splitlines():
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            lines.append(value)
+    return lines
+
+
+def metric_sets(output: str) -> list[dict[str, Any]]:
+    """The EMF lines: a metric's value is a list (one per time it was added in the invocation)."""
+    return [line for line in emitted(output) if "_aws" in line]
+
+
+def metric_names(metric_set: dict[str, Any]) -> list[str]:
+    (directive,) = metric_set["_aws"]["CloudWatchMetrics"]
+    return [metric["Name"] for metric in directive["Metrics"]]
+
+
+@pytest.fixture
+def lookup(seeded: Any) -> Any:
+    return load_function("phonet_lookup")
+
+
+def test_lookup_accepted_webhook_emits_webhook_accepted_for_phonet(lookup, lambda_context, capsys) -> None:
+    response = lookup.handler(load_event("phonet_lookup/known_contact.json"), lambda_context)
+    assert response["statusCode"] == 200
+    (metric_set,) = metric_sets(capsys.readouterr().out)
+    assert metric_names(metric_set) == ["WebhookAccepted"]
+    (directive,) = metric_set["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "TelephonyHub"
+    assert (metric_set["vendor"], metric_set["WebhookAccepted"]) == ("phonet", [1.0])
+    assert "error_code" not in metric_set
+
+
+def test_lookup_wrong_token_emits_webhook_refused_with_its_code(lookup, lambda_context, capsys) -> None:
+    response = lookup.handler(load_event("phonet_lookup/wrong_token.json"), lambda_context)
+    assert response["statusCode"] == 404
+    (metric_set,) = metric_sets(capsys.readouterr().out)
+    assert metric_names(metric_set) == ["WebhookRefused"]
+    assert (metric_set["vendor"], metric_set["error_code"]) == ("phonet", "not_found")
+    # the token is in the URL: it must not reach a metric or its metadata
+    assert "token" not in json.dumps(metric_set)
+
+
+def test_lookup_logs_carry_the_api_gateway_request_id_and_the_tenant(lookup, lambda_context) -> None:
+    event = load_event("phonet_lookup/known_contact.json")
+    lookup.handler(event, lambda_context)
+    assert lookup.logger.get_correlation_id() == event["requestContext"]["requestId"]
+    assert lookup.logger.get_current_keys()["tenant"] == "acme"
+
+
+def test_import_worker_counts_done_dropped_and_failed_messages_and_logs_their_ids(
+    seeded, lambda_context, capsys
+) -> None:
+    worker = load_function("import_worker")
+    (expired,) = load_event("import_worker/chunk.json")["Records"]  # no such job: the message is moot
+    garbage = {**expired, "messageId": "garbage-1", "body": "not json"}
+    # Powertools keeps one handler per service, made with the stream of its first test: read this one's.
+    logs = io.StringIO()
+    stream = worker.logger.registered_handler.setStream(logs)
+    try:
+        result = worker.handler({"Records": [expired, garbage]}, lambda_context)
+    finally:
+        worker.logger.registered_handler.setStream(stream)
+    assert result == {"batchItemFailures": [{"itemIdentifier": "garbage-1"}]}
+    (metric_set,) = metric_sets(capsys.readouterr().out)
+    assert {name: metric_set[name] for name in metric_names(metric_set)} == {
+        "QueueMessageDropped": [1.0],
+        "QueueMessageDone": [1.0],
+        "QueueMessageFailed": [1.0],
+    }
+    (dropped,) = [line for line in emitted(logs.getvalue()) if line["message"].startswith("message dropped")]
+    assert (dropped["message_id"], dropped["tenant"], dropped["code"]) == (
+        expired["messageId"],
+        "acme",
+        "not_found",
+    )

@@ -1,0 +1,57 @@
+"""The metric helpers' rules: which webhook paths name a vendor, how a vendor call's outcome is told."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_lambda_powertools import Metrics
+
+from hub.errors import VendorUnavailable
+from hub.http import answered_error_code, error_response, webhook_vendor
+from hub.observability import vendor_call
+
+
+@pytest.fixture(autouse=True)
+def fresh_metric_set() -> None:
+    """Powertools' Metrics instances share one set: a resolver called without its handler's flush
+    (another test's) leaves metrics in it, which the next flush would carry."""
+    Metrics().clear_metrics()
+
+
+@pytest.mark.parametrize(
+    ("path", "vendor"),
+    [
+        ("/hooks/phonet/secret-token/lookup", "phonet"),
+        ("/hooks/avtodialer/secret-token/result", "avtodialer"),
+        ("/hooks/evil/secret-token/lookup", None),  # a dimension never takes what a URL says
+        ("/api/v1/contacts", None),
+        ("/hooks", None),
+        ("", None),
+    ],
+)
+def test_webhook_vendor_names_only_known_vendors_of_hook_paths(path: str, vendor: str | None) -> None:
+    assert webhook_vendor(path) == vendor
+
+
+def test_answered_error_code_reads_the_error_answer_and_nothing_else() -> None:
+    error = error_response(404, "not_found", "not found")
+    assert answered_error_code({"statusCode": 404, "body": json.dumps(error.body)}) == "not_found"
+    assert answered_error_code({"statusCode": 200, "body": '{"error": {"code": "x"}}'}) is None
+    assert answered_error_code({"statusCode": 502, "body": "<html>bad gateway</html>"}) is None
+
+
+def test_vendor_call_counts_each_call_by_vendor_and_outcome(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TelephonyHub")
+    with vendor_call("avtodialer"):
+        pass
+    with pytest.raises(VendorUnavailable), vendor_call("phonet"):
+        raise VendorUnavailable("phonet timed out")
+    with pytest.raises(KeyError), vendor_call("obzvonilka"):
+        raise KeyError("surprise")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(line["vendor"], line["outcome"], line["VendorCall"]) for line in lines] == [
+        ("avtodialer", "ok", [1.0]),
+        ("phonet", "vendor_unavailable", [1.0]),
+        ("obzvonilka", "internal_error", [1.0]),
+    ]
