@@ -17,7 +17,8 @@ from typing import Any
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from hub.errors import BadRequest, Conflict, Unavailable
 from hub.ports import Page
@@ -27,6 +28,8 @@ _deserializer = TypeDeserializer()
 # Retry jitter from the OS, not `random`'s state: SnapStart restores every environment from one
 # snapshot, and a shared seed would make their retries collide again in step.
 _jitter = random.SystemRandom()
+# What botocore raises when the service never answered: refused, reset, timed out (its retries spent).
+_UNREACHABLE = (BotocoreConnectionError, HTTPClientError)
 _THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
@@ -39,12 +42,20 @@ def default_client() -> Any:
 
 def throttling_as_unavailable(client: Any) -> Any:
     """Make every call of `client` raise Unavailable (a 503 with Retry-After) once botocore's own retries
-    of a throttled request are spent, so no store call can let a throttle out as a 500, wrapped in
-    `translated_errors` or not. Registered once per client; other failure codes are left alone."""
+    of a throttled request, a timeout or a lost connection are spent, so no store call can let one out
+    as a 500, wrapped in `translated_errors` or not. Registered once per client; other failure codes
+    are left alone."""
     events = getattr(getattr(client, "meta", None), "events", None)
     if events is not None:
         events.register("after-call.dynamodb", _raise_when_throttled, unique_id="hub-throttling-as-503")
+        events.register("after-call-error", _raise_when_unreachable, unique_id="hub-unreachable-as-503")
     return client
+
+
+def _raise_when_unreachable(exception: Exception, **_: Any) -> None:
+    """botocore emits this with the request's own failure (a timeout, a refused or reset connection)."""
+    if isinstance(exception, _UNREACHABLE):
+        raise Unavailable("storage did not answer, retry shortly") from exception
 
 
 def _raise_when_throttled(http_response: Any, parsed: Mapping[str, Any], **_: Any) -> None:
@@ -165,6 +176,8 @@ def translated_errors(conflict_message: str = "the record changed or already exi
     """Turn DynamoDB's failure codes into domain errors, so handlers map them in one place."""
     try:
         yield
+    except _UNREACHABLE as exc:
+        raise Unavailable("storage did not answer, retry shortly") from exc
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in _THROTTLED:

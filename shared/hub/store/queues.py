@@ -11,12 +11,14 @@ import boto3
 from botocore.config import Config
 
 from hub.errors import Unavailable
-from hub.store.dynamo import translated_errors
+from hub.store.dynamo import throttling_as_unavailable, translated_errors
 
 
 @cache
 def default_sqs_client() -> Any:
-    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    return throttling_as_unavailable(
+        boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 3}))
+    )
 
 
 class QueuePublisher:
