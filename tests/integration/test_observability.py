@@ -13,8 +13,11 @@ from urllib.parse import urlencode
 import pytest
 from aws_lambda_powertools import Metrics
 
+from hub import wiring
 from hub.domain.tenants import add_employee
-from tests.support import load_event, load_function
+from hub.models.call import Call
+from hub.ports import CallChanges
+from tests.support import load_event, load_function, sqs_record
 
 
 @pytest.fixture(autouse=True)
@@ -143,3 +146,26 @@ def test_telefum_refusal_answered_200_emits_webhook_refused_with_its_code(
     (metric_set,) = metric_sets(capsys.readouterr().out)
     assert metric_names(metric_set) == ["WebhookRefused"]
     assert (metric_set["vendor"], metric_set["error_code"]) == ("telefum", "unauthorized")
+
+
+def test_lead_worker_counts_a_lead_made_once_for_a_redelivered_message(
+    seeded, lambda_context, capsys
+) -> None:
+    worker = load_function("lead_capture")
+    wiring.call_store().save_call(
+        None, Call(tenant="acme", uuid="unknown0call", lead_pending=True), CallChanges()
+    )
+    request = {
+        "tenant": "acme",
+        "call_uuid": "unknown0call",
+        "phone": "+380500000001",
+        "employee_ext": None,
+        "source": None,
+    }
+    message = {"MessageId": "lead-1", "ReceiptHandle": "r", "Body": json.dumps(request)}
+    made = []
+    for _delivery in range(2):
+        assert worker.handler({"Records": [sqs_record(message)]}, lambda_context) == {"batchItemFailures": []}
+        (metric_set,) = metric_sets(capsys.readouterr().out)
+        made.append(metric_set.get("LeadMade"))
+    assert made == [[1.0], None]
