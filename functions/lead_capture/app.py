@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.domain.calls import LeadRequest
 from hub.domain.leads import capture_lead
+from hub.observability import LEAD_MADE, count
 from hub.workers import QueueBatch, settled
 
 logger = Logger()
@@ -23,9 +24,17 @@ def capture(record: SQSRecord) -> None:
     request = LeadRequest(**record.json_body)
     with settled(logger, tenant=request.tenant, call=request.call_uuid):
         context = wiring.tenant_directory().by_slug(request.tenant)
-        linked = capture_lead(context, request, wiring.contact_service(), wiring.call_service())
+        captured = capture_lead(context, request, wiring.contact_service(), wiring.call_service())
+    if captured.made_lead:
+        count(LEAD_MADE)
     logger.info(
-        "call linked", extra={"tenant": request.tenant, "call": request.call_uuid, "contacts": linked}
+        "call linked",
+        extra={
+            "tenant": request.tenant,
+            "call": request.call_uuid,
+            "contacts": captured.linked,
+            "lead_made": captured.made_lead,
+        },
     )
 
 

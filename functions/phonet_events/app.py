@@ -18,8 +18,8 @@ from hub.domain.deliveries import RawDelivery
 from hub.http import json_payload, json_resolver, public_base_url, request_body
 from hub.models.tenant import Vendor
 from hub.vendors.phonet.answers import answer_call_settings
-from hub.vendors.phonet.models import CallEvent, CallSettingsRequest
-from hub.vendors.phonet.translate import call_event_record
+from hub.vendors.phonet.translate import read_call_event
+from hub.vendors.phonet.webhooks import call_settings_number, is_call_settings
 from hub.webhooks import webhook_tenant
 
 logger = Logger()
@@ -32,17 +32,16 @@ def events(token: str) -> dict[str, Any]:
     context = webhook_tenant(app, wiring.tenant_directory(), token, Vendor.PHONET, logger)
     body = request_body(app)
     payload = json_payload(body)
-    if isinstance(payload, dict) and payload.get("request") == "call.settings":
-        request = CallSettingsRequest.model_validate(payload)
+    if is_call_settings(payload):
         base_url = public_base_url(
             app, context.tenant.settings.public_base_url or get_settings().public_base_url
         )
-        return answer_call_settings(wiring.caller_lookup(), context, request.other_leg_num, base_url)
-    event = CallEvent.model_validate(payload)
-    delivery = RawDelivery("phonet", event.parent_uuid or event.uuid, body)
-    call = wiring.call_service().record_pbx_event(context, call_event_record(event, context.tenant), delivery)
+        return answer_call_settings(wiring.caller_lookup(), context, call_settings_number(payload), base_url)
+    event = read_call_event(payload, context.tenant)
+    delivery = RawDelivery("phonet", event.conversation, body)
+    call = wiring.call_service().record_pbx_event(context, event.record, delivery)
     if call is not None:
-        logger.info("call event", extra={"event": event.event, "call": call.uuid, "state": call.state.name})
+        logger.info("call event", extra={"event": event.name, "call": call.uuid, "state": call.state.name})
     return {"result": "ok"}
 
 

@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 from urllib.parse import quote
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -34,6 +34,7 @@ from hub.vendors.telefum.answers import (
 from hub.vendors.telefum.request import contact_type, event_kind, parameters
 
 logger = Logger()
+metrics = Metrics()
 app = xml_resolver(logger)
 
 
@@ -123,5 +124,6 @@ def redirect(location: str) -> Response:
 
 
 @logger.inject_lambda_context(clear_state=True, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -10,6 +10,7 @@ Only handlers whose every invocation counts something are decorated: an empty fl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,6 +28,7 @@ MESSAGE_DONE = "QueueMessageDone"  # acknowledged, including the dropped ones
 MESSAGE_FAILED = "QueueMessageFailed"  # back to the queue: retried, then the DLQ
 MESSAGE_DROPPED = "QueueMessageDropped"  # acknowledged with nothing left to apply it to
 LEAD_MADE = "LeadMade"
+NAMESPACE_VARIABLE = "POWERTOOLS_METRICS_NAMESPACE"
 VENDOR_CALL = "VendorCall"
 
 
@@ -44,22 +46,40 @@ def webhook_answered(vendor: str, status: int, code: str | None = None) -> None:
         metrics.add_metadata(key="error_code", value=code)
 
 
+class VendorOutcome:
+    """What one vendor call is counted as: `ok` unless told otherwise or an error is raised."""
+
+    def __init__(self) -> None:
+        self.code = "ok"
+
+    def failed(self, error: HubError) -> None:
+        """The call failed with `error` although nothing was raised yet (an answer read later)."""
+        self.code = error.code
+
+
 @contextmanager
-def vendor_call(vendor: str) -> Iterator[None]:
+def vendor_call(vendor: str) -> Iterator[VendorOutcome]:
     """Count one call to a vendor's API by vendor and outcome: `ok`, or the code of the HubError it
-    raised (vendor_unavailable, vendor_rejected, vendor_auth_expired), `internal_error` for anything
-    else. For the vendor clients: one function may call several vendors, so each call is its own
-    EMF line with its own dimensions rather than a dimension on the invocation's set."""
-    outcome = "ok"
+    raised or was told of (vendor_unavailable, vendor_rejected, vendor_auth_refused, ...),
+    `internal_error` for anything else. For the vendor clients: one function may call several
+    vendors, so each call is its own EMF line with its own dimensions rather than a dimension on the
+    invocation's set. Outside a function (hubctl, a test without the template's environment) no
+    namespace is set and nobody reads EMF: the call is not counted, rather than failed by a metric."""
+    outcome = VendorOutcome()
     try:
-        yield
+        yield outcome
     except HubError as exc:
-        outcome = exc.code
+        outcome.code = exc.code
         raise
     except Exception:
-        outcome = HubError.code
+        outcome.code = HubError.code
         raise
     finally:
-        with single_metric(name=VENDOR_CALL, unit=MetricUnit.Count, value=1) as metric:
-            metric.add_dimension(name="vendor", value=vendor)
-            metric.add_dimension(name="outcome", value=outcome)
+        if os.environ.get(NAMESPACE_VARIABLE):
+            _count_vendor_call(vendor, outcome.code)
+
+
+def _count_vendor_call(vendor: str, outcome: str) -> None:
+    with single_metric(name=VENDOR_CALL, unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="vendor", value=vendor)
+        metric.add_dimension(name="outcome", value=outcome)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import time
 from typing import Any
 
@@ -148,6 +149,26 @@ def test_avtodialer_client_wrong_key_refused(avtodialer: AvtodialerFake) -> None
         client_for(avtodialer, api_key="nope").make(robot_calls(1))
 
     assert refused.value.code == "vendor_auth_refused" and not refused.value.retryable
+
+
+def test_avtodialer_client_every_request_counted_by_outcome(
+    avtodialer: AvtodialerFake, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TelephonyHub")
+    capsys.readouterr()
+    client_for(avtodialer).make(robot_calls(1))
+    with pytest.raises(VendorRejected):
+        client_for(avtodialer, api_key="nope").make(robot_calls(1))
+    avtodialer.stop()
+    with pytest.raises(VendorUnavailable):
+        client_for(avtodialer).newcall(robot_calls(1)[0])
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"VendorCall"' in line]
+    assert [(line["vendor"], line["outcome"], line["VendorCall"]) for line in lines] == [
+        ("avtodialer", "ok", [1.0]),
+        ("avtodialer", "vendor_auth_refused", [1.0]),
+        ("avtodialer", "vendor_unavailable", [1.0]),
+    ]
 
 
 def test_avtodialer_client_newcall_one_record_with_window(avtodialer: AvtodialerFake) -> None:

@@ -3,14 +3,21 @@ as CloudWatch would read the function's log."""
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import warnings
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from aws_lambda_powertools import Metrics
 
-from tests.support import load_event, load_function
+from hub import wiring
+from hub.domain.tenants import add_employee
+from hub.models.call import Call
+from hub.ports import CallChanges
+from tests.support import load_event, load_function, sqs_record
 
 
 @pytest.fixture(autouse=True)
@@ -102,3 +109,63 @@ def test_import_worker_counts_done_dropped_and_failed_messages_and_logs_their_id
         "acme",
         "not_found",
     )
+
+
+def telefum_find(telefum: Any, lambda_context: Any, password: str) -> dict[str, Any]:
+    event = copy.deepcopy(load_event("telefum/find.json"))
+    event["rawQueryString"] = urlencode(
+        {"typereq": "find", "phone": "+380501234567", "login": "op", "password": password}
+    )
+    return telefum.handler(event, lambda_context)
+
+
+@pytest.fixture
+def telefum(seeded: Any) -> Any:
+    add_employee(
+        seeded.tenant_store, seeded.acme.tenant, name="Оператор", ext="005", login="op", password="s3cret"
+    )
+    return load_function("telefum")
+
+
+def test_telefum_accepted_request_emits_webhook_accepted_for_telefum(telefum, lambda_context, capsys) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a flush with nothing counted would warn
+        response = telefum_find(telefum, lambda_context, "s3cret")
+    assert response["statusCode"] == 200 and "<total>" in response["body"]
+    (metric_set,) = metric_sets(capsys.readouterr().out)
+    assert metric_names(metric_set) == ["WebhookAccepted"]
+    assert (metric_set["vendor"], metric_set["WebhookAccepted"]) == ("telefum", [1.0])
+    assert "error_code" not in metric_set
+
+
+def test_telefum_refusal_answered_200_emits_webhook_refused_with_its_code(
+    telefum, lambda_context, capsys
+) -> None:
+    response = telefum_find(telefum, lambda_context, "wrong")
+    assert response["statusCode"] == 200 and "<result>error</result>" in response["body"]
+    (metric_set,) = metric_sets(capsys.readouterr().out)
+    assert metric_names(metric_set) == ["WebhookRefused"]
+    assert (metric_set["vendor"], metric_set["error_code"]) == ("telefum", "unauthorized")
+
+
+def test_lead_worker_counts_a_lead_made_once_for_a_redelivered_message(
+    seeded, lambda_context, capsys
+) -> None:
+    worker = load_function("lead_capture")
+    wiring.call_store().save_call(
+        None, Call(tenant="acme", uuid="unknown0call", lead_pending=True), CallChanges()
+    )
+    request = {
+        "tenant": "acme",
+        "call_uuid": "unknown0call",
+        "phone": "+380500000001",
+        "employee_ext": None,
+        "source": None,
+    }
+    message = {"MessageId": "lead-1", "ReceiptHandle": "r", "Body": json.dumps(request)}
+    made = []
+    for _delivery in range(2):
+        assert worker.handler({"Records": [sqs_record(message)]}, lambda_context) == {"batchItemFailures": []}
+        (metric_set,) = metric_sets(capsys.readouterr().out)
+        made.append(metric_set.get("LeadMade"))
+    assert made == [[1.0], None]

@@ -55,3 +55,18 @@ def test_vendor_call_counts_each_call_by_vendor_and_outcome(monkeypatch, capsys)
         ("phonet", "vendor_unavailable", [1.0]),
         ("obzvonilka", "internal_error", [1.0]),
     ]
+
+
+def test_vendor_call_without_a_namespace_counts_nothing_and_keeps_the_error(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_NAMESPACE", raising=False)
+    with pytest.raises(VendorUnavailable), vendor_call("phonet"):
+        raise VendorUnavailable("phonet timed out")
+    assert "VendorCall" not in capsys.readouterr().out
+
+
+def test_vendor_call_told_of_a_failure_counts_its_code(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TelephonyHub")
+    with vendor_call("phonet") as outcome:
+        outcome.failed(VendorUnavailable("phonet answered 503"))
+    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (line["vendor"], line["outcome"]) == ("phonet", "vendor_unavailable")

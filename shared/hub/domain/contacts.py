@@ -109,25 +109,27 @@ class ContactService:
 
     def create_once(
         self, context: TenantContext, data: ContactInput, unique_key: str, created_by: str | None = None
-    ) -> Contact:
-        """The contact created under `unique_key`: this one, or the one a concurrent or earlier call
-        created (a retried message must not make a second lead)."""
+    ) -> tuple[Contact, bool]:
+        """The contact created under `unique_key`, and whether this call created it (else a concurrent
+        or earlier call did: a retried message must not make a second lead)."""
         owner = self.repo.unique_owner(context.slug, unique_key)
         for _ in range(3):
             if owner is not None:
                 # Strongly consistent: a lead another worker created a moment ago must not look deleted.
                 existing = self.repo.get(context.slug, owner, consistent=True)
                 if existing is not None:
-                    return existing
+                    return existing, False
                 # Its contact was deleted since: the key is free again (a deleted lead calls back).
             try:
-                return self.create(
+                made = self.create(
                     context, data, created_by=created_by, unique_key=unique_key, stale_owner=owner
                 )
             except Conflict:
                 owner = self.repo.unique_owner(context.slug, unique_key)
                 if owner is None:
                     raise
+            else:
+                return made, True
         raise Conflict("the contact kept changing while it was created; retry", code="busy_contact")
 
     def create_with_id(

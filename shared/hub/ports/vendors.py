@@ -1,17 +1,21 @@
-"""The ports of the vendors the hub calls and of the work that calls them: a PBX, robot dialers and
-call lists, a PBX's contact book, sync cursors and dial campaign claims.
+"""The ports of the vendors the hub calls and of the work that calls them: a PBX and where its
+session is kept, robot dialers and call lists, a PBX's contact book, sync cursors and dial campaign
+claims.
 
-Declared ahead of their implementations (hub.vendors.* and hub.store, in the issues that add them):
-each docstring is the contract. Like hub.ports, they speak the hub's own records, never a vendor's
-payload, and import no adapter and no domain code.
+Each docstring is the contract. Like hub.ports, they speak the hub's own records, never a vendor's
+payload, and import no adapter and no domain code. The vendor clients (hub.vendors.*.client) have
+the ports' method names and arguments but answer in their vendor's rows: the vendor package
+translates those into the records below (as `phonet.translate` does for webhooks) where a use case
+needs them; until then a port is the contract that translation will meet. Sync cursors and
+campaign claims are declared ahead of their stores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from datetime import date, time
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from hub.models.call import LegEvent
@@ -58,27 +62,46 @@ class FinishedCall:
     recording: str | None = None
 
 
+class SessionCache(Protocol):
+    """Where a tenant's PBX session outlives one invocation, so warm and cold invocations can share
+    one (hub.vendors.phonet.client.MemorySessionCache for tests and the local runner; a table once a
+    store implements it); `key` names the account and its key."""
+
+    def load(self, key: str) -> str | None:
+        """The session id saved under `key`, unless it has expired."""
+        ...
+
+    def save(self, key: str, session_id: str, ttl_seconds: float) -> None: ...
+
+    def forget(self, key: str, session_id: str) -> None:
+        """Drop `session_id` if it is still the one saved (another invocation may have a newer one)."""
+        ...
+
+
 class PbxClient(Protocol):
-    """A tenant's cloud PBX (Phonet §B), acting as the tenant. It signs in on first use and keeps the
-    session; a refused session is renewed once and the request sent again. Failures are domain errors
-    saying whether a retry can help (vendor unavailable, vendor rejected, auth expired)."""
+    """A tenant's cloud PBX (Phonet §B: hub.vendors.phonet.client.PhonetClient, whose active calls,
+    history rows and users the vendor package translates into these records), acting as the tenant.
+    It signs in on first use and keeps the session in a `SessionCache`; a refused session is renewed
+    once and the request sent again. Failures are domain errors saying whether a retry can help
+    (vendor unavailable, vendor rejected, auth expired)."""
 
-    def authorize(self) -> None:
-        """Open a session now (a wrong key is refused here, not at the first real call)."""
+    def authorize(self) -> str:
+        """Open a session now (a wrong key is refused here, not at the first real call); its id."""
         ...
 
-    def make_call(self, employee_ext: str, number: str) -> str:
-        """Ring the employee's extension, then dial `number` (E.164); the new call's uuid."""
+    def make_call(self, ext: str, number: str) -> str:
+        """Ring the employee at extension `ext`, then dial `number` (E.164); the new call's uuid."""
         ...
 
-    def hangup(self, call_uuid: str) -> None: ...
+    def hangup(self, uuid: str) -> None: ...
 
     def active_calls(self) -> list[LegEvent]:
         """The calls in progress, as leg snapshots like the events give."""
         ...
 
-    def call_history(self, since: int, until: int, offset: int = 0) -> OffsetPage[FinishedCall]:
-        """Finished calls in [since, until] ms, one page (Phonet: 50 rows) from `offset`."""
+    def company_calls(self, time_from: int, time_to: int) -> Iterator[OffsetPage[FinishedCall]]:
+        """The finished calls that ended in [time_from, time_to] ms, page by page (Phonet: 50 rows),
+        each read when asked for, so a sync keeps its cursor where the last good page ended."""
         ...
 
     def users(self) -> list[VendorUser]: ...
@@ -87,12 +110,14 @@ class PbxClient(Protocol):
 @dataclass(frozen=True)
 class DialRecord:
     """One number for a robot to call: our record id (sent as the vendor's UUID, returned with the
-    result), the number in the vendor's form, a dialing window on every record, never a default."""
+    result), the vendor's scenario, the number in the vendor's form, a dialing window on every
+    record, never a default."""
 
     record_id: str
+    scenario: str
     phone: str
-    window_start: str  # HH:MM
-    window_end: str
+    window_start: time
+    window_end: time
     name: str | None = None
     variables: tuple[str, ...] = ()  # var1..var3, substituted into the scenario
     max_attempts: int = 1
@@ -119,21 +144,34 @@ class DialResult:
 
 
 class DialerClient(Protocol):
-    """A robot dialer (Avtodialer). `make` is not idempotent on the vendor's side: it raises a
-    retryable error only when the failure proves nothing was queued (refused connection, 429, a 503
-    without a body); any other failure is ambiguous and must mark the work uncertain, never resend it."""
+    """A robot dialer (Avtodialer: hub.vendors.avtodialer.client.AvtodialerClient, whose robot calls,
+    reports and cdr rows the vendor package translates from and into these records). `make` is not
+    idempotent on the vendor's side: it raises a retryable error only when the failure proves nothing
+    was queued (refused connection, 429, a 503 without a body); any other failure is ambiguous and
+    must mark the work uncertain, never resend it."""
 
     MAX_RECORDS: int  # records per `make` (Avtodialer: 1000)
 
-    def make(self, scenario: str, records: Sequence[DialRecord]) -> DialJob: ...
-    def newcall(self, scenario: str, record: DialRecord) -> DialJob: ...
-    def cdr(self, date_from: date, date_to: date, phone: str | None = None) -> list[DialResult]: ...
+    def make(self, calls: Sequence[DialRecord]) -> DialJob: ...
+    def newcall(self, robot_call: DialRecord) -> DialJob: ...
+    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> list[DialResult]: ...
+
+
+@dataclass(frozen=True)
+class CallList:
+    """One of a call-list service's bases (Obzvonilka's contact bases); `deleted`: in its bin."""
+
+    vendor_id: str
+    name: str | None = None
+    deleted: bool = False
 
 
 class CallListClient(Protocol):
-    """A call-list service (Obzvonilka): contacts pushed into one of its bases for its operators."""
+    """A call-list service (Obzvonilka: hub.vendors.obzvonilka.client.ObzvonilkaClient, whose bases,
+    contact forms and users the vendor package translates from and into these records): contacts
+    pushed into one of its bases for its operators."""
 
-    def bases(self) -> list[dict[str, Any]]: ...
+    def bases(self) -> list[CallList]: ...
 
     def upsert_contact(self, base_id: str, contact: Contact) -> str:
         """The contact in the base, keyed by its external code = our contact id: found and changed,

@@ -13,6 +13,10 @@ The rules every client follows:
   (retryable: 5xx, 429, timeouts, connection errors, an answer that is not the JSON promised),
   `VendorRejected` (not retryable: other 4xx, a redirect), `VendorAuthExpired`. `maybe_done` in the
   details tells a caller of a non-idempotent operation whether the vendor may have acted anyway.
+- every request is counted by vendor and outcome (hub.observability.vendor_call) in `send`, the one
+  function all of them go through: the outcome is the error its answer's status means (what
+  `checked` raises), so a Phonet session renewed shows one refused and one ok exchange; a 2xx whose
+  body does not read counts as ok here, the caller's error says the rest;
 - messages never carry a URL or a request body: Avtodialer's key is a path segment, Obzvonilka's a
   query parameter, and both would leak into logs through requests' own exception texts.
 """
@@ -29,7 +33,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError
 from urllib3.util.retry import Retry
 
-from hub.errors import VendorRejected, VendorUnavailable, validation_summary
+from hub.errors import HubError, VendorRejected, VendorUnavailable, validation_summary
+from hub.observability import vendor_call
 
 IDEMPOTENT_METHODS = frozenset({"GET"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -131,18 +136,26 @@ class Call:
 def send(
     session: requests.Session, call: Call, url: str, policy: HttpPolicy, **kwargs: Any
 ) -> requests.Response:
-    """Send one request (the adapter retries what may be retried); a transport failure becomes
-    `VendorUnavailable`, with `maybe_done` false only when the request cannot have reached the vendor."""
-    try:
-        return session.request(call.method, url, timeout=policy.timeout, allow_redirects=False, **kwargs)
-    except requests.RequestException as exc:
-        never_sent = _never_sent(exc)
-        kind = "did not connect" if never_sent else _failure_kind(exc)
-        # `from None`: requests' own message names the URL, which may carry the tenant's key
-        raise VendorUnavailable(
-            f"{call.vendor} {call.operation}: {kind}",
-            details=call.details(failure=type(exc).__name__, maybe_done=not never_sent),
-        ) from None
+    """Send one request (the adapter retries what may be retried) and count it; a transport failure
+    becomes `VendorUnavailable`, with `maybe_done` false only when the request cannot have reached
+    the vendor. The answer is returned whatever its status, for the caller to read or `checked`."""
+    with vendor_call(call.vendor) as outcome:
+        try:
+            response = session.request(
+                call.method, url, timeout=policy.timeout, allow_redirects=False, **kwargs
+            )
+        except requests.RequestException as exc:
+            never_sent = _never_sent(exc)
+            kind = "did not connect" if never_sent else _failure_kind(exc)
+            # `from None`: requests' own message names the URL, which may carry the tenant's key
+            raise VendorUnavailable(
+                f"{call.vendor} {call.operation}: {kind}",
+                details=call.details(failure=type(exc).__name__, maybe_done=not never_sent),
+            ) from None
+        error = answer_error(response, call)
+        if error is not None:
+            outcome.failed(error)
+        return response
 
 
 def _never_sent(exc: requests.RequestException) -> bool:
@@ -163,22 +176,30 @@ def _failure_kind(exc: requests.RequestException) -> str:
 
 
 def checked(response: requests.Response, call: Call) -> requests.Response:
-    """The response when it is a 2xx, else the domain error its status means."""
+    """The response when it is a 2xx, else the domain error its status means, raised."""
+    error = answer_error(response, call)
+    if error is not None:
+        raise error
+    return response
+
+
+def answer_error(response: requests.Response, call: Call) -> HubError | None:
+    """The domain error an answer's status means; None for a 2xx."""
     status = response.status_code
     if 200 <= status < 300:
-        return response
+        return None
     excerpt = body_excerpt(response)
     if 300 <= status < 400:
         moved = urlsplit(response.headers.get("Location", ""))
         where = f"{moved.scheme}://{moved.hostname}" if moved.hostname else "elsewhere"
-        raise VendorRejected(
+        return VendorRejected(
             f"{call.vendor} {call.operation}: answered {status}, a redirect to {where} (not followed; "
             "if the service moved, update its base URL)",
             code="vendor_redirected",
             details=call.details(status=status, location=where, maybe_done=False),
         )
     if status in (401, 403):
-        raise VendorRejected(
+        return VendorRejected(
             f"{call.vendor} {call.operation}: the credentials were refused ({status}): {excerpt}",
             code="vendor_auth_refused",
             details=call.details(status=status, maybe_done=False),
@@ -186,13 +207,13 @@ def checked(response: requests.Response, call: Call) -> requests.Response:
     if status in RETRY_STATUSES or status >= 500:
         # avtodialer.md: a 429, or a 503 with no body, proves nothing was done; any other 5xx may not
         maybe_done = not call.idempotent and not (status == 429 or (status == 503 and not response.content))
-        raise VendorUnavailable(
+        return VendorUnavailable(
             f"{call.vendor} {call.operation}: answered {status}: {excerpt}",
             details=call.details(
                 status=status, retry_after=response.headers.get("Retry-After"), maybe_done=maybe_done
             ),
         )
-    raise VendorRejected(
+    return VendorRejected(
         f"{call.vendor} {call.operation}: refused the request ({status}): {excerpt}",
         details=call.details(status=status, maybe_done=False),
     )

@@ -115,6 +115,8 @@ class AvtodialerClient:
     """One tenant's Avtodialer account: `base_url` is its site (`https://{site}`), `api_key` the path
     segment, `access_token` the body's token."""
 
+    MAX_RECORDS = MAX_RECORDS  # as hub.ports.vendors.DialerClient reads it
+
     def __init__(
         self,
         base_url: str,

@@ -1,10 +1,11 @@
 """The hub as a client of Phonet's REST API (spec/phonet.md §B; the contact book §B2 comes later).
 
 A cookie session: `authorize` trades the tenant's domain and API key for a JSESSIONID, which every
-other call carries. Sessions are kept in memory and in an injected `SessionCache` (DynamoDB in AWS, so
-warm and cold invocations share one) until their expiry. An expired session answers 403 (the seed),
-401 or a redirect to a login page (what integrations saw): the client then authorizes again, once,
-and sends the request again; refused twice, it raises `VendorAuthExpired`.
+other call carries. Sessions are kept in memory and in an injected `SessionCache` (the port in
+hub.ports.vendors, so warm and cold invocations can share one) until their expiry. An expired
+session answers 403 (the seed), 401 or a redirect to a login page (what integrations saw): the
+client then authorizes again, once, and sends the request again; refused twice, it raises
+`VendorAuthExpired`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 import requests
 from aws_lambda_powertools import Logger
 
 from hub.errors import BadRequest, VendorAuthExpired, VendorRejected
+from hub.ports.vendors import SessionCache
 from hub.secrets import sha256_hex
 from hub.vendors.http import (
     Call,
@@ -55,20 +57,6 @@ DEFAULT_SESSION_TTL = 20 * 60.0  # the seed names none; a stale one costs one re
 MAX_PAGES = 1000
 UUID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 EXPIRED_STATUSES = frozenset({301, 302, 303, 307, 308, 401, 403})
-
-
-class SessionCache(Protocol):
-    """Where a tenant's PBX session outlives one invocation; `key` names the account and key."""
-
-    def load(self, key: str) -> str | None:
-        """The session id saved under `key`, unless it has expired."""
-        ...
-
-    def save(self, key: str, session_id: str, ttl_seconds: float) -> None: ...
-
-    def forget(self, key: str, session_id: str) -> None:
-        """Drop `session_id` if it is still the one saved (another invocation may have a newer one)."""
-        ...
 
 
 class MemorySessionCache:

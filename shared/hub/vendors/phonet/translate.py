@@ -39,6 +39,27 @@ _ATTRIBUTION_FIELDS = (
 # -- call events (§A2) ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReadCallEvent:
+    """A §A2 event read at the edge: the hub's record of it, the conversation it belongs to (the
+    parent call's uuid, else its own: what its raw delivery is kept under) and its name, for the log."""
+
+    record: LegEvent | PresenceChange
+    conversation: str
+    name: str
+
+
+def read_call_event(payload: Any, tenant: Tenant) -> ReadCallEvent:
+    """A parsed §A2 body in the hub's terms; one that does not read raises pydantic's ValidationError,
+    which every edge answers as invalid input."""
+    event = CallEvent.model_validate(payload)
+    return ReadCallEvent(
+        record=call_event_record(event, tenant),
+        conversation=event.parent_uuid or event.uuid,
+        name=event.event,
+    )
+
+
 def call_event_record(event: CallEvent, tenant: Tenant) -> LegEvent | PresenceChange:
     """What one §A2 event means to the hub: a pause/unpause is a presence change, any other a leg's
     snapshot, its numbers read with the tenant's country and its recording links as set up."""

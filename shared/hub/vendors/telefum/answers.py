@@ -4,6 +4,7 @@ Errors use the spec's shape, `<response><result>error</result><description>…</
 with Russian descriptions and status 200: the seed shows error bodies and no status codes, and a
 desktop HTTP client may not read the body of a 4xx. The cause (the 4xx it stands for, the hub's error
 code) is in the description and in the log line. Only the hub's own failures (5xx) keep their status.
+Each answer is counted (hub.observability) with the status its error stands for, not the 200 sent.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pydantic import ValidationError
 
 from hub.errors import BadRequest, HubError
 from hub.http import http_status
+from hub.models.tenant import Vendor
+from hub.observability import webhook_answered
 
 XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 # XML 1.0 forbids most control characters even escaped: they are dropped, so any input still gives a
@@ -85,11 +88,26 @@ def error_document(description: str) -> str:
     return document(("result", "error"), ("description", description))
 
 
-def xml_resolver(logger: Logger) -> APIGatewayHttpResolver:
+class XmlResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, counting each of TelefUM's requests where its answer is final:
+    a refusal goes out as a 200, so the error handlers note the status it stands for and its code."""
+
+    refusal: tuple[int, str] | None = None  # (status, code) of the error answered, set per request
+
+    def resolve(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.refusal = None
+        response = super().resolve(event, context)
+        status, code = self.refusal or (response["statusCode"], None)
+        webhook_answered(Vendor.TELEFUM.value, status, code)
+        return response
+
+
+def xml_resolver(logger: Logger) -> XmlResolver:
     """A resolver whose errors are TelefUM's XML with status 200, mapped in one place."""
-    app = APIGatewayHttpResolver()
+    app = XmlResolver()
 
     def error(description: str, status: int, code: str) -> Response:
+        app.refusal = (status, code)
         if status >= 500:
             logger.warning("request failed", extra={"code": code, "status": status})
             return xml_response(error_document(description), status)
@@ -115,6 +133,7 @@ def xml_resolver(logger: Logger) -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
         logger.exception("unexpected error")
+        app.refusal = (500, HubError.code)
         return xml_response(error_document(INTERNAL), 500)
 
     return app
