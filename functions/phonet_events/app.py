@@ -18,7 +18,8 @@ from hub.domain.deliveries import RawDelivery
 from hub.http import json_payload, json_resolver, public_base_url, request_body
 from hub.models.tenant import Vendor
 from hub.vendors.phonet.answers import answer_call_settings
-from hub.vendors.phonet.models import CallEvent, CallSettingsRequest
+from hub.vendors.phonet.models.call_events import CallEvent
+from hub.vendors.phonet.models.call_settings import CallSettingsRequest
 from hub.vendors.phonet.translate import call_event_record
 from hub.webhooks import webhook_tenant
 

@@ -13,7 +13,7 @@ from hub.config import get_settings
 from hub.http import json_payload, json_resolver, public_base_url, request_body
 from hub.models.tenant import Vendor
 from hub.vendors.phonet.answers import answer_call_settings
-from hub.vendors.phonet.models import CallSettingsRequest
+from hub.vendors.phonet.models.call_settings import CallSettingsRequest
 from hub.webhooks import webhook_tenant
 
 logger = Logger()
