@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.domain.tenants import TenantContext
 from hub.models.call import LegEvent, PresenceChange
-from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.translate import call_event_record
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,75 +8,102 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from hub.config import get_settings
-from hub.domain.attribution import AttributionService, UtmIntake
-from hub.domain.auth import Authenticator, PageSessions
-from hub.domain.call_log import CallLog
-from hub.domain.calls import CallService, LeadRequest
-from hub.domain.cards import ContactCards
-from hub.domain.contacts import ContactService
-from hub.domain.imports import ImportService
-from hub.domain.lookup import CallerLookup
-from hub.domain.tenants import TenantDirectory, TenantService
-from hub.store.calls import CallStore, WebhookLog
-from hub.store.contacts import ContactStore
+
+# Every function's stores are DynamoDB's: boto3 is imported here, at init (inside a SnapStart snapshot),
+# while the client itself is made on first use.
 from hub.store.dynamo import default_client
-from hub.store.imports import ImportJobStore
-from hub.store.queues import QueuePublisher, default_sqs_client
-from hub.store.tenants import TenantStore
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
+    from hub.domain.attribution import AttributionService, UtmIntake
+    from hub.domain.auth import Authenticator, PageSessions
+    from hub.domain.call_log import CallLog
+    from hub.domain.calls import CallService, LeadRequest
+    from hub.domain.cards import ContactCards
+    from hub.domain.contacts import ContactService
+    from hub.domain.imports import ImportService
+    from hub.domain.lookup import CallerLookup
+    from hub.domain.tenants import TenantDirectory, TenantService
+    from hub.store.calls import CallStore, WebhookLog
+    from hub.store.contacts import ContactStore
+    from hub.store.imports import ImportJobStore
+    from hub.store.queues import QueuePublisher
+    from hub.store.tenants import TenantStore
+
+# The domain's and the stores' modules are imported on first use, in the factory that builds from
+# them: each function pays only for the services it calls (the lookup never loads the call merge).
+
 
 @cache
 def tenant_store() -> TenantStore:
+    from hub.store.tenants import TenantStore
+
     return TenantStore(get_settings().tenants_table)
 
 
 @cache
 def contact_store() -> ContactStore:
+    from hub.store.contacts import ContactStore
+
     return ContactStore(get_settings().contacts_table)
 
 
 @cache
 def tenant_directory() -> TenantDirectory:
+    from hub.domain.tenants import TenantDirectory
+
     return TenantDirectory(tenant_store(), ttl_seconds=get_settings().tenant_cache_seconds)
 
 
 @cache
 def authenticator() -> Authenticator:
+    from hub.domain.auth import Authenticator
+
     return Authenticator(tenant_store())
 
 
 @cache
 def tenant_service() -> TenantService:
+    from hub.domain.tenants import TenantService
+
     return TenantService(tenant_store(), tenant_directory())
 
 
 @cache
 def page_sessions() -> PageSessions:
+    from hub.domain.auth import PageSessions
+
     return PageSessions(tenant_store())
 
 
 @cache
 def call_store() -> CallStore:
+    from hub.store.calls import CallStore
+
     settings = get_settings()
     return CallStore(settings.calls_table, settings.contacts_table, settings.tenants_table)
 
 
 @cache
 def webhook_log() -> WebhookLog:
+    from hub.store.calls import WebhookLog
+
     return WebhookLog(get_settings().webhook_log_table)
 
 
 @cache
 def leads_queue() -> QueuePublisher:
+    from hub.store.queues import QueuePublisher
+
     settings = get_settings()
     return QueuePublisher(settings.leads_queue_url, delay_seconds=settings.leads_queue_delay_seconds)
 
 
 @cache
 def utm_queue() -> QueuePublisher:
+    from hub.store.queues import QueuePublisher
+
     return QueuePublisher(get_settings().utm_queue_url, delay_seconds=0)
 
 
@@ -86,58 +113,77 @@ def _request_lead(request: LeadRequest) -> None:
 
 @cache
 def call_service() -> CallService:
+    from hub.domain.calls import CallService
+
     return CallService(call_store(), contact_store(), _request_lead, deliveries=webhook_log())
 
 
 @cache
 def caller_lookup() -> CallerLookup:
+    from hub.domain.lookup import CallerLookup
+
     return CallerLookup(contact_store())
 
 
 @cache
 def utm_intake() -> UtmIntake:
+    from hub.domain.attribution import UtmIntake
+
     return UtmIntake(utm_queue().send_all, deliveries=webhook_log())
 
 
 @cache
 def contact_service() -> ContactService:
+    from hub.domain.contacts import ContactService
+
     return ContactService(contact_store())
 
 
 @cache
 def call_log() -> CallLog:
+    from hub.domain.call_log import CallLog
+
     return CallLog(call_store())
 
 
 @cache
 def contact_cards() -> ContactCards:
+    from hub.domain.cards import ContactCards
+
     return ContactCards(contact_service(), call_log(), tenant_service())
 
 
 @cache
 def attribution_service() -> AttributionService:
+    from hub.domain.attribution import AttributionService
+
     return AttributionService(call_service(), call_store(), contact_store(), contact_store())
 
 
 @cache
 def import_job_store() -> ImportJobStore:
+    from hub.store.imports import ImportJobStore
+
     return ImportJobStore(get_settings().imports_table)
 
 
 @cache
 def import_queue() -> QueuePublisher:
+    from hub.store.queues import QueuePublisher
+
     return QueuePublisher(get_settings().import_queue_url, delay_seconds=0)
 
 
 @cache
 def import_service() -> ImportService:
+    from hub.domain.imports import ImportService
+
     return ImportService(contact_service(), import_job_store(), import_queue().send_all)
 
 
 @cache
 def idempotency_store() -> DynamoDBPersistenceLayer:
-    """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config).
-    Imported here, not at the top: the webhooks that never use it do not pay for its import."""
+    """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config)."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     return DynamoDBPersistenceLayer(
@@ -147,6 +193,8 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
 
 def reset() -> None:
     """Forget every cached client, store and tenant: for tests, which swap the AWS behind them."""
+    from hub.store.queues import default_sqs_client
+
     for cached in (
         get_settings,
         default_client,

@@ -24,7 +24,7 @@ from hub.http import http_status
 from hub.ids import now_ms
 from hub.models.call import CallState, CallStatus, TimeSource
 from hub.store.contacts import MAX_CONTACTS_PER_NUMBER
-from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.translate import call_event_record
 from tests.conftest import Seeded
 from tests.support import LambdaContext, load_event, load_function, phonet_record

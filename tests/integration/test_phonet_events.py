@@ -17,7 +17,7 @@ from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.contact import ContactType
 from hub.ports import CallChanges
 from hub.store.calls import CallStore, WebhookLog
-from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.translate import call_event_record
 from tests.conftest import Seeded
 from tests.support import event_body, load_event, load_function, sqs_record, with_body

@@ -9,7 +9,7 @@ import pytest
 
 from hub.domain.calls import add_leg_event, apply_answered, apply_missed
 from hub.models.call import Call, Callback, CallState, CallStatus, Direction
-from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.translate import leg_event
 
 BASE: dict[str, Any] = {

@@ -15,7 +15,7 @@ from hub.http import http_status
 from hub.models.call import Call, Callback, CallState
 from hub.models.tenant import Tenant
 from hub.ports import CallChanges
-from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.translate import call_event_record
 
 HANGUP = {

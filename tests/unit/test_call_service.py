@@ -14,7 +14,7 @@ from hub.domain.tenants import TenantContext
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.contact import ContactType, PhoneEntry
 from hub.models.tenant import Employee, Tenant, TenantSettings
-from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.translate import call_event_record
 from tests.unit.memory_calls import LeadRequests, MemoryCalls, MemoryDeliveries, MemoryPhones
 

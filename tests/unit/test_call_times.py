@@ -6,7 +6,7 @@ import itertools
 
 from hub.domain.calls import add_leg_event
 from hub.models.call import Call, CallState, TimeSource
-from hub.vendors.phonet.models import CallEvent
+from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.translate import leg_event
 
 BASE = {

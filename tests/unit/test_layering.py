@@ -95,7 +95,10 @@ def test_layering_library_modules_do_not_use_wiring_as_a_service_locator() -> No
 
 def test_layering_the_check_sees_an_offending_import(tmp_path: Path) -> None:
     module = tmp_path / "offender.py"
-    module.write_text("def f():\n    from hub.vendors.phonet.models import CallEvent\n    import requests\n")
+    module.write_text(
+        "def f():\n    from hub.vendors.phonet.models.call_events import CallEvent\n    import requests\n"
+    )
     found = imported_modules(module)
-    assert {"hub.vendors.phonet.models", "requests"} <= found
-    assert is_payload_model("hub.vendors.phonet.models.CallEvent") and not is_payload_model("hub.models.call")
+    assert {"hub.vendors.phonet.models.call_events", "requests"} <= found
+    assert is_payload_model("hub.vendors.phonet.models.call_events.CallEvent")
+    assert not is_payload_model("hub.models.call")

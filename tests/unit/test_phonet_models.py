@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from hub.vendors.phonet.models import CallSettingsRequest
+from hub.vendors.phonet.models.call_settings import CallSettingsRequest
 
 
 def test_call_settings_request_spec_example_parses() -> None:

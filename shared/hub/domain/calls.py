@@ -38,6 +38,9 @@ _MAX_MISSED_KEPT = 20
 SAVE_BUDGET_SECONDS = 7.0
 _BACKOFF_BASE_SECONDS = 0.02
 _BACKOFF_CAP_SECONDS = 1.0
+# Jitter from the OS, not `random`'s state: SnapStart restores many environments from one snapshot,
+# and a shared state would make their retries collide in step (as in hub.store.dynamo).
+_jitter = random.SystemRandom()
 
 
 # -- merging (pure) ----------------------------------------------------------------------------
@@ -423,7 +426,7 @@ class CallService:
                 self.calls.save_call(current, merged, changes)
             except Conflict:
                 # Someone saved meanwhile: wait a jittered while, read their version and merge again.
-                pause = random.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt))
+                pause = _jitter.uniform(0, min(_BACKOFF_CAP_SECONDS, _BACKOFF_BASE_SECONDS * 2**attempt))
                 if time.monotonic() + pause > deadline:
                     break
                 time.sleep(pause)

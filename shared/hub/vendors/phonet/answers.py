@@ -8,7 +8,7 @@ from hub.domain.lookup import CallerLookup, CallerMatch
 from hub.domain.tenants import TenantContext
 from hub.links import contact_card_url, new_contact_url
 from hub.models.tenant import Language, Vendor
-from hub.vendors.phonet.models import CallSettingsResponse, OtherLeg
+from hub.vendors.phonet.models.call_settings import CallSettingsResponse, OtherLeg
 
 NEW_CONTACT_TEXT = {Language.RU: "Добавить контакт", Language.EN: "Add contact"}
 

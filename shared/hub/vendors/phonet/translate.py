@@ -14,7 +14,8 @@ from hub.errors import HubError, InvalidPhone, validation_summary
 from hub.models.call import Direction, LegEvent, PresenceChange
 from hub.models.tenant import Tenant, Vendor
 from hub.phones import normalize_phone
-from hub.vendors.phonet.models import CallEvent, UtmLabel
+from hub.vendors.phonet.models.call_events import CallEvent
+from hub.vendors.phonet.models.utm_labels import UtmLabel
 
 # `lgDirection` (§A2): a call's direction, or an employee's pause (32) and return (64).
 DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND}

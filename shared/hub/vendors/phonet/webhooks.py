@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.domain.tenants import TenantContext
 from hub.errors import Forbidden
-from hub.vendors.phonet.models import CallSettingsRequest
+from hub.vendors.phonet.models.call_settings import CallSettingsRequest
 
 CALL_SETTINGS = "call.settings"
 
