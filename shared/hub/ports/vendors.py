@@ -18,7 +18,7 @@ from datetime import date, time
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from hub.models.call import LegEvent
+    from hub.models.call import Direction, LegEvent
     from hub.models.contact import Contact
 
 T_co = TypeVar("T_co", covariant=True)
@@ -51,7 +51,7 @@ class FinishedCall:
 
     uuid: str
     parent_uuid: str | None
-    direction_code: int
+    direction: Direction | None
     ended_at: int
     answered: bool
     talk_seconds: int
