@@ -360,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception) -> dict[str, Any]:
     """One line an operator can act on, never a traceback."""
+    if isinstance(exc, HubError) and isinstance(exc.__cause__, BotoCoreError):
+        exc = exc.__cause__  # the stores' Unavailable: botocore's own words name the endpoint
     if isinstance(exc, HubError):
         return {"code": exc.code, "message": exc.message, "details": exc.details}
     if isinstance(exc, ValidationError):
