@@ -17,7 +17,7 @@ from moto.dynamodb.models.table import Table
 from hub import wiring
 from hub.domain import calls as domain_calls
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.domain.imports import ImportService
+from hub.domain.imports import import_now
 from hub.domain.tenants import create_api_key
 from hub.errors import HubError
 from hub.http import http_status
@@ -156,7 +156,7 @@ def test_contacts_past_the_limit_on_one_number_get_a_clear_422_and_the_rest_land
     crowded, long_name = "+380442246595", "Щ" * 300
     rows = [{"name": f"{index} {long_name}"[:300], "phones": [{"number": crowded}]} for index in range(200)]
     service = ContactService(seeded.contact_store)
-    results = ImportService(service).apply_now(seeded.acme, rows, merge=False)
+    results = import_now(service, seeded.acme, rows, merge=False)
     assert {result.status for result in results} == {"created"}
     entries = seeded.contact_store.phone_entries("acme", crowded)
     assert len(entries) == MAX_CONTACTS_PER_NUMBER == 200
@@ -179,7 +179,7 @@ def test_contacts_past_the_limit_on_one_number_get_a_clear_422_and_the_rest_land
         {"name": "Crowded", "phones": [{"number": "+380505826602"}, {"number": crowded}]},
         {"name": "Fresh B", "phones": [{"number": "+380505826603"}]},
     ]
-    results = ImportService(service).apply_now(seeded.acme, mixed, merge=False)
+    results = import_now(service, seeded.acme, mixed, merge=False)
     assert [result.status for result in results] == ["created", "failed", "created"]
     assert results[1].error["code"] == "too_many_contacts_on_number"
     assert seeded.contact_store.phone_entries("acme", "+380505826602") == []  # nothing partial

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.domain.imports import SYNC_IMPORT_ROWS, ImportService
+from hub.domain.imports import SYNC_IMPORT_ROWS, ImportService, import_now
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict
 from hub.models.tenant import Tenant
@@ -116,7 +116,7 @@ def test_contact_create_with_an_external_code_another_contact_holds_is_a_conflic
     assert len(repo.contacts) == 1
 
 
-def test_import_apply_now_rows_sharing_a_number_merge_into_one_and_a_rerun_creates_nobody(
+def test_import_now_rows_sharing_a_number_merge_into_one_and_a_rerun_creates_nobody(
     service: ContactService, repo: MemoryContacts
 ) -> None:
     rows = [
@@ -125,14 +125,13 @@ def test_import_apply_now_rows_sharing_a_number_merge_into_one_and_a_rerun_creat
         {"name": "Bad", "phones": [{"number": "not a number"}]},
         {"phones": "not a list"},
     ]
-    importer = ImportService(service)
-    results = importer.apply_now(ACME, rows, merge=True, job_id="file-digest")
+    results = import_now(service, ACME, rows, merge=True, job_id="file-digest")
     assert [r.status for r in results] == ["created", "updated", "failed", "failed"]
     assert results[0].id == results[1].id
     assert results[3].error["code"] == "invalid_row"
     assert repo.get("acme", results[0].id).phone_numbers() == ["+380501230000", "+380501230001"]
     # the same file again: the same contact, nobody new
-    again = importer.apply_now(ACME, rows, merge=True, job_id="file-digest")
+    again = import_now(service, ACME, rows, merge=True, job_id="file-digest")
     assert {r.id for r in again if r.id} == {results[0].id}
     assert len(repo.contacts) == 1
 

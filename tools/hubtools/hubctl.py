@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from hub.api.schemas import TenantSettingsPatch
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.domain.imports import ImportService
+from hub.domain.imports import import_now
 from hub.domain.tenants import (
     TenantContext,
     TenantDirectory,
@@ -67,8 +67,6 @@ class Hub:
         self.contacts = ContactService(
             ContactStore(os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts", client)
         )
-        # The REST API's import, applied at once: hubctl has no gateway limit and keeps no job.
-        self.imports = ImportService(self.contacts)
 
     def context(self, slug: str) -> TenantContext:
         return TenantDirectory(self.tenants, ttl_seconds=0).by_slug(slug)
@@ -266,7 +264,8 @@ def import_rows(hub: Hub, context: TenantContext, rows: Iterable[dict[str, str]]
             continue
         lines.append(line)
         inputs.append(data.model_dump(mode="json", exclude_unset=True))
-    results = hub.imports.apply_now(context, inputs, merge=True, created_by="hubctl-import")
+    # The REST API's import, applied at once: hubctl has no gateway limit and keeps no job.
+    results = import_now(hub.contacts, context, inputs, merge=True, created_by="hubctl-import")
     for line, result in zip(lines, results, strict=True):
         if result.status == "failed" and result.error:
             errors.append({"line": line, "code": result.error["code"], "message": result.error["message"]})

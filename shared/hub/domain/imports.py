@@ -117,52 +117,42 @@ def apply_rows(
     return sorted(done, key=lambda result: result.row)
 
 
+def import_now(
+    service: ContactService,
+    context: TenantContext,
+    rows: list[dict[str, Any]],
+    merge: bool,
+    created_by: str | None = None,
+    job_id: str | None = None,
+    workers: int = IMPORT_WORKERS,
+) -> list[RowResult]:
+    """One result per row, in the rows' order, applied before this returns and no job stored: for
+    callers with no gateway limit, such as hubctl. The rows are validated, grouped and applied as a
+    job's are (`plan_import`, `apply_rows`); with `job_id` (e.g. derived from a file's content),
+    running the same rows again creates nobody twice."""
+    job = {"tenant": context.slug, "job_id": job_id or new_id(), "created_at": now_ms()}
+    plan = plan_import(rows, merge, context.tenant.default_country)
+    results = {result.row: result for result in plan.refused}
+    for chunk in plan.chunks:
+        applied = apply_rows(service, context, chunk, merge, job, created_by, workers)
+        results.update((result.row, result) for result in applied)
+    return [results[index] for index in range(len(rows))]
+
+
 class ImportService:
     """Submits import jobs, applies their chunks, and reports on them."""
 
     def __init__(
         self,
         contacts: ContactService,
-        jobs: ImportJobRepository | None = None,
-        send_chunks: Callable[[list[dict[str, Any]]], None] | None = None,
+        jobs: ImportJobRepository,
+        send_chunks: Callable[[list[dict[str, Any]]], None],
         workers: int = IMPORT_WORKERS,
     ) -> None:
-        """Without `jobs` and `send_chunks` (hubctl) only `apply_now` works: nothing is stored."""
         self.contacts = contacts
-        self._jobs = jobs
-        self._send_chunks = send_chunks
+        self.jobs = jobs
+        self.send_chunks = send_chunks
         self.workers = workers
-
-    @property
-    def jobs(self) -> ImportJobRepository:
-        if self._jobs is None:
-            raise RuntimeError("this import service keeps no jobs: use apply_now")
-        return self._jobs
-
-    def send_chunks(self, messages: list[dict[str, Any]]) -> None:
-        if self._send_chunks is None:
-            raise RuntimeError("this import service queues nothing: use apply_now")
-        self._send_chunks(messages)
-
-    def apply_now(
-        self,
-        context: TenantContext,
-        rows: list[dict[str, Any]],
-        merge: bool,
-        created_by: str | None = None,
-        job_id: str | None = None,
-    ) -> list[RowResult]:
-        """One result per row, in the rows' order, applied before this returns and no job stored: for
-        callers with no gateway limit, such as hubctl. The rows are validated, grouped and applied as a
-        job's are; with `job_id` (e.g. derived from a file's content), running the same rows again
-        creates nobody twice."""
-        job = {"tenant": context.slug, "job_id": job_id or new_id(), "created_at": now_ms()}
-        plan = plan_import(rows, merge, context.tenant.default_country)
-        results = {result.row: result for result in plan.refused}
-        for chunk in plan.chunks:
-            applied = apply_rows(self.contacts, context, chunk, merge, job, created_by, self.workers)
-            results.update((result.row, result) for result in applied)
-        return [results[index] for index in range(len(rows))]
 
     def submit(
         self,
