@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -41,6 +41,9 @@ TEXT_FIELDS = ("name", "address_string", "description", "email", "external_code"
 
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+Answer = TypeVar("Answer", bound=_Answer)
 
 
 class ContactBase(_Answer):
@@ -153,9 +156,7 @@ class ObzvonilkaClient:
 
     def base(self, base_id: str | int) -> ContactBase | None:
         """One base, or None if there is no such base."""
-        call = Call(VENDOR, "contact_bases.get")
-        body = self._read(call, f"/api/contact_bases/{_segment(base_id)}.json", missing_ok=True)
-        return None if body is None else parse_one(ContactBase, body, call)
+        return self._read_one(ContactBase, Call(VENDOR, "contact_bases.get"), _base_path(base_id) + ".json")
 
     # ---- contacts ------------------------------------------------------------------------------
     def contacts(self, base_id: str | int) -> Rows[BaseContact]:
@@ -164,17 +165,13 @@ class ObzvonilkaClient:
         return parse_rows(BaseContact, self._read(call, f"{_base_path(base_id)}/contacts.json"), call)
 
     def contact(self, base_id: str | int, contact_id: str | int) -> BaseContact | None:
-        call = Call(VENDOR, "contacts.get")
         path = f"{_base_path(base_id)}/contacts/{_segment(contact_id)}.json"
-        body = self._read(call, path, missing_ok=True)
-        return None if body is None else parse_one(BaseContact, body, call)
+        return self._read_one(BaseContact, Call(VENDOR, "contacts.get"), path)
 
     def find_by_external(self, base_id: str | int, external_code: str) -> BaseContact | None:
         """The contact uploaded with that external code (the hub's contact id), or None."""
-        call = Call(VENDOR, "contacts.find_by_external")
         path = f"{_base_path(base_id)}/contacts/find_by_external/{_segment(external_code)}.json"
-        body = self._read(call, path, missing_ok=True)
-        return None if body is None else parse_one(BaseContact, body, call)
+        return self._read_one(BaseContact, Call(VENDOR, "contacts.find_by_external"), path)
 
     def create_contact(self, base_id: str | int, contact: ContactForm) -> BaseContact:
         """Add a contact to a base. Never resent by the transport: a lost answer may hide a contact
@@ -210,9 +207,9 @@ class ObzvonilkaClient:
         return parse_rows(ObzvonilkaUser, self._read(call, "/api/users.json"), call)
 
     def user(self, user_id: str | int) -> ObzvonilkaUser | None:
-        call = Call(VENDOR, "users.get")
-        body = self._read(call, f"/api/users/{_segment(user_id)}.json", missing_ok=True)
-        return None if body is None else parse_one(ObzvonilkaUser, body, call)
+        return self._read_one(
+            ObzvonilkaUser, Call(VENDOR, "users.get"), f"/api/users/{_segment(user_id)}.json"
+        )
 
     # ---- transport -----------------------------------------------------------------------------
     def _auth(self) -> dict[str, Any]:
@@ -226,6 +223,11 @@ class ObzvonilkaClient:
         if missing_ok and response.status_code == 404:
             return None
         return json_body(checked(response, call), call)
+
+    def _read_one(self, model: type[Answer], call: Call, path: str) -> Answer | None:
+        """One object, or None when there is no such thing (a 404)."""
+        body = self._read(call, path, missing_ok=True)
+        return None if body is None else parse_one(model, body, call)
 
     def _write(self, call: Call, path: str, form: dict[str, str]) -> Any:
         response = send(self._http, call, f"{self.base_url}{path}", self.policy, data=form, **self._auth())

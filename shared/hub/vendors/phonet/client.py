@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -27,7 +27,6 @@ from hub.secrets import sha256_hex
 from hub.vendors.http import (
     Call,
     HttpPolicy,
-    InvalidRow,
     Rows,
     checked,
     json_body,
@@ -37,6 +36,7 @@ from hub.vendors.http import (
     vendor_session,
     web_base_url,
 )
+from hub.vendors.phonet.models import UUID_PATTERN
 from hub.vendors.phonet.rest import (
     ActiveCall,
     CallStarted,
@@ -55,7 +55,7 @@ DEFAULT_SESSION_TTL = 20 * 60.0  # the seed names none; a stale one costs one re
 # How many pages one history read may take (50 000 rows): a PBX that ignored `offset` would otherwise
 # serve the same full page forever.
 MAX_PAGES = 1000
-UUID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+UUID_RE = re.compile(UUID_PATTERN)  # the shape the PBX's events give a call's uuid
 EXPIRED_STATUSES = frozenset({301, 302, 303, 307, 308, 401, 403})
 
 
@@ -81,16 +81,11 @@ class MemorySessionCache:
 
 
 @dataclass(frozen=True)
-class HistoryPage:
-    """One page of a call history read: `offset` is where it starts; `invalid` rows count toward the
-    page's size (the PBX sent them) but did not read as `FinishedCall`."""
+class HistoryPage(Rows[FinishedCall]):
+    """One page of a call history read: its rows (`invalid` ones count toward the page's size: the PBX
+    sent them) and `offset`, where it starts."""
 
-    offset: int
-    rows: list[FinishedCall] = field(default_factory=list)
-    invalid: list[InvalidRow] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.rows) + len(self.invalid)
+    offset: int = 0
 
 
 class PhonetClient:
@@ -239,7 +234,7 @@ class PhonetClient:
         for _ in range(MAX_PAGES):
             params = {"timeFrom": time_from, "timeTo": time_to, "limit": MAX_PAGE, "offset": offset}
             rows = parse_rows(FinishedCall, json_body(self._request(call, path, params=params), call), call)
-            page = HistoryPage(offset=offset, rows=rows.rows, invalid=rows.invalid)
+            page = HistoryPage(rows=rows.rows, invalid=rows.invalid, offset=offset)
             yield page
             if len(page) < MAX_PAGE:
                 return
