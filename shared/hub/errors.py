@@ -89,6 +89,12 @@ class Unavailable(HubError):
     retryable = True
 
 
+class CredentialsMissing(Conflict):
+    """The tenant has stored no credentials for the vendor this needs (PUT /settings/credentials)."""
+
+    code = "credentials_missing"
+
+
 class VendorUnavailable(HubError):
     """A vendor's API did not answer, timed out or said it is busy (5xx, 429): retry later."""
 

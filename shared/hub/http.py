@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from hub.errors import (
     BadRequest,
     Conflict,
+    CredentialsMissing,
     Forbidden,
     HubError,
     LimitExceeded,
@@ -53,6 +54,7 @@ STATUS: dict[type[HubError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    CredentialsMissing: 409,
     PreconditionFailed: 412,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,

@@ -31,6 +31,15 @@ class CallStatus(StrEnum):
     NO_ANSWER = "no_answer"  # outbound or internal, the other side did not answer
 
 
+class MergeOutcome(StrEnum):
+    """What merging one vendor record (a history row, a robot call's outcome) did to the call log:
+    the sync counts these, and a second run over the same rows must answer UNCHANGED for each."""
+
+    CREATED = "created"
+    MERGED = "merged"
+    UNCHANGED = "unchanged"
+
+
 class LegEvent(BaseModel):
     """What one PBX event said about one leg of a call, normalized (numbers E.164, times in ms)."""
 

@@ -46,8 +46,11 @@ class VendorUser:
 
 @dataclass(frozen=True)
 class FinishedCall:
-    """One finished call of a PBX's history, in the hub's terms: the history sync merges it into the
-    same call record the events make (numbers E.164 where they parse, times in ms)."""
+    """One leg of a finished call in a PBX's history, in the hub's terms: the history sync merges it
+    into the same call record the events make (hub.domain.calls.CallService.record_finished_call).
+    Numbers E.164 where they parse, times in ms. `parent_uuid`: the conversation when the call went
+    through a group (department). `disposition`: answered | no_answer | congested | dial_error | busy.
+    `still_missed`: read from the PBX's list of inbound calls nobody has returned yet."""
 
     uuid: str
     parent_uuid: str | None
@@ -58,8 +61,16 @@ class FinishedCall:
     total_seconds: int
     other_number: str | None = None
     other_number_raw: str | None = None
+    other_name: str | None = None
     employee_ext: str | None = None
+    employee_name: str | None = None
+    employee_pbx_id: str | None = None
+    employee2_ext: str | None = None
+    disposition: str | None = None
+    transfer_history: str | None = None
+    trunk: str | None = None
     recording: str | None = None
+    still_missed: bool = False
 
 
 class SessionCache(Protocol):
@@ -104,6 +115,11 @@ class PbxClient(Protocol):
         each read when asked for, so a sync keeps its cursor where the last good page ended."""
         ...
 
+    def missed_calls(self, time_from: int, time_to: int) -> Iterator[OffsetPage[FinishedCall]]:
+        """The inbound calls of [time_from, time_to] nobody has returned yet, as `company_calls` pages
+        them (each with `still_missed`)."""
+        ...
+
     def users(self) -> list[VendorUser]: ...
 
 
@@ -134,11 +150,14 @@ class DialJob:
 
 @dataclass(frozen=True)
 class DialResult:
-    """One attempt of a robot call as the dialer's history reports it."""
+    """A robot call's outcome as the dialer's history reports it (Avtodialer's cdr: the last attempt
+    of one number in one job): merged into the same call record as the result webhook, keyed by the
+    job and the number. `phone` E.164 when it parsed, else as given."""
 
     job_id: str
     phone: str
     at: int
+    phone_raw: str | None = None
     code: str | None = None
     seconds: int | None = None
 
@@ -216,6 +235,16 @@ class ContactBook(Protocol):
         ...
 
     def add_note(self, vendor_id: str, note: CallNote) -> None: ...
+
+
+class VendorAccounts(Protocol):
+    """A tenant's vendor accounts as clients, built from the credentials it stored (hub.ports
+    CredentialStore) and kept while warm; a change of credentials drops the old client. Raises
+    hub.errors.CredentialsMissing when the tenant stored none for that vendor."""
+
+    def pbx(self, tenant: str) -> PbxClient: ...
+    def dialer(self, tenant: str) -> DialerClient: ...
+    def call_list(self, tenant: str) -> CallListClient: ...
 
 
 @dataclass(frozen=True)
