@@ -31,6 +31,8 @@ class OffsetPage(Generic[T_co]):
 
     items: Sequence[T_co]
     next_offset: int | None
+    # Rows of this page the client could not read: a sync counts them as failed, never as nothing.
+    unreadable: int = 0
 
 
 @dataclass(frozen=True)
