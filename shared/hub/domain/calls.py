@@ -299,6 +299,27 @@ def apply_missed(callback: Callback, call: Call) -> Callback | None:
     )
 
 
+def retract_missed(callback: Callback, call: Call) -> Callback:
+    """The callback without this call's miss, once the call turned out answered: an answered call was
+    never missed. Unchanged when the callback no longer counts it (returned or closed meanwhile)."""
+    if not callback.open or call.uuid not in callback.missed_calls:
+        return callback
+    count = callback.count - 1
+    if count <= 0:
+        return callback.model_copy(
+            update={
+                "open": False,
+                "count": 0,
+                "first_missed_at": None,
+                "last_missed_at": None,
+                "missed_calls": [],
+            }
+        )
+    return callback.model_copy(
+        update={"count": count, "missed_calls": [uuid for uuid in callback.missed_calls if uuid != call.uuid]}
+    )
+
+
 def close(
     callback: Callback, at: int, employee_ext: str | None, by_call: str | None
 ) -> tuple[Callback, Callback]:
@@ -694,7 +715,10 @@ class CallService:
     def _callback_effects(self, context: TenantContext, call: Call, changes: CallChanges) -> Call:
         """A missed inbound call opens (or counts on) its number's callback; an answered call with the
         number, either direction, closes it. Marks on the call keep a replay from applying either twice.
-        Only people's calls count: a robot reaching the customer returns nobody's call."""
+        A call that looked missed until later news said it was answered (a department leg that gave
+        up came first; a history row) takes its miss back before it closes anything: the record and
+        the callback end as if the news had come in order. Only people's calls count: a robot
+        reaching the customer returns nobody's call."""
         if call.source != "phonet" or not (call.is_external and call.other_number):
             return call
         missed = call.status == CallStatus.MISSED and "missed" not in call.callback_effects
@@ -708,6 +732,9 @@ class CallService:
             callback = apply_missed(callback, call) or callback
             effects.append("missed")
         if answered:
+            if "missed" in effects:
+                callback = retract_missed(callback, call)
+                effects.remove("missed")
             callback, changes.closed_callback = apply_answered(callback, call)
             effects.append("answered")
         changes.callback_before = stored
