@@ -229,7 +229,7 @@ def derive(call: Call) -> Call:
     direction = pick("direction")
     external = direction in (Direction.INBOUND, Direction.OUTBOUND)
     own_row = history.get(call.uuid)
-    if answered_row is not None:
+    if answered_row is not None and answered_row.answered:
         talk_seconds: int | None = answered_row.talk_seconds
     elif answered_leg is not None and own_row is not None and own_row.answered:
         talk_seconds = own_row.talk_seconds  # the conversation's row: its talk, whoever had it
