@@ -95,18 +95,18 @@ def orders(items: list[Any]) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize(
-    ("items", "uuid", "leads"),
+    ("items", "uuid", "leads", "missed"),
     [
         # the history row once among the events, and twice (once between them)
-        ([*ANSWERED, ANSWERED_ROW], "c1", 1),
-        ([*ANSWERED, ANSWERED_ROW, ANSWERED_ROW], "c1", 1),
-        ([*MISSED, MISSED_ROW, MISSED_ROW], "m1", 1),
-        ([*OUTBOUND, OUTBOUND_ROW, OUTBOUND_ROW], "o1", 0),  # no leads from outbound calls by default
+        ([*ANSWERED, ANSWERED_ROW], "c1", 1, 0),
+        ([*ANSWERED, ANSWERED_ROW, ANSWERED_ROW], "c1", 1, 0),
+        ([*MISSED, MISSED_ROW, MISSED_ROW], "m1", 1, 1),
+        ([*OUTBOUND, OUTBOUND_ROW, OUTBOUND_ROW], "o1", 0, 0),  # no leads from outbound calls by default
     ],
     ids=["answered", "answered-row-twice", "missed", "outbound"],
 )
 def test_record_finished_call_any_order_with_the_events_gives_one_record(
-    items: list[Any], uuid: str, leads: int
+    items: list[Any], uuid: str, leads: int, missed: int
 ) -> None:
     expected = None
     for order in orders(items):
@@ -117,6 +117,8 @@ def test_record_finished_call_any_order_with_the_events_gives_one_record(
         expected = expected or record
         assert record == expected, order
         assert len(hub.leads.sent) == leads
+        callback = hub.calls.get_callback("acme", CALLER)
+        assert (callback.count if callback else 0, hub.calls.closed_callbacks) == (missed, [])
 
 
 def test_record_finished_call_gives_a_webhook_logged_call_what_only_the_history_knows() -> None:

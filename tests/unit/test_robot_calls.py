@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hub.domain.calls import RobotCallResult, job_call_uuid
-from hub.models.call import CallStatus, Direction, MergeOutcome, TimeSource
+from hub.models.call import Call, CallStatus, Direction, MergeOutcome, TimeSource
 from hub.ports.vendors import DialResult
 from hub.vendors.avtodialer.client import CdrRow
 from hub.vendors.avtodialer.results import dial_result, robot_call_uuid
@@ -150,3 +150,14 @@ def test_robot_call_cdr_only_is_logged_like_the_webhook() -> None:
         {"code": "17", "query_id": JOB},
     )
     assert hub.calls.callbacks == {}  # a robot's call returns nobody's call
+
+
+def test_robot_call_logged_before_reports_were_kept_is_left_as_it_was() -> None:
+    hub = Hub()
+    uuid = robot_call_uuid(WEBHOOK)
+    old = Call(
+        tenant="acme", uuid=uuid, source="avtodialer", extra={"robot": {"code": "ANSWERED"}}, version=1
+    )
+    hub.calls.calls[("acme", uuid)] = old
+    feed(hub, (WEBHOOK,))
+    assert hub.calls.saves == 0 and hub.calls.get_call("acme", uuid) == old

@@ -450,6 +450,7 @@ class RobotCallResult:
     query_id: str | None = None
 
     def report(self) -> RobotReport:
+        """What the webhook says, as the call keeps it (its arrival as its time)."""
         return RobotReport(
             at=self.received_at,
             phone=self.phone,
@@ -585,7 +586,12 @@ class CallService:
         ).outcome
 
     def _record_robot(self, context: TenantContext, uuid: str, source: str, report: RobotReport) -> _Saved:
-        saved = self._update(context, uuid, lambda call: add_robot_report(call, source, report), "avtodialer")
+        def merge(call: Call) -> Call:
+            if "robot" in call.extra and not call.robot_reports:
+                return call  # logged before reports were kept: a late redelivery leaves it as it was
+            return add_robot_report(call, source, report)
+
+        saved = self._update(context, uuid, merge, "avtodialer")
         assert saved is not None
         return saved
 
