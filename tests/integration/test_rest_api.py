@@ -475,3 +475,31 @@ def test_every_object_route_answers_404_to_another_tenants_key(
     assert acme.get(f"/contacts/{contact['id']}")[2] == contact
     assert acme.get("/callbacks")[2]["items"] == [callback]
     assert acme.get(f"/employees/{seeded.manager.id}")[0] == 200
+
+
+def test_call_detail_shows_what_the_call_history_added(acme: Api, seeded: Seeded) -> None:
+    from hub import wiring
+    from hub.vendors.phonet.history import finished_call
+    from hub.vendors.phonet.rest import FinishedCall as HistoryRow
+
+    record_call(seeded, "phonet_events/call_dial.json")
+    row = {
+        "uuid": event_body("phonet_events/call_dial.json")["uuid"],
+        "endAt": 1431686160789,
+        "lgDirection": 4,
+        "otherLegNum": "+380000000000",
+        "leg": {"id": 36, "type": 1, "ext": "001", "displayName": "Иван Иванов"},
+        "billSecs": 55,
+        "duration": 60,
+        "disposition": 0,
+        "transferHistory": "003 > 001",
+    }
+    history = finished_call(HistoryRow.model_validate(row), "UA")
+    wiring.call_service().record_finished_call(seeded.context("acme"), history)
+    (summary,) = acme.get("/calls")[2]["items"]
+    assert (summary["status"], summary["talk_seconds"], summary["total_seconds"]) == ("answered", 55, 60)
+    assert (summary["disposition"], summary["transfer_history"]) == ("answered", "003 > 001")
+    detail = acme.get(f"/calls/{row['uuid']}")[2]
+    assert [(r["uuid"], r["direction_code"], r["disposition"]) for r in detail["history"]] == [
+        (row["uuid"], 4, "answered")
+    ]
