@@ -78,6 +78,17 @@ def test_sync_store_cursor_advances_only_from_the_version_read(store: SyncStore)
     assert store.states("globex") == {}
 
 
+def test_sync_store_lease_is_held_until_released_or_expired(store: SyncStore) -> None:
+    assert store.claim("acme", "phonet_calls", until=2_000, now=1_000)
+    assert not store.claim("acme", "phonet_calls", until=2_500, now=1_500)
+    store.release("acme", "phonet_calls", until=9_999)  # not ours: kept
+    assert not store.claim("acme", "phonet_calls", until=2_500, now=1_500)
+    store.release("acme", "phonet_calls", until=2_000)
+    assert store.claim("acme", "phonet_calls", until=3_000, now=1_600)
+    assert store.claim("acme", "phonet_calls", until=5_000, now=3_000)  # expired: taken over
+    assert store.read("acme", "phonet_calls") is None  # a lease is no cursor
+
+
 def test_sync_scheduler_sends_one_message_per_tenant_with_credentials(
     seeded: Seeded, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

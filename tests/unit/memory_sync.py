@@ -33,6 +33,7 @@ class MemorySyncStore:
         self.cursors: dict[tuple[str, str], SyncCursor] = {}
         self.runs: dict[tuple[str, str], dict[str, Any]] = {}
         self.advances = 0
+        self.leases: dict[tuple[str, str], int] = {}
 
     def read(self, tenant: str, source: str) -> SyncCursor | None:
         return self.cursors.get((tenant, source))
@@ -46,6 +47,17 @@ class MemorySyncStore:
 
     def record_run(self, tenant: str, source: str, run: dict[str, Any]) -> None:
         self.runs[(tenant, source)] = copy.deepcopy(run)
+
+    def claim(self, tenant: str, source: str, until: int, now: int) -> bool:
+        held = self.leases.get((tenant, source))
+        if held is not None and held > now:
+            return False
+        self.leases[(tenant, source)] = until
+        return True
+
+    def release(self, tenant: str, source: str, until: int) -> None:
+        if self.leases.get((tenant, source)) == until:
+            del self.leases[(tenant, source)]
 
     def states(self, tenant: str) -> dict[str, SyncState]:
         sources = {s for t, s in self.cursors if t == tenant} | {s for t, s in self.runs if t == tenant}

@@ -198,7 +198,8 @@ def test_sync_two_overlapping_runs_one_advance_wins_nothing_counted_twice() -> N
 
     def meanwhile(old, new):  # noqa: ANN001, ANN202
         world.store.advance = real_advance  # type: ignore[method-assign]
-        winner = world.run()  # another worker runs the same tenant and source and wins
+        # another worker runs the same tenant and source, the first one's lease having run out
+        winner = world.run(now=NOW + world.limits.lease_ms)
         # the loser merged first (its merge is before its advance): the winner finds it unchanged
         assert winner.outcome is RunOutcome.OK and (winner.tally.read, winner.tally.unchanged) == (1, 1)
         real_advance(old, new)
@@ -208,6 +209,18 @@ def test_sync_two_overlapping_runs_one_advance_wins_nothing_counted_twice() -> N
     assert lost.outcome is RunOutcome.SUPERSEDED
     assert lost.tally.read == 0  # the page it lost is the winner's to count
     assert world.store.advances == 1
+    assert world.store.leases == {}  # the loser gave back nothing it no longer held
+
+
+def test_sync_run_while_another_holds_the_lease_does_nothing_and_records_nothing() -> None:
+    world = World()
+    world.pbx.calls = [finished("a", NOW - 5 * MINUTE_MS)]
+    assert world.store.claim("acme", "phonet_calls", NOW + 60_000, NOW)
+    busy = world.run()
+    assert busy.outcome is RunOutcome.BUSY and world.pbx.requests == [] and world.store.runs == {}
+    later = world.run(now=NOW + 60_000)  # the other run's lease ran out (it died): this one goes on
+    assert later.outcome is RunOutcome.OK and later.tally.created == 1
+    assert world.store.leases == {}  # given back when done
 
 
 def test_sync_stops_at_its_page_budget_and_the_next_run_goes_on() -> None:

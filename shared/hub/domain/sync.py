@@ -96,6 +96,9 @@ class SyncLimits:
     resume_backoff_rows: int = 50
     cdr_days: int = 3
     max_bases: int = 1000
+    # How long a run holds its tenant's source: its own budget and a margin, at most the worker's
+    # timeout (300 s), so a run that died frees it by the next schedule.
+    lease_ms: int = 290_000
 
 
 class RunOutcome(StrEnum):
@@ -103,6 +106,8 @@ class RunOutcome(StrEnum):
     ERROR = "error"
     # Another run of the same tenant and source moved the cursor first: this one stopped.
     SUPERSEDED = "superseded"
+    # Another run of the same tenant and source holds its lease: this one did nothing (not recorded).
+    BUSY = "busy"
 
 
 @dataclass
@@ -241,6 +246,10 @@ class SyncService:
         source = source_named(str(source)) if not isinstance(source, Source) else source
         now = self.clock() if now is None else now
         run = SyncRun(tenant=context.slug, source=source.value, started_at=now)
+        lease = now + self.limits.lease_ms
+        if not self.runs.claim(context.slug, source.value, lease, now):
+            run.outcome, run.finished_at = RunOutcome.BUSY, now
+            return run
         try:
             self._step(context, source, run, now)
         except _Lost:
@@ -273,6 +282,7 @@ class SyncService:
     def _finish(self, run: SyncRun, now: int) -> None:
         run.finished_at = max(self.clock(), now)
         self.runs.record_run(run.tenant, run.source, run.record())
+        self.runs.release(run.tenant, run.source, now + self.limits.lease_ms)
 
     # -- call history
 

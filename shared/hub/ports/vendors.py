@@ -281,9 +281,20 @@ class SyncState:
 
 class SyncRuns(Protocol):
     """The last run of each tenant's syncs, kept beside their cursors: written after every run
-    whatever its outcome (never conditional: it is a report, the cursor is the guard)."""
+    whatever its outcome (never conditional: it is a report, the cursor is the guard), and the lease
+    a run holds while it runs."""
 
     def record_run(self, tenant: str, source: str, run: dict[str, Any]) -> None: ...
+
+    def claim(self, tenant: str, source: str, until: int, now: int) -> bool:
+        """Hold the tenant's source until `until` (ms) unless another run holds it past `now`
+        (conditional): two workers do not walk the same pages at once. A lease, not the guard: the
+        cursor's conditional advance keeps the data right even when a lease ran out."""
+        ...
+
+    def release(self, tenant: str, source: str, until: int) -> None:
+        """Give the lease back, if it is still the one taken until `until`."""
+        ...
 
     def states(self, tenant: str) -> dict[str, SyncState]:
         """Every source the tenant has synced, by source name: one Query, not a read per source."""

@@ -2,16 +2,19 @@
 SyncRuns).
 
 One item per tenant and source, `TENANT#{slug}` / `SYNC#{source}`: the cursor (`position`,
-`version`, `cursor_at`) and the last run's record (`last_run`). The two are written by separate
-UpdateItems that touch only their own attributes, so recording a run never moves a cursor; the
+`version`, `cursor_at`), the last run's record (`last_run`) and a running run's lease
+(`lease_until`, ms). Each is written by its own UpdateItem touching only its attributes, so
+recording a run never moves a cursor; the
 cursor's advance is conditional on the version it was read at (else Conflict). One Query on the
 tenant's `SYNC#` section reads every source's state for the status page.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from hub.errors import Conflict
 from hub.ports.vendors import SyncCursor, SyncState
 from hub.store.dynamo import DynamoStore, from_item, to_item, to_value, translated_errors
 from hub.store.tenants import tenant_pk
@@ -70,6 +73,30 @@ class SyncStore(DynamoStore):
                 Key=to_item({"pk": tenant_pk(tenant), "sk": sync_sk(source)}),
                 UpdateExpression="SET last_run = :run",
                 ExpressionAttributeValues={":run": to_value(_storable(run))},
+            )
+
+    def claim(self, tenant: str, source: str, until: int, now: int) -> bool:
+        try:
+            with translated_errors():
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": tenant_pk(tenant), "sk": sync_sk(source)}),
+                    UpdateExpression="SET lease_until = :until",
+                    ConditionExpression="attribute_not_exists(lease_until) OR lease_until <= :now",
+                    ExpressionAttributeValues=to_item({":until": until, ":now": now}),
+                )
+        except Conflict:
+            return False
+        return True
+
+    def release(self, tenant: str, source: str, until: int) -> None:
+        with contextlib.suppress(Conflict), translated_errors():  # gone already: expired and taken
+            self.client.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": tenant_pk(tenant), "sk": sync_sk(source)}),
+                UpdateExpression="REMOVE lease_until",
+                ConditionExpression="lease_until = :until",
+                ExpressionAttributeValues=to_item({":until": until}),
             )
 
     def states(self, tenant: str) -> dict[str, SyncState]:
