@@ -305,6 +305,22 @@ def test_sync_users_deactivate_only_employees_the_sync_made_or_matched_and_never
     assert employees(world)["Ivan"].active and back.details["reactivated"] == [found["Ivan"].id]
 
 
+def test_sync_users_empty_or_unreadable_list_deactivates_nobody() -> None:
+    world = World()
+    world.pbx.users_list = [VendorUser("1", name="Olga", ext="101")]
+    world.run(Source.PHONET_USERS)
+    world.pbx.users_list = []
+    empty = world.run(Source.PHONET_USERS)
+    assert employees(world)["Olga"].active and "kept" in empty.details
+
+    class Partly(list):
+        unreadable = 1
+
+    world.pbx.users = lambda: Partly([VendorUser("2", name="Ivan", ext="102")])  # type: ignore[method-assign]
+    partly = world.run(Source.PHONET_USERS)
+    assert employees(world)["Olga"].active and (partly.tally.read, partly.tally.failed) == (2, 1)
+
+
 def test_sync_users_taken_extension_fails_that_user_only() -> None:
     world = World()
     add_employee(world.tenants, ACME.tenant, name="Holder", ext="101", email="holder@acme.test")

@@ -374,11 +374,13 @@ class SyncService:
         """The vendor's users matched to employees (Phonet: by extension, then email; Obzvonilka: by
         its user id, then email), created or updated. The cursor keeps which employees this sync made
         or matched (`managed`): only those are deactivated when the vendor no longer lists them (and
-        reactivated if it lists them again); nobody is ever deleted."""
+        reactivated if it lists them again), never on a list that came back empty or with rows the
+        client could not read; nobody is ever deleted."""
         cursor = self.cursors.read(context.slug, run.source)
         roster = _Roster(self.tenants, context, json.loads(cursor.position) if cursor else {}, by_ext=by_ext)
         users = listed()
-        roster.tally.read = len(users)
+        unreadable = int(getattr(users, "unreadable", 0))  # rows the client could not read
+        roster.tally.read, roster.tally.failed = len(users) + unreadable, unreadable
         for user in users:
             try:
                 roster.apply(user)
@@ -386,7 +388,10 @@ class SyncService:
                 if error.retryable:
                     raise
                 roster.tally.failed += 1
-        roster.retire_unlisted()
+        if users and not unreadable:
+            roster.retire_unlisted()
+        elif roster.managed:  # an empty or partly unreadable list proves nobody left
+            roster.notes["kept"] = ["the vendor's list was empty or partly unreadable: nobody deactivated"]
         self._advance(context.slug, run.source, cursor, roster.position())
         run.tally.add(roster.tally)
         run.details = {key: value for key, value in roster.notes.items() if value}

@@ -37,9 +37,18 @@ def contact_form(contact: Contact) -> ContactForm:
     )
 
 
+class VendorUsers(list[VendorUser]):
+    """The users that could be read, and how many rows could not: a users sync deactivates nobody
+    on a list it could not read whole."""
+
+    def __init__(self, users: list[VendorUser], unreadable: int = 0) -> None:
+        super().__init__(users)
+        self.unreadable = unreadable
+
+
 class ObzvonilkaCallList:
-    """One tenant's Obzvonilka organization as a CallListClient. The rows the service answered that
-    could not be read are left out here (the client keeps them in `Rows.invalid`)."""
+    """One tenant's Obzvonilka organization as a CallListClient. Bases that could not be read are
+    left out (the client keeps them in `Rows.invalid`); users' are counted (`VendorUsers`)."""
 
     def __init__(self, client: ObzvonilkaClient) -> None:
         self.client = client
@@ -50,5 +59,6 @@ class ObzvonilkaCallList:
     def upsert_contact(self, base_id: str, contact: Contact) -> str:
         return self.client.upsert_contact(base_id, contact_form(contact)).id
 
-    def users(self) -> list[VendorUser]:
-        return [vendor_user(user) for user in self.client.users().rows]
+    def users(self) -> VendorUsers:
+        rows = self.client.users()
+        return VendorUsers([vendor_user(user) for user in rows.rows], unreadable=len(rows.invalid))
