@@ -6,15 +6,23 @@ gives retries, a DLQ and one run at a time per message. So POST answers 202 with
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from hub.api.common import PREFIX, IdempotencyKey, documented, services, tenant
 from hub.api.sync_schemas import SyncRequested, SyncRunOut, SyncSourceOut, SyncStatus
+from hub.domain.sync import Source
 
 logger = Logger()
 router = Router()
+SourceName = Annotated[
+    str,
+    Path(description="One of " + ", ".join(s.value for s in Source) + "; another is a 404 `unknown_source`"),
+]
 
 
 @router.get("/sync", tags=["sync"], responses=documented(200, "Each source's cursor, lag and last run"))
@@ -41,7 +49,7 @@ def get_sync() -> SyncStatus:
         **documented(202, "Queued for the sync worker; watch `status_url`", 409),
     },
 )
-def post_sync(source: str, idempotency_key: IdempotencyKey = None) -> SyncRequested:
+def post_sync(source: SourceName, idempotency_key: IdempotencyKey = None) -> SyncRequested:
     request = services(router).sync.request(tenant(router), source)
     logger.info("sync requested", extra={"source": request.source})
     accepted = SyncRequested(
