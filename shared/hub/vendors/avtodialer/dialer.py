@@ -24,7 +24,7 @@ class DialResults(list[DialResult]):
         self.unreadable = unreadable
 
 
-def robot_call(record: DialRecord) -> RobotCall:
+def as_robot_call(record: DialRecord) -> RobotCall:
     return RobotCall(
         phone=record.phone,
         client_id=record.record_id,
@@ -63,7 +63,7 @@ class AvtodialerDialer:
         self.country = country
 
     def make(self, calls: Sequence[DialRecord]) -> DialJob:
-        report = self.client.make([robot_call(record) for record in calls])
+        report = self.client.make([as_robot_call(record) for record in calls])
         if not report.job_id:
             raise VendorRejected(
                 f"Avtodialer queued no job (error code {report.errorcode or 'none'})",
@@ -71,8 +71,8 @@ class AvtodialerDialer:
             )
         return DialJob(job_id=report.job_id, received=report.lines, accepted=report.inserted)
 
-    def newcall(self, robot_call_record: DialRecord) -> DialJob:
-        result = self.client.newcall(robot_call(robot_call_record))
+    def newcall(self, robot_call: DialRecord) -> DialJob:
+        result = self.client.newcall(as_robot_call(robot_call))
         return DialJob(job_id=result.job_id, received=1, accepted=result.count)
 
     def cdr(self, date_from: dt.date, date_to: dt.date, number: str | None = None) -> DialResults:
