@@ -22,6 +22,11 @@ def test_sync_http_status_lists_every_source_a_run_is_queued_an_unknown_one_is_4
     assert [item["source"] for item in items][:3] == ["phonet_calls", "phonet_missed", "phonet_users"]
     assert len(items) == 6 and all(item["last_run"] is None for item in items)
 
+    refused = requests.post(f"{hub.api_url}/api/v1/sync/obzvonilka_bases", headers=headers, timeout=30)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "credentials_missing"
+    credentials = f"{hub.api_url}/api/v1/settings/credentials/obzvonilka"
+    stored = requests.put(credentials, json={"api_key": "demo-obzvonilka-key"}, headers=headers, timeout=30)
+    assert stored.status_code == 204, stored.text
     queued = requests.post(f"{hub.api_url}/api/v1/sync/obzvonilka_bases", headers=headers, timeout=30)
     assert queued.status_code == 202, queued.text
     assert queued.headers["Location"] == "/api/v1/sync" and queued.json()["source"] == "obzvonilka_bases"

@@ -172,5 +172,9 @@ def test_sync_api_status_and_run_on_demand(
     assert bases["last_run"]["outcome"] == "ok" and bases["last_run"]["created"] == 1
     assert bases["last_run"]["details"]["bases"] == [{"id": "12", "name": "Leads", "deleted": False}]
 
+    status, _, body = api.post("/sync/avtodialer_cdr")  # no Avtodialer credentials: not queued
+    assert status == 409 and body["error"]["code"] == "credentials_missing"
+    assert sync_messages() == []
+
     status, _, body = api.post("/sync/bogus")
     assert status == 404 and body["error"]["code"] == "unknown_source"

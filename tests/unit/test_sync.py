@@ -21,7 +21,14 @@ from hub.domain.sync import (
     stored_bases,
 )
 from hub.domain.tenants import TenantContext, add_employee
-from hub.errors import BadRequest, NotFound, Unavailable, VendorAuthExpired, VendorUnavailable
+from hub.errors import (
+    BadRequest,
+    CredentialsMissing,
+    NotFound,
+    Unavailable,
+    VendorAuthExpired,
+    VendorUnavailable,
+)
 from hub.models.tenant import Tenant, Vendor, VendorCredentials
 from hub.ports.vendors import CallList, DialResult, VendorUser
 from tests.unit.memory import MemoryQueue
@@ -446,6 +453,9 @@ def test_sync_board_shows_each_source_and_enqueues_a_run() -> None:
     assert not status[Source.AVTODIALER_CDR].credentials and status[Source.AVTODIALER_CDR].last_run is None
     board.request(ACME, "phonet_users", now=NOW)
     assert queue.take() == [{"tenant": "acme", "source": "phonet_users", "requested_at": NOW}]
+    with pytest.raises(CredentialsMissing):
+        board.request(ACME, "obzvonilka_bases")
+    assert queue.take() == []
     with pytest.raises(NotFound):
         board.request(ACME, "bogus")
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from hub.domain.tenants import TenantContext, add_employee, update_employee
-from hub.errors import Conflict, HubError, NotFound, VendorAuthExpired
+from hub.errors import Conflict, CredentialsMissing, HubError, NotFound, VendorAuthExpired
 from hub.ids import now_ms
 from hub.models.call import MergeOutcome
 from hub.models.tenant import Employee, Vendor
@@ -624,7 +624,14 @@ class SyncBoard:
         return found
 
     def request(self, context: TenantContext, source: str, now: int | None = None) -> SyncRequest:
-        request = SyncRequest(context.slug, source_named(source).value, now_ms() if now is None else now)
+        """Queue a run; a source whose vendor the tenant has no credentials for is refused at once
+        (CredentialsMissing) rather than queued to fail."""
+        named = source_named(source)
+        if named.vendor.value not in self.tenants.credentials_set(context.slug):
+            raise CredentialsMissing(
+                f"store the tenant's {named.vendor.value} credentials first (PUT /settings/credentials)"
+            )
+        request = SyncRequest(context.slug, named.value, now_ms() if now is None else now)
         self.queue.send(request)
         return request
 
