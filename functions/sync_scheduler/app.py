@@ -8,13 +8,13 @@ from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from hub import wiring
 from hub.domain.sync import scheduled_requests
 from hub.ids import now_ms
-from hub.observability import count
 
 logger = Logger()
 metrics = Metrics()
@@ -33,9 +33,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     schedule = ScheduleInput.model_validate(event)
     requests = scheduled_requests(wiring.tenant_store(), schedule.sources, now_ms())
     wiring.sync_queue().send_all([asdict(request) for request in requests])
-    for _ in requests:
-        count(SYNC_SCHEDULED)
-    if not requests:
-        metrics.add_metric(name=SYNC_SCHEDULED, unit="Count", value=0)
+    metrics.add_metric(name=SYNC_SCHEDULED, unit=MetricUnit.Count, value=len(requests))
     logger.info("syncs scheduled", extra={"sources": schedule.sources, "messages": len(requests)})
     return {"scheduled": len(requests)}
