@@ -24,11 +24,14 @@ if TYPE_CHECKING:
     from hub.domain.contacts import ContactService
     from hub.domain.imports import ImportService
     from hub.domain.lookup import CallerLookup
+    from hub.domain.sync import SyncBoard, SyncService
     from hub.domain.tenants import TenantDirectory, TenantService
+    from hub.ports.vendors import VendorAccounts
     from hub.store.calls import CallStore, WebhookLog
     from hub.store.contacts import ContactStore
     from hub.store.imports import ImportJobStore
     from hub.store.queues import QueuePublisher
+    from hub.store.sync import SyncStore
     from hub.store.tenants import TenantStore
 
 # The domain's and the stores' modules are imported on first use, in the factory that builds from
@@ -182,6 +185,44 @@ def import_service() -> ImportService:
 
 
 @cache
+def vendor_accounts() -> VendorAccounts:
+    """The tenants' vendor clients, from the credentials they stored (hub.vendors.accounts)."""
+    from hub.vendors.accounts import VendorAccountsFromSecrets
+
+    return VendorAccountsFromSecrets()
+
+
+@cache
+def sync_store() -> SyncStore:
+    from hub.store.sync import SyncStore
+
+    return SyncStore(get_settings().tenants_table)
+
+
+@cache
+def sync_queue() -> QueuePublisher:
+    from hub.store.queues import QueuePublisher
+
+    return QueuePublisher(get_settings().sync_queue_url, delay_seconds=0)
+
+
+@cache
+def sync_service() -> SyncService:
+    from hub.domain.sync import SyncLimits, SyncService
+
+    limits = SyncLimits(backfill_days=get_settings().sync_backfill_days)
+    store = sync_store()
+    return SyncService(vendor_accounts(), call_service(), tenant_store(), store, store, limits)
+
+
+@cache
+def sync_board() -> SyncBoard:
+    from hub.domain.sync import SyncBoard
+
+    return SyncBoard(sync_store(), tenant_store(), sync_queue())
+
+
+@cache
 def idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config)."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -220,5 +261,10 @@ def reset() -> None:
         import_queue,
         import_service,
         idempotency_store,
+        vendor_accounts,
+        sync_store,
+        sync_queue,
+        sync_service,
+        sync_board,
     ):
         cached.cache_clear()

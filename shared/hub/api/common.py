@@ -17,6 +17,7 @@ from hub.domain.call_log import CallLog
 from hub.domain.calls import CallService
 from hub.domain.contacts import ContactService
 from hub.domain.imports import ImportService
+from hub.domain.sync import SyncBoard
 from hub.domain.tenants import TenantContext, TenantService
 from hub.errors import BadRequest
 from hub.models.contact import Contact
@@ -72,6 +73,8 @@ class Services:
     calls: CallService
     call_log: CallLog
     tenants: TenantService
+    # The sync status and runs on demand (/sync); the only routes that need the sync queue.
+    sync: SyncBoard | None = None
 
 
 def services(router: Router) -> Services:
