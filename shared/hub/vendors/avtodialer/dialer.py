@@ -1,18 +1,18 @@
 """Avtodialer as the hub's robot dialer (hub.ports.vendors.DialerClient) over its API client:
 the hub's dial records become `make`/`newcall` records, the cdr's rows become DialResults.
 
-The cdr translation is this module's own until the history's `dial_result(row, country)` is
-merged (then the two are one). Job ids exceed 2^53: they stay strings throughout."""
+The cdr's rows are read as the result webhook's are (hub.vendors.avtodialer.results.dial_result), so
+both name the same call. Job ids exceed 2^53: they stay strings throughout."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from hub.errors import InvalidPhone, VendorRejected
-from hub.phones import normalize_phone
+from hub.errors import VendorRejected
 from hub.ports.vendors import DialJob, DialRecord, DialResult
-from hub.vendors.avtodialer.client import MAX_RECORDS, AvtodialerClient, CdrRow, RobotCall
+from hub.vendors.avtodialer.client import MAX_RECORDS, AvtodialerClient, RobotCall
+from hub.vendors.avtodialer.results import dial_result
 
 
 class DialResults(list[DialResult]):
@@ -37,30 +37,16 @@ def as_robot_call(record: DialRecord) -> RobotCall:
     )
 
 
-def _dial_result(row: CdrRow, country: str) -> DialResult:
-    try:
-        phone = normalize_phone(row.number, country)
-    except InvalidPhone:
-        phone = row.number.strip()
-    return DialResult(
-        job_id=row.job_id,
-        phone=phone,
-        at=int(row.time.timestamp() * 1000),
-        phone_raw=row.number,
-        code=row.code,
-        seconds=row.seconds,
-    )
-
-
 class AvtodialerDialer:
-    """One tenant's Avtodialer account as a DialerClient; `country`: how its numbers are read (it
-    dials Russian numbers in their domestic form)."""
+    """One tenant's Avtodialer account as a DialerClient; its numbers are read in the tenant's
+    `country`, then in `fallbacks` (Avtodialer dials Russian numbers in their domestic form)."""
 
     MAX_RECORDS = MAX_RECORDS
 
-    def __init__(self, client: AvtodialerClient, country: str = "RU") -> None:
+    def __init__(self, client: AvtodialerClient, country: str = "RU", fallbacks: Sequence[str] = ()) -> None:
         self.client = client
         self.country = country
+        self.fallbacks = tuple(fallbacks)
 
     def make(self, calls: Sequence[DialRecord]) -> DialJob:
         report = self.client.make([as_robot_call(record) for record in calls])
@@ -77,6 +63,5 @@ class AvtodialerDialer:
 
     def cdr(self, date_from: dt.date, date_to: dt.date, number: str | None = None) -> DialResults:
         rows = self.client.cdr(date_from, date_to, number)
-        return DialResults(
-            [_dial_result(row, self.country) for row in rows.rows], unreadable=len(rows.invalid)
-        )
+        results = [dial_result(row, self.country, self.fallbacks) for row in rows.rows]
+        return DialResults(results, unreadable=len(rows.invalid))
