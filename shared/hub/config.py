@@ -33,6 +33,17 @@ class HubSettings(BaseModel):
     public_base_url: str = ""
     # How long a warm function trusts what it read about a tenant (token, settings, employees).
     tenant_cache_seconds: float = 60.0
+    # The deployment stage (template.yaml's Stage): in `prod` a tenant's vendor base_url must be a
+    # public https URL; elsewhere the local fakes on loopback stand in.
+    stage: str = "dev"
+    # Where tenants' vendor credentials live, as SSM SecureStrings `{prefix}/{tenant}/{vendor}`.
+    credentials_parameter_prefix: str = "/telephony-hub/local"
+    # How long a warm function trusts a credential it read (Powertools Parameters' cache).
+    credentials_cache_seconds: int = 30
+
+    @property
+    def public_vendor_urls_only(self) -> bool:
+        return self.stage == "prod"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> HubSettings:

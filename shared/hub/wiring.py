@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from hub.store.imports import ImportJobStore
     from hub.store.queues import QueuePublisher
     from hub.store.tenants import TenantStore
+    from hub.store.vendor_secrets import VendorSecretStore
 
 # The domain's and the stores' modules are imported on first use, in the factory that builds from
 # them: each function pays only for the services it calls (the lookup never loads the call merge).
@@ -67,7 +68,23 @@ def authenticator() -> Authenticator:
 def tenant_service() -> TenantService:
     from hub.domain.tenants import TenantService
 
-    return TenantService(tenant_store(), tenant_directory())
+    settings = get_settings()
+    return TenantService(
+        tenant_store(),
+        tenant_directory(),
+        vendor_secrets(),
+        public_vendor_urls_only=settings.public_vendor_urls_only,
+    )
+
+
+@cache
+def vendor_secrets() -> VendorSecretStore:
+    from hub.store.vendor_secrets import VendorSecretStore
+
+    settings = get_settings()
+    return VendorSecretStore(
+        settings.credentials_parameter_prefix, max_age=settings.credentials_cache_seconds
+    )
 
 
 @cache
@@ -194,12 +211,15 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
 def reset() -> None:
     """Forget every cached client, store and tenant: for tests, which swap the AWS behind them."""
     from hub.store.queues import default_sqs_client
+    from hub.store.vendor_secrets import default_ssm_client
 
     for cached in (
         get_settings,
         default_client,
         default_sqs_client,
+        default_ssm_client,
         tenant_store,
+        vendor_secrets,
         contact_store,
         tenant_directory,
         authenticator,
