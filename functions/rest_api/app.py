@@ -100,6 +100,7 @@ def _authenticate(event: dict[str, Any]) -> None:
         calls=wiring.call_service(),
         call_log=wiring.call_log(),
         tenants=wiring.tenant_service(),
+        dialing=wiring.dialing(),
     )
     key, context = services.tenants.api_key_context(_api_key(event))
     app.append_context(tenant=context, api_key=key.key_id, services=services)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from hub.domain.calls import CallService, LeadRequest
     from hub.domain.cards import ContactCards
     from hub.domain.contacts import ContactService
+    from hub.domain.dialing import Dialing
     from hub.domain.imports import ImportService
     from hub.domain.lookup import CallerLookup
     from hub.domain.tenants import TenantDirectory, TenantService
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from hub.store.queues import QueuePublisher
     from hub.store.tenants import TenantStore
     from hub.store.vendor_secrets import VendorSecretStore
+    from hub.store.vendor_sessions import DynamoSessionCache
+    from hub.vendors.accounts import VendorAccountsFromSecrets
+    from hub.vendors.http import HttpPolicy
 
 # The domain's and the stores' modules are imported on first use, in the factory that builds from
 # them: each function pays only for the services it calls (the lookup never loads the call merge).
@@ -199,6 +203,47 @@ def import_service() -> ImportService:
 
 
 @cache
+def phonet_session_cache() -> DynamoSessionCache:
+    from hub.store.vendor_sessions import DynamoSessionCache
+
+    return DynamoSessionCache(get_settings().tenants_table)
+
+
+def _vendor_accounts(policy: HttpPolicy) -> VendorAccountsFromSecrets:
+    from hub.vendors.accounts import VendorAccountsFromSecrets
+
+    return VendorAccountsFromSecrets(
+        vendor_secrets(),
+        lambda slug: tenant_directory().by_slug(slug).tenant,
+        phonet_session_cache(),
+        policy,
+    )
+
+
+@cache
+def vendor_accounts() -> VendorAccountsFromSecrets:
+    """The tenants' vendor clients for request handlers: short timeouts (API Gateway waits 29 s)."""
+    from hub.vendors.accounts import REQUEST_POLICY
+
+    return _vendor_accounts(REQUEST_POLICY)
+
+
+@cache
+def worker_vendor_accounts() -> VendorAccountsFromSecrets:
+    """The tenants' vendor clients for queue workers and schedules: the clients' longer defaults."""
+    from hub.vendors.accounts import WORKER_POLICY
+
+    return _vendor_accounts(WORKER_POLICY)
+
+
+@cache
+def dialing() -> Dialing:
+    from hub.domain.dialing import Dialing
+
+    return Dialing(vendor_accounts(), contact_store())
+
+
+@cache
 def idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config)."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -240,5 +285,9 @@ def reset() -> None:
         import_queue,
         import_service,
         idempotency_store,
+        phonet_session_cache,
+        vendor_accounts,
+        worker_vendor_accounts,
+        dialing,
     ):
         cached.cache_clear()

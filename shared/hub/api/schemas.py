@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
+from hub.domain.tenants import TenantContext
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.call import LegEvent as LegSnapshot
 from hub.models.contact import (
@@ -438,6 +439,28 @@ class ActiveCallOut(BaseModel):
     other_number: str | None = None
     other_number_raw: str | None = None
     other_name: str | None = None
+
+    @classmethod
+    def of(cls, leg: LegSnapshot, context: TenantContext) -> ActiveCallOut:
+        employee = context.employee_by_ext_or_email(leg.employee_ext) if leg.employee_ext else None
+        return cls(
+            **leg.model_dump(
+                include={
+                    "uuid",
+                    "parent_uuid",
+                    "direction",
+                    "dial_at",
+                    "bridge_at",
+                    "employee_ext",
+                    "employee_name",
+                    "other_number",
+                    "other_number_raw",
+                    "other_name",
+                }
+            ),
+            state="talking" if leg.bridge_at or leg.event == "bridge" else "ringing",
+            employee_id=employee.id if employee else None,
+        )
 
 
 class ActiveCallList(BaseModel):
