@@ -74,21 +74,22 @@ def seed_demo(aws: LocalAws, template: Template, api_url: str, slug: str = "demo
 def seed_credentials(
     aws: LocalAws, template: Template, slug: str, fakes: dict[str, Any], *, at: int | None = None
 ) -> None:
-    """Give tenant `slug` credentials for every vendor, pointing at the running fakes (their own
-    domain and keys), as PUT /api/v1/settings/credentials/{vendor} would store them."""
+    """Give tenant `slug` credentials for each vendor in `fakes` (name -> running fake), pointing at
+    the fake with its own domain and keys, as PUT /api/v1/settings/credentials/{vendor} stores them."""
     prefix = template.function_environment("RestApiFunction")["CREDENTIALS_PARAMETER_PREFIX"]
     secrets = VendorSecretStore(prefix, aws.client("ssm"))
     tenants = TenantStore(template.table_name("TenantsTable"), aws.client("dynamodb"))
-    phonet, avtodialer, obzvonilka = fakes["phonet"], fakes["avtodialer"], fakes["obzvonilka"]
-    shapes = {
-        Vendor.PHONET: {"domain": phonet.domain, "api_key": phonet.api_key, "base_url": phonet.url},
-        Vendor.AVTODIALER: {
+    shapes: dict[Vendor, dict[str, str]] = {}
+    if phonet := fakes.get("phonet"):
+        shapes[Vendor.PHONET] = {"domain": phonet.domain, "api_key": phonet.api_key, "base_url": phonet.url}
+    if avtodialer := fakes.get("avtodialer"):
+        shapes[Vendor.AVTODIALER] = {
             "base_url": avtodialer.url,
             "api_key": avtodialer.api_key,
             "access_token": avtodialer.access_token,
-        },
-        Vendor.OBZVONILKA: {"api_key": obzvonilka.api_key, "base_url": obzvonilka.url},
-    }
+        }
+    if obzvonilka := fakes.get("obzvonilka"):
+        shapes[Vendor.OBZVONILKA] = {"api_key": obzvonilka.api_key, "base_url": obzvonilka.url}
     for vendor, fields in shapes.items():
         secrets.put(slug, vendor, credentials_for(vendor, fields))
         tenants.put_credentials(slug, vendor, at or now_ms())
