@@ -7,6 +7,7 @@ needs this tenant's session; every form checks its CSRF token.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -242,7 +243,9 @@ def call_contact(tenant: str, contact_id: str) -> Response:
         return login_first or failed  # type: ignore[return-value]
     target = CallTarget(contact_id=contact_id, phone=page.form.get("phone") or None)
     try:
-        placed = wiring.dialing().place_call(page.context, page.employee.id, target)
+        # the session's own read of the employee is fresh: an extension just set counts at once
+        context = replace(page.context, employees={**page.context.employees, page.employee.id: page.employee})
+        placed = wiring.dialing().place_call(context, page.employee.id, target)
         logger.info("call placed from the card", extra={"call_uuid": placed.uuid, "ext": placed.ext})
         notice = "call_placed"
     except NotFound:

@@ -68,6 +68,8 @@ def test_click_to_call_rest_places_lists_and_hangs_up_as_the_employees_extension
         assert hung_up.status_code == 204, hung_up.text
         assert pbx.count("GET", f"/rest/calls/active/{uuid}/hangup") == 1
         assert session.get(f"{hub.api_url}/api/v1/calls/active", timeout=30).json()["items"] == []
+        gone = session.delete(f"{hub.api_url}/api/v1/calls/active/{uuid}", timeout=30)
+        assert (gone.status_code, gone.json()["error"]["code"]) == (404, "call_not_active")
         # one sign-in to this PBX served every request: the session was kept (the tenants table
         # shares it between the runner's worker processes)
         assert len([hit for hit in pbx.hits("POST", "/rest/security/authorize") if hit.status == 200]) == 1

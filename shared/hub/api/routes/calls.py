@@ -101,10 +101,10 @@ def active_calls() -> ActiveCallList:
 @router.delete(
     "/calls/active/<uuid>",
     tags=["calls"],
-    responses=documented(204, "Hung up", 409, 502),
+    responses=documented(204, "Hung up", 404, 409, 502),
 )
 def hang_up(uuid: Annotated[str, Path(max_length=100)]) -> None:
-    """502 `vendor_rejected` when the PBX has no such call in progress."""
+    """404 `call_not_active` when the PBX has no such call in progress."""
     services(router).dialing.hang_up(tenant(router), uuid)
     return Response(status_code=204)  # type: ignore[return-value]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from aws_lambda_powertools import Logger
 
-from hub.errors import InvalidPhone
+from hub.errors import InvalidPhone, NotFound, VendorRejected
 from hub.models.call import LegEvent
 from hub.phones import normalize_phone
 from hub.ports.vendors import FinishedCall, OffsetPage, VendorUser
@@ -34,7 +34,13 @@ class PhonetPbx:
         return self.client.make_call(ext, number)
 
     def hangup(self, uuid: str) -> None:
-        self.client.hangup(uuid)
+        """A call the PBX does not have in progress (ended, or never this account's) is NotFound."""
+        try:
+            self.client.hangup(uuid)
+        except VendorRejected as exc:
+            if isinstance(exc.details, dict) and exc.details.get("status") == 404:
+                raise NotFound("no such call in progress", code="call_not_active") from exc
+            raise
 
     def active_calls(self) -> list[LegEvent]:
         """Each live call as the leg snapshot its latest event would give; a row that does not read
