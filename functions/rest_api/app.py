@@ -1,4 +1,5 @@
-"""The REST API for integrators: /api/v1 (contacts, calls, callbacks, employees, settings, API keys).
+"""The REST API for integrators: /api/v1 (contacts, calls, callbacks, employees, settings, API keys,
+syncs).
 
 Authenticated by a tenant API key (`X-API-Key` header or `api_key` parameter) before anything else
 runs; every read and write is scoped to that key's tenant, so another tenant's objects are 404.
@@ -22,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.api.common import PREFIX, Services
 from hub.api.idempotency import idempotent_posts
-from hub.api.routes import api_keys, callbacks, calls, contacts, employees, imports, settings
+from hub.api.routes import api_keys, callbacks, calls, contacts, employees, imports, settings, sync
 from hub.errors import BadRequest, HubError, UnsupportedMediaType
 from hub.http import json_resolver, proxy_error
 
@@ -30,7 +31,7 @@ logger = Logger()
 app = json_resolver(logger, enable_validation=True)
 app.use(middlewares=[idempotent_posts(wiring.idempotency_store)])
 # imports before contacts: the OpenAPI document lists the routes in the order they were included
-for resource in (imports, contacts, calls, callbacks, employees, settings, api_keys):
+for resource in (imports, contacts, calls, callbacks, employees, settings, api_keys, sync):
     app.include_router(resource.router, prefix=PREFIX)
 
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -101,6 +102,7 @@ def _authenticate(event: dict[str, Any]) -> None:
         call_log=wiring.call_log(),
         tenants=wiring.tenant_service(),
         dialing=wiring.dialing(),
+        sync=wiring.sync_board(),
     )
     key, context = services.tenants.api_key_context(_api_key(event))
     app.append_context(tenant=context, api_key=key.key_id, services=services)

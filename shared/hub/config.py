@@ -33,6 +33,9 @@ class HubSettings(BaseModel):
     public_base_url: str = ""
     # How long a warm function trusts what it read about a tenant (token, settings, employees).
     tenant_cache_seconds: float = 60.0
+    # Scheduled syncs (hub.domain.sync): the worker's queue, and how far back a first history run reads.
+    sync_queue_url: str = ""
+    sync_backfill_days: int = 7
     # The deployment stage (template.yaml's Stage): in `prod` a tenant's vendor base_url must be a
     # public https URL; elsewhere the local fakes on loopback stand in.
     stage: str = "dev"

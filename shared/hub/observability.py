@@ -83,3 +83,28 @@ def _count_vendor_call(vendor: str, outcome: str) -> None:
     with single_metric(name=VENDOR_CALL, unit=MetricUnit.Count, value=1) as metric:
         metric.add_dimension(name="vendor", value=vendor)
         metric.add_dimension(name="outcome", value=outcome)
+
+
+SYNC_RUN = "SyncRun"  # dimensions: source, outcome (ok | error | superseded)
+SYNC_ROWS_READ = "SyncRowsRead"
+SYNC_ROWS_FAILED = "SyncRowsFailed"
+SYNC_LAG = "SyncLagSeconds"  # history sources: how far behind now their cursor is
+
+
+def sync_ran(source: str, outcome: str, read: int, failed: int, lag_ms: int | None = None) -> None:
+    """One sync run, by source: one worker invocation runs several tenants' and sources' messages,
+    so each is its own EMF line with its own dimensions (as vendor calls are). Not counted outside
+    a function (no namespace), as for vendor calls."""
+    if not os.environ.get(NAMESPACE_VARIABLE):
+        return
+    lines: list[tuple[str, MetricUnit, float, dict[str, str]]] = [
+        (SYNC_RUN, MetricUnit.Count, 1, {"source": source, "outcome": outcome}),
+        (SYNC_ROWS_READ, MetricUnit.Count, read, {"source": source}),
+        (SYNC_ROWS_FAILED, MetricUnit.Count, failed, {"source": source}),
+    ]
+    if lag_ms is not None:
+        lines.append((SYNC_LAG, MetricUnit.Seconds, lag_ms / 1000, {"source": source}))
+    for name, unit, value, dimensions in lines:
+        with single_metric(name=name, unit=unit, value=value) as metric:
+            for key, dimension in dimensions.items():
+                metric.add_dimension(name=key, value=dimension)

@@ -25,11 +25,13 @@ if TYPE_CHECKING:
     from hub.domain.dialing import Dialing
     from hub.domain.imports import ImportService
     from hub.domain.lookup import CallerLookup
+    from hub.domain.sync import SyncBoard, SyncService
     from hub.domain.tenants import TenantDirectory, TenantService
     from hub.store.calls import CallStore, WebhookLog
     from hub.store.contacts import ContactStore
     from hub.store.imports import ImportJobStore
     from hub.store.queues import QueuePublisher
+    from hub.store.sync import SyncStore
     from hub.store.tenants import TenantStore
     from hub.store.vendor_secrets import VendorSecretStore
     from hub.store.vendor_sessions import DynamoSessionCache
@@ -244,6 +246,36 @@ def dialing() -> Dialing:
 
 
 @cache
+def sync_store() -> SyncStore:
+    from hub.store.sync import SyncStore
+
+    return SyncStore(get_settings().tenants_table)
+
+
+@cache
+def sync_queue() -> QueuePublisher:
+    from hub.store.queues import QueuePublisher
+
+    return QueuePublisher(get_settings().sync_queue_url, delay_seconds=0)
+
+
+@cache
+def sync_service() -> SyncService:
+    from hub.domain.sync import SyncLimits, SyncService
+
+    limits = SyncLimits(backfill_days=get_settings().sync_backfill_days)
+    store = sync_store()
+    return SyncService(worker_vendor_accounts(), call_service(), tenant_store(), store, store, limits)
+
+
+@cache
+def sync_board() -> SyncBoard:
+    from hub.domain.sync import SyncBoard
+
+    return SyncBoard(sync_store(), tenant_store(), sync_queue())
+
+
+@cache
 def idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config)."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -289,5 +321,9 @@ def reset() -> None:
         vendor_accounts,
         worker_vendor_accounts,
         dialing,
+        sync_store,
+        sync_queue,
+        sync_service,
+        sync_board,
     ):
         cached.cache_clear()

@@ -460,8 +460,9 @@ def test_every_object_route_answers_404_to_another_tenants_key(
     probed = 0
     for path, operations in document["paths"].items():
         names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
-        # a live call is the tenant's PBX's, not a stored object (without credentials a 409 comes first)
-        if not names or "vendor" in names or path.startswith("/api/v1/calls/active/"):
+        # a live call is the tenant's PBX's, not a stored object (without credentials a 409 comes
+        # first); a vendor, a sync source: no objects either
+        if not names or "vendor" in names or "source" in names or path.startswith("/api/v1/calls/active/"):
             continue
         concrete = path.removeprefix("/api/v1")
         for name in names:
@@ -472,7 +473,35 @@ def test_every_object_route_answers_404_to_another_tenants_key(
             )
             assert status == 404, (method, path)
             probed += 1
-    assert probed == 11  # every object operation but the credentials ones (a vendor is no object)
+    assert probed == 11  # every object operation but the credentials and sync ones
     assert acme.get(f"/contacts/{contact['id']}")[2] == contact
     assert acme.get("/callbacks")[2]["items"] == [callback]
     assert acme.get(f"/employees/{seeded.manager.id}")[0] == 200
+
+
+def test_call_detail_shows_what_the_call_history_added(acme: Api, seeded: Seeded) -> None:
+    from hub import wiring
+    from hub.vendors.phonet.history import finished_call
+    from hub.vendors.phonet.rest import FinishedCall as HistoryRow
+
+    record_call(seeded, "phonet_events/call_dial.json")
+    row = {
+        "uuid": event_body("phonet_events/call_dial.json")["uuid"],
+        "endAt": 1431686160789,
+        "lgDirection": 4,
+        "otherLegNum": "+380000000000",
+        "leg": {"id": 36, "type": 1, "ext": "001", "displayName": "Иван Иванов"},
+        "billSecs": 55,
+        "duration": 60,
+        "disposition": 0,
+        "transferHistory": "003 > 001",
+    }
+    history = finished_call(HistoryRow.model_validate(row), "UA")
+    wiring.call_service().record_finished_call(seeded.context("acme"), history)
+    (summary,) = acme.get("/calls")[2]["items"]
+    assert (summary["status"], summary["talk_seconds"], summary["total_seconds"]) == ("answered", 55, 60)
+    assert (summary["disposition"], summary["transfer_history"]) == ("answered", "003 > 001")
+    detail = acme.get(f"/calls/{row['uuid']}")[2]
+    assert [(r["uuid"], r["direction_code"], r["disposition"]) for r in detail["history"]] == [
+        (row["uuid"], 4, "answered")
+    ]

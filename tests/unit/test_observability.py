@@ -9,7 +9,7 @@ from aws_lambda_powertools import Metrics
 
 from hub.errors import VendorUnavailable
 from hub.http import answered_error_code, error_response, webhook_vendor
-from hub.observability import vendor_call
+from hub.observability import sync_ran, vendor_call
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +70,21 @@ def test_vendor_call_told_of_a_failure_counts_its_code(monkeypatch, capsys) -> N
         outcome.failed(VendorUnavailable("phonet answered 503"))
     (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert (line["vendor"], line["outcome"]) == ("phonet", "vendor_unavailable")
+
+
+def test_sync_ran_counts_the_run_its_rows_and_lag_by_source(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TelephonyHub")
+    sync_ran("phonet_calls", "ok", read=120, failed=2, lag_ms=90_000)
+    sync_ran("obzvonilka_bases", "error", read=0, failed=0)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    found = {(line["source"], name): line[name] for line in lines for name in line if name[0].isupper()}
+    assert found == {
+        ("phonet_calls", "SyncRun"): [1.0],
+        ("phonet_calls", "SyncRowsRead"): [120.0],
+        ("phonet_calls", "SyncRowsFailed"): [2.0],
+        ("phonet_calls", "SyncLagSeconds"): [90.0],
+        ("obzvonilka_bases", "SyncRun"): [1.0],
+        ("obzvonilka_bases", "SyncRowsRead"): [0.0],
+        ("obzvonilka_bases", "SyncRowsFailed"): [0.0],
+    }
+    assert [line["outcome"] for line in lines if "SyncRun" in line] == ["ok", "error"]

@@ -86,8 +86,7 @@ def test_phonet_pbx_hangup_of_a_call_not_in_progress_is_not_found() -> None:
         PhonetPbx(StubClient(hangup_error=refused), "UA").hangup("a1")
 
 
-def test_phonet_pbx_history_is_left_to_the_history_branch() -> None:
-    with pytest.raises(NotImplementedError):
-        PhonetPbx(StubClient(), "UA").company_calls(0, 1)
-    with pytest.raises(NotImplementedError):
-        PhonetPbx(StubClient(), "UA").missed_calls(0, 1)
+def test_phonet_pbx_users_count_the_rows_that_do_not_read() -> None:
+    rows = [{"id": 7, "ext": "007"}, {"displayName": "no id"}]
+    users = PhonetPbx(StubClient(users=rows), "UA").users()
+    assert [user.vendor_id for user in users] == ["7"] and getattr(users, "unreadable", None) == 1

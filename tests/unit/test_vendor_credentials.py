@@ -18,8 +18,8 @@ from hub.models.tenant import (
     private_target_problem,
 )
 from hub.vendors.accounts import REQUEST_POLICY, VendorAccountsFromSecrets
-from hub.vendors.avtodialer.client import AvtodialerClient
-from hub.vendors.obzvonilka.client import ObzvonilkaClient
+from hub.vendors.avtodialer.dialer import AvtodialerDialer
+from hub.vendors.obzvonilka.call_list import ObzvonilkaCallList
 from hub.vendors.phonet.client import MemorySessionCache
 from hub.vendors.phonet.pbx import PhonetPbx
 from tests.unit.memory import MemorySecrets, MemoryTenants
@@ -161,7 +161,7 @@ def test_credentials_accounts_build_dialer_and_call_list_clients(service) -> Non
     secrets.put("acme", Vendor.AVTODIALER, credentials_for(Vendor.AVTODIALER, AVTODIALER))
     secrets.put("acme", Vendor.OBZVONILKA, credentials_for(Vendor.OBZVONILKA, {"api_key": "o-key"}))
     warm = accounts(secrets)
-    assert isinstance(warm.dialer("acme"), AvtodialerClient)
-    assert isinstance(warm.call_list("acme"), ObzvonilkaClient)
+    assert isinstance(warm.dialer("acme"), AvtodialerDialer)
+    assert isinstance(warm.call_list("acme"), ObzvonilkaCallList)
     with pytest.raises(CredentialsMissing):
         warm.pbx("acme")

@@ -10,6 +10,8 @@ import pytest
 
 from hub.ports.vendors import CallListClient, DialerClient, PbxClient, SessionCache
 from hub.vendors.avtodialer.client import AvtodialerClient
+from hub.vendors.avtodialer.dialer import AvtodialerDialer
+from hub.vendors.obzvonilka.call_list import ObzvonilkaCallList
 from hub.vendors.obzvonilka.client import ObzvonilkaClient
 from hub.vendors.phonet.client import MemorySessionCache, PhonetClient
 
@@ -30,6 +32,8 @@ def declared(port: type) -> dict[str, list[str]]:
         (SessionCache, MemorySessionCache),
         (DialerClient, AvtodialerClient),
         (CallListClient, ObzvonilkaClient),
+        (DialerClient, AvtodialerDialer),
+        (CallListClient, ObzvonilkaCallList),
     ],
 )
 def test_vendor_port_methods_exist_on_the_client_with_the_same_parameters(port: type, client: type) -> None:

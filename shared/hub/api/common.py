@@ -18,6 +18,7 @@ from hub.domain.calls import CallService
 from hub.domain.contacts import ContactService
 from hub.domain.dialing import Dialing
 from hub.domain.imports import ImportService
+from hub.domain.sync import SyncBoard
 from hub.domain.tenants import TenantContext, TenantService
 from hub.errors import BadRequest
 from hub.models.contact import Contact
@@ -75,6 +76,8 @@ class Services:
     call_log: CallLog
     tenants: TenantService
     dialing: Dialing
+    # The sync status and runs on demand (/sync); the only routes that need the sync queue.
+    sync: SyncBoard | None = None
 
 
 def services(router: Router) -> Services:

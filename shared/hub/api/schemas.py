@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
 from hub.domain.tenants import TenantContext
-from hub.models.call import Call, CallState, CallStatus, Direction
+from hub.models.call import Call, CallState, CallStatus, Direction, Disposition, HistoryLeg
 from hub.models.call import LegEvent as LegSnapshot
 from hub.models.contact import (
     ADDRESS_LENGTH,
@@ -177,6 +177,15 @@ class CallSummary(BaseModel):
     bridge_at: int | None = None
     ended_at: int | None = None
     talk_seconds: int | None = None
+    total_seconds: int | None = Field(
+        default=None, description="Ringing and talk, in seconds, as the PBX's call history counts it"
+    )
+    disposition: Disposition | None = Field(
+        default=None, description="How it ended, by the PBX's call history"
+    )
+    transfer_history: str | None = Field(
+        default=None, description='The extensions it went through, e.g. "003 > 001" (call history)'
+    )
     employee_id: str | None = None
     employee_ext: str | None = None
     employee_name: str | None = None
@@ -224,10 +233,37 @@ class LegEvent(BaseModel):
         return cls(**data, direction_code=DIRECTION_CODES[snapshot.direction] if snapshot.direction else 0)
 
 
+class HistoryRow(BaseModel):
+    """What the PBX's call history said about one finished leg of a call (times in ms)."""
+
+    uuid: str
+    parent_uuid: str | None = None
+    direction_code: int  # the PBX's own code for the direction (Phonet's lgDirection)
+    ended_at: int
+    answered: bool
+    talk_seconds: int
+    total_seconds: int
+    disposition: Disposition | None = None
+    employee_ext: str | None = None
+    employee_name: str | None = None
+    other_number: str | None = None
+    transfer_history: str | None = None
+    trunk_num: str | None = None
+    recording: str | None = None
+
+    @classmethod
+    def of(cls, row: HistoryLeg) -> HistoryRow:
+        """0 for `direction_code` when the row named no direction."""
+        data = row.model_dump(include=set(cls.model_fields) - {"direction_code"})
+        return cls(**data, direction_code=DIRECTION_CODES[row.direction] if row.direction else 0)
+
+
 class CallDetail(CallSummary):
-    """A call with what each PBX event said about each of its legs, in the order they happened."""
+    """A call with what each PBX event said about each of its legs, in the order they happened, and
+    what the PBX's call history said about each leg, in the order they ended."""
 
     events: list[LegEvent] = Field(default_factory=list)
+    history: list[HistoryRow] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
@@ -238,6 +274,10 @@ class CallDetail(CallSummary):
         return cls(
             **CallSummary.of(call).model_dump(),
             events=[LegEvent.of(event) for event in events],
+            history=[
+                HistoryRow.of(row)
+                for row in sorted(call.history.values(), key=lambda r: (r.ended_at, r.uuid))
+            ],
             details=details,
         )
 

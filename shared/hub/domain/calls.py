@@ -5,19 +5,26 @@ only if it is newer), and every field of the record is *derived* from that set o
 record therefore depends on which events arrived, never on their order; the state only moves
 forward. Writes are conditional on the version read, so concurrent deliveries cannot lose an update:
 the loser re-reads, re-merges and usually finds nothing left to write.
+
+The PBX's call history is one more kind of snapshot: each finished leg's row is kept under its leg
+(`Call.history`) and the same derivation reads it beside the events, so the webhooks and the history
+sync make one record in whichever order they come, and a row read twice writes nothing. A robot call
+is kept the same way, as its sources' reports (the result webhook, the dialer's cdr).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hub.domain.deliveries import RawDelivery, keep
 from hub.domain.tenants import TenantContext
-from hub.errors import Conflict, NotFound, Unavailable
+from hub.errors import BadRequest, Conflict, NotFound, Unavailable
 from hub.ids import now_ms
 from hub.models.call import (
     Call,
@@ -25,11 +32,18 @@ from hub.models.call import (
     CallState,
     CallStatus,
     Direction,
+    Disposition,
+    HistoryLeg,
     LegEvent,
+    MergeOutcome,
     PresenceChange,
+    RobotReport,
     TimeSource,
 )
 from hub.ports import CallChanges, CallRepository, PhoneIndex, WebhookLog
+
+if TYPE_CHECKING:  # records only read here: the events function need not build the vendor ports
+    from hub.ports.vendors import DialResult, FinishedCall
 
 _EVENT_ORDER = ("hangup", "bridge", "dial")  # the most advanced event knows the most
 _MAX_MISSED_KEPT = 20
@@ -74,6 +88,21 @@ def add_leg_event(call: Call, snapshot: LegEvent) -> Call:
     return derive(call.model_copy(update={"legs": canonical}))
 
 
+def add_history_leg(call: Call, row: HistoryLeg) -> Call:
+    """The call with this history row merged in and every derived field recomputed. A leg read again
+    (the same window twice, or from the missed list too) keeps the later row, then the larger, so the
+    choice does not depend on the order the rows came in, and the same row again changes nothing."""
+    history = dict(call.history)
+    kept = history.get(row.uuid)
+    if kept is None or _row_key(row) > _row_key(kept):
+        history[row.uuid] = row
+    return derive(call.model_copy(update={"history": dict(sorted(history.items()))}))
+
+
+def _row_key(row: HistoryLeg) -> tuple[int, str]:
+    return row.ended_at, row.model_dump_json()
+
+
 def _first(values: Iterable[object]) -> object:
     return next((value for value in values if value is not None), None)
 
@@ -95,23 +124,43 @@ def _bridge_time(events: dict[str, LegEvent]) -> tuple[int, TimeSource | None]:
     return 0, None
 
 
-def _ended(
-    own: dict[str, LegEvent], children: dict[str, dict[str, LegEvent]]
-) -> tuple[bool, int | None, TimeSource | None]:
-    """A conversation ends with its own hangup; one known only by its legs, when every leg hung up.
-    A hangup without serverTime (the seed's own example has none) still ends it, at its arrival."""
-    if own:
-        hangups = [own["hangup"]] if "hangup" in own else []
-        ended = bool(hangups)
-    else:
-        hangups = [events["hangup"] for events in children.values() if "hangup" in events]
-        ended = bool(children) and len(hangups) == len(children)
-    if not ended:
+def _answered(events: dict[str, LegEvent], row: HistoryLeg | None) -> bool:
+    return _bridged(events) or (row is not None and row.answered)
+
+
+def _answer_time(events: dict[str, LegEvent], row: HistoryLeg | None) -> tuple[int, TimeSource | None]:
+    """The events' answer time when they saw one, else the history's (its end less its talk)."""
+    if _bridged(events):
+        return _bridge_time(events)
+    if row is not None and row.answered:
+        return row.answered_at, TimeSource.PBX
+    return 0, None
+
+
+def _leg_end(events: dict[str, LegEvent], row: HistoryLeg | None) -> tuple[bool, int | None, bool]:
+    """Whether the leg ended, when, and whether by the PBX's clock. Its history row is the PBX's own
+    end time and wins; a hangup without serverTime (the seed's own example has none) still ends the
+    leg, at its arrival, an estimate the history corrects."""
+    if row is not None:
+        return True, row.ended_at, True
+    hangup = events.get("hangup")
+    if hangup is None:
+        return False, None, False
+    return True, hangup.server_time or hangup.received_at, hangup.server_time is not None
+
+
+def _ended(call: Call, children: list[str]) -> tuple[bool, int | None, TimeSource | None]:
+    """A conversation ends with its own leg (a hangup or its history row); one known only by its
+    employee legs, when every leg ended."""
+    own = call.uuid in call.legs or call.uuid in call.history
+    ending = [call.uuid] if own else children
+    ends = [_leg_end(call.legs.get(uuid, {}), call.history.get(uuid)) for uuid in ending]
+    if not ends or not all(ended for ended, _, _ in ends):
         return False, None, None
-    if all(hangup.server_time for hangup in hangups):
-        return True, max(hangup.server_time or 0 for hangup in hangups), TimeSource.PBX
-    times = [t for t in (hangup.server_time or hangup.received_at for hangup in hangups) if t]
-    return True, max(times, default=None), TimeSource.RECEIVED if times else None
+    times = [at for _, at, _ in ends if at]
+    if not times:
+        return True, None, None
+    return True, max(times), TimeSource.PBX if all(pbx for _, _, pbx in ends) else TimeSource.RECEIVED
 
 
 def _status(state: CallState, answered: bool, direction: Direction | None) -> CallStatus | None:
@@ -123,56 +172,93 @@ def _status(state: CallState, answered: bool, direction: Direction | None) -> Ca
 
 
 def derive(call: Call) -> Call:
-    """Every field of the record from its snapshots; `state` never goes back.
+    """Every field of the record from its snapshots and history rows; `state` never goes back.
 
-    Fields are taken from the conversation's own leg first, then from its employee legs (the one
-    that answered first), each leg's most advanced event first; the employee is the one who answered.
-    The recordings are the answered leg's, once the call ended (a recording exists only then).
+    A leg is answered when its events saw a bridge or its history row says so. Fields are taken from
+    the events first (the conversation's own leg, then its employee legs, the one that answered
+    first), each leg's most advanced event first, then from the history rows in the same leg order;
+    the employee is the one who answered. The history alone gives the PBX's end time (over a hangup's
+    arrival), the talk seconds (the answered leg's billSecs), the total seconds, the disposition and
+    the transfers. The recordings are the answered leg's, once the call ended (a recording exists only
+    then): the links the events give, else the history's.
     """
-    own = call.legs.get(call.uuid, {})
-    children = {uuid: events for uuid, events in call.legs.items() if uuid != call.uuid}
-    ordered_children = sorted(
-        children.items(), key=lambda kv: (not _bridged(kv[1]), _bridge_time(kv[1])[0], kv[0])
-    )
-    ordered_legs = ([(call.uuid, own)] if own else []) + ordered_children
-    snapshots = [events[name] for _, events in ordered_legs for name in _EVENT_ORDER if name in events]
+    legs, history = call.legs, call.history
+    has_own = call.uuid in legs or call.uuid in history
+    children = sorted((legs.keys() | history.keys()) - {call.uuid})
 
-    def pick(attribute: str, pool: list[LegEvent] = snapshots) -> object:
-        return _first(getattr(snapshot, attribute) for snapshot in pool)
+    def answered(uuid: str) -> bool:
+        return _answered(legs.get(uuid, {}), history.get(uuid))
 
-    answered_leg = next((uuid for uuid, events in ordered_children if _bridged(events)), None)
-    if answered_leg is None and own and _bridged(own):
+    def answer_time(uuid: str) -> tuple[int, TimeSource | None]:
+        return _answer_time(legs.get(uuid, {}), history.get(uuid))
+
+    ordered_children = sorted(children, key=lambda uuid: (not answered(uuid), answer_time(uuid)[0], uuid))
+    ordered_legs = ([call.uuid] if has_own else []) + ordered_children
+    snapshots = [
+        legs[uuid][name] for uuid in ordered_legs for name in _EVENT_ORDER if name in legs.get(uuid, {})
+    ]
+    rows = [history[uuid] for uuid in ordered_legs if uuid in history]
+    sources: list[LegEvent | HistoryLeg] = [*snapshots, *rows]
+
+    def pick(attribute: str, pool: Iterable[LegEvent | HistoryLeg] = sources) -> object:
+        return _first(getattr(source, attribute) for source in pool)
+
+    answered_leg = next((uuid for uuid in ordered_children if answered(uuid)), None)
+    if answered_leg is None and has_own and answered(call.uuid):
         answered_leg = call.uuid
-    employee_pool = snapshots
+    employee_pool = sources
     answering: list[LegEvent] = []
+    answered_row = history.get(answered_leg) if answered_leg is not None else None
     if answered_leg is not None:
-        answered = call.legs[answered_leg]
-        answering = [answered[name] for name in _EVENT_ORDER if name in answered]
-        employee_pool = answering + snapshots
+        events = legs.get(answered_leg, {})
+        answering = [events[name] for name in _EVENT_ORDER if name in events]
+        employee_pool = [*answering, *([answered_row] if answered_row else []), *sources]
 
     dial_times = [s.dial_at or (s.server_time if s.event == "dial" else None) for s in snapshots]
+    dial_at = min((t for t in dial_times if t), default=None) or min(
+        (r.started_at for r in rows), default=None
+    )
     bridge_at, bridge_source = min(
-        (_bridge_time(events) for _, events in ordered_legs if _bridged(events)),
+        (answer_time(uuid) for uuid in ordered_legs if answered(uuid)),
         key=lambda time_and_source: time_and_source[0],
         default=(0, None),
     )
-    ended, ended_at, ended_source = _ended(own, children)
+    ended, ended_at, ended_source = _ended(call, children)
     derived_state = CallState.ENDED if ended else CallState.ANSWERED if answered_leg else CallState.RINGING
     state = max(call.state, derived_state)
     direction = pick("direction")
     external = direction in (Direction.INBOUND, Direction.OUTBOUND)
+    own_row = history.get(call.uuid)
+    if answered_row is not None and answered_row.answered:
+        talk_seconds: int | None = answered_row.talk_seconds
+    elif answered_leg is not None and own_row is not None and own_row.answered:
+        talk_seconds = own_row.talk_seconds  # the conversation's row: its talk, whoever had it
+    elif ended_at and bridge_at:
+        talk_seconds = max(0, ended_at - bridge_at) // 1000
+    else:
+        talk_seconds = None
     recordings = next((list(s.recordings) for s in answering if s.recordings), [])
+    if not recordings and answered_leg is not None:
+        recording = _first(row.recording for row in (answered_row, own_row) if row is not None)
+        recordings = [str(recording)] if recording else []
+    told = [*([answered_row] if answered_row else []), *rows]  # the history, the answered leg's first
     return call.model_copy(
         update={
             "direction": direction,
             "state": state,
             "status": _status(state, answered_leg is not None, direction),
-            "dial_at": min((t for t in dial_times if t), default=None),
+            "dial_at": dial_at,
             "bridge_at": bridge_at or None,
             "bridge_at_source": bridge_source if bridge_at else None,
             "ended_at": ended_at,
             "ended_at_source": ended_source if ended_at else None,
-            "talk_seconds": max(0, ended_at - bridge_at) // 1000 if ended_at and bridge_at else None,
+            "talk_seconds": talk_seconds,
+            # The span of the legs the history knows: a department's legs ring side by side or in turn.
+            "total_seconds": (
+                (max(r.ended_at for r in rows) - min(r.started_at for r in rows)) // 1000 if rows else None
+            ),
+            "disposition": _first(row.disposition for row in told),
+            "transfer_history": _first(row.transfer_history for row in told),
             "employee_ext": pick("employee_ext", employee_pool),
             "employee_name": pick("employee_name", employee_pool),
             "employee2_ext": pick("employee2_ext") if direction == Direction.INTERNAL else None,
@@ -181,8 +267,8 @@ def derive(call: Call) -> Call:
             "other_number_raw": pick("other_number_raw") if external else None,
             "other_name": pick("other_name") if external else None,
             "trunk_num": pick("trunk_num"),
-            "trunk_name": pick("trunk_name"),
-            "account_domain": pick("account_domain"),
+            "trunk_name": pick("trunk_name", snapshots),
+            "account_domain": pick("account_domain", snapshots),
             "recordings": recordings if state == CallState.ENDED else [],
         }
     )
@@ -210,6 +296,27 @@ def apply_missed(callback: Callback, call: Call) -> Callback | None:
             "closed_by_employee_ext": None,
             "closed_by_call": None,
         }
+    )
+
+
+def retract_missed(callback: Callback, call: Call) -> Callback:
+    """The callback without this call's miss, once the call turned out answered: an answered call was
+    never missed. Unchanged when the callback no longer counts it (returned or closed meanwhile)."""
+    if not callback.open or call.uuid not in callback.missed_calls:
+        return callback
+    count = callback.count - 1
+    if count <= 0:
+        return callback.model_copy(
+            update={
+                "open": False,
+                "count": 0,
+                "first_missed_at": None,
+                "last_missed_at": None,
+                "missed_calls": [],
+            }
+        )
+    return callback.model_copy(
+        update={"count": count, "missed_calls": [uuid for uuid in callback.missed_calls if uuid != call.uuid]}
     )
 
 
@@ -251,6 +358,79 @@ def apply_answered(callback: Callback, call: Call) -> tuple[Callback, Callback |
     return close(callback, answered_at, call.employee_ext, call.uuid)
 
 
+# -- robot calls (pure) -------------------------------------------------------------------------
+
+ROBOT_WEBHOOK = "webhook"
+ROBOT_CDR = "cdr"
+
+
+def job_call_uuid(job_id: str, number: str) -> str:
+    """A robot call's id: one per number in one dialer job. The result webhook (when it names the job)
+    and the dialer's cdr both know these two, so whichever comes first, the other finds its record."""
+    return "avt-" + hashlib.sha256(f"job|{job_id}|{number}".encode()).hexdigest()[:32]
+
+
+def _preferred(kept: RobotReport, candidate: RobotReport) -> RobotReport:
+    """Of two reports from one source on one call: the one where the robot talked longer (an answered
+    attempt over an unanswered one), then the larger; the same report again keeps its first time. So
+    the choice does not depend on the order they came in."""
+    key = (candidate.seconds or 0, candidate.model_dump_json(exclude={"at"}))
+    kept_key = (kept.seconds or 0, kept.model_dump_json(exclude={"at"}))
+    if key != kept_key:
+        return candidate if key > kept_key else kept
+    return candidate if candidate.at < kept.at else kept
+
+
+def add_robot_report(call: Call, source: str, report: RobotReport) -> Call:
+    """The robot call with one source's report merged in and its fields derived from all it has."""
+    reports = dict(call.robot_reports)
+    kept = reports.get(source)
+    reports[source] = report if kept is None else _preferred(kept, report)
+    return derive_robot(call.model_copy(update={"robot_reports": dict(sorted(reports.items()))}))
+
+
+def derive_robot(call: Call) -> Call:
+    """A robot call, field by field from its reports: the cdr's code, seconds and time of the last
+    attempt (the dialer's clock, read as when the attempt began); the webhook's recording and
+    recognized answer, and its arrival as the end when no cdr row came yet (an estimate)."""
+    webhook, cdr = call.robot_reports.get(ROBOT_WEBHOOK), call.robot_reports.get(ROBOT_CDR)
+    told = [report for report in (cdr, webhook) if report is not None]
+    seconds = _first(report.seconds for report in told)
+    talk = int(seconds) if isinstance(seconds, int) else 0
+    if cdr is not None:
+        dial_at, ended_at, source = cdr.at, cdr.at + talk * 1000, TimeSource.PBX
+    else:
+        ended_at = webhook.at if webhook else 0
+        dial_at, source = ended_at - talk * 1000, TimeSource.RECEIVED
+    details = {
+        "answer": webhook.answer if webhook else None,
+        "code": _first(report.code for report in told),
+        "dial_record": webhook.dial_record if webhook else None,
+        "query_id": _first(report.job_id for report in told),
+    }
+    phone = _first(report.phone for report in (webhook, cdr) if report is not None)
+    phone_raw = _first(report.phone_raw for report in (webhook, cdr) if report is not None)
+    return call.model_copy(
+        update={
+            "direction": Direction.OUTBOUND,
+            "state": CallState.ENDED,
+            "status": CallStatus.ANSWERED if talk > 0 else CallStatus.NO_ANSWER,
+            "dial_at": dial_at,
+            "bridge_at": dial_at if talk > 0 else None,
+            "ended_at": ended_at,
+            "ended_at_source": source,
+            "talk_seconds": talk,
+            "other_number": phone,
+            "other_number_raw": phone_raw,
+            "recordings": [webhook.recording] if webhook and webhook.recording else [],
+            "extra": {
+                **call.extra,
+                "robot": {name: value for name, value in details.items() if value is not None},
+            },
+        }
+    )
+
+
 # -- the service --------------------------------------------------------------------------------
 
 
@@ -269,14 +449,19 @@ class RobotCallResult:
     our_uuid: str | None = None  # the UUID we sent with the record: a dial campaign's record
     query_id: str | None = None
 
-    def details(self) -> dict[str, str]:
-        fields = {
-            "answer": self.answer,
-            "code": self.code,
-            "dial_record": self.our_uuid,
-            "query_id": self.query_id,
-        }
-        return {name: value for name, value in fields.items() if value is not None}
+    def report(self) -> RobotReport:
+        """What the webhook says, as the call keeps it (its arrival as its time)."""
+        return RobotReport(
+            at=self.received_at,
+            phone=self.phone,
+            phone_raw=self.phone_raw,
+            seconds=self.duration_seconds,
+            code=self.code,
+            recording=self.recording,
+            answer=self.answer,
+            dial_record=self.our_uuid,
+            job_id=self.query_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -287,6 +472,42 @@ class LeadRequest:
     employee_ext: str | None
     source: str | None
     created_by: str = "phonet"  # the system whose call made the lead
+
+
+@dataclass(frozen=True)
+class _Saved:
+    call: Call
+    outcome: MergeOutcome
+
+
+def history_leg(finished: FinishedCall) -> HistoryLeg:
+    """A history row as the call keeps it."""
+    try:
+        disposition = Disposition(finished.disposition) if finished.disposition else None
+    except ValueError:
+        raise BadRequest(
+            f"unknown disposition {finished.disposition!r}", code="invalid_disposition"
+        ) from None
+    return HistoryLeg(
+        uuid=finished.uuid,
+        parent_uuid=finished.parent_uuid,
+        direction=finished.direction,
+        ended_at=finished.ended_at,
+        answered=finished.answered,
+        talk_seconds=finished.talk_seconds,
+        total_seconds=finished.total_seconds,
+        other_number=finished.other_number,
+        other_number_raw=finished.other_number_raw,
+        other_name=finished.other_name,
+        employee_ext=finished.employee_ext,
+        employee_name=finished.employee_name,
+        employee_pbx_id=finished.employee_pbx_id,
+        employee2_ext=finished.employee2_ext,
+        disposition=disposition,
+        transfer_history=finished.transfer_history,
+        trunk_num=finished.trunk,
+        recording=finished.recording,
+    )
 
 
 class CallService:
@@ -321,7 +542,8 @@ class CallService:
         if snapshot.server_time is None:  # the PBX may send no time of its own: its arrival is the best guess
             snapshot = snapshot.model_copy(update={"received_at": now_ms()})
         conversation = snapshot.parent_uuid or snapshot.uuid
-        return self._update(context, conversation, lambda call: add_leg_event(call, snapshot))
+        saved = self._update(context, conversation, lambda call: add_leg_event(call, snapshot))
+        return saved.call if saved else None
 
     def link_contacts(self, context: TenantContext, call_uuid: str, contact_ids: list[str]) -> Call:
         """Attach contacts found or created after the call was logged (the lead worker's step)."""
@@ -330,10 +552,10 @@ class CallService:
             ids = list(dict.fromkeys([*call.contact_ids, *contact_ids]))
             return call.model_copy(update={"contact_ids": ids, "lead_pending": False})
 
-        call = self._update(context, call_uuid, attach, create=False)
-        if call is None:
+        saved = self._update(context, call_uuid, attach, create=False)
+        if saved is None:
             raise Conflict(f"call {call_uuid} is not logged yet", code="call_not_found")
-        return call
+        return saved.call
 
     def record_robot_call(
         self,
@@ -342,33 +564,47 @@ class CallService:
         result: RobotCallResult,
         delivery: RawDelivery | None = None,
     ) -> Call:
-        """An Avtodialer call, logged once however often its webhook is delivered."""
+        """An Avtodialer call from its result webhook, logged once however often it is delivered, and
+        merged field by field with its cdr row when that came first (same `uuid`: see
+        hub.vendors.avtodialer.results.robot_call_uuid)."""
         keep(self.deliveries, context.slug, delivery)
+        return self._record_robot(context, uuid, ROBOT_WEBHOOK, result.report()).call
 
-        def build(call: Call) -> Call:
-            if "robot" in call.extra:
-                return call
-            ended_at = result.received_at
-            talk = result.duration_seconds or 0
-            return call.model_copy(
-                update={
-                    "direction": Direction.OUTBOUND,
-                    "state": CallState.ENDED,
-                    "status": CallStatus.ANSWERED if talk > 0 else CallStatus.NO_ANSWER,
-                    "dial_at": ended_at - talk * 1000,
-                    "bridge_at": ended_at - talk * 1000 if talk > 0 else None,
-                    "ended_at": ended_at,
-                    "talk_seconds": talk,
-                    "other_number": result.phone,
-                    "other_number_raw": result.phone_raw,
-                    "recordings": [result.recording] if result.recording else [],
-                    "extra": {**call.extra, "robot": result.details()},
-                }
-            )
+    def record_dial_result(self, context: TenantContext, result: DialResult) -> MergeOutcome:
+        """A robot call's outcome from the dialer's cdr, merged into the record its result webhook
+        makes (one per job and number, whichever came first), or a new one like it."""
+        report = RobotReport(
+            at=result.at,
+            phone=result.phone,
+            phone_raw=result.phone_raw,
+            seconds=result.seconds,
+            code=result.code,
+            job_id=result.job_id,
+        )
+        return self._record_robot(
+            context, job_call_uuid(result.job_id, result.phone), ROBOT_CDR, report
+        ).outcome
 
-        call = self._update(context, uuid, build, source="avtodialer")
-        assert call is not None
-        return call
+    def _record_robot(self, context: TenantContext, uuid: str, source: str, report: RobotReport) -> _Saved:
+        def merge(call: Call) -> Call:
+            if "robot" in call.extra and not call.robot_reports:
+                return call  # logged before reports were kept: a late redelivery leaves it as it was
+            return add_robot_report(call, source, report)
+
+        saved = self._update(context, uuid, merge, "avtodialer")
+        assert saved is not None
+        return saved
+
+    def record_finished_call(self, context: TenantContext, finished: FinishedCall) -> MergeOutcome:
+        """One leg of a finished call from the PBX's history, merged into its conversation's record
+        (the parent call's uuid, else its own, as for the events) through the same derivation: a call
+        the webhooks logged gains what only the history knows and stays one record; a call they missed
+        is created complete, with its contact links, callback and lead as if they had come."""
+        row = history_leg(finished)
+        conversation = finished.parent_uuid or finished.uuid
+        saved = self._update(context, conversation, lambda call: add_history_leg(call, row))
+        assert saved is not None
+        return saved.outcome
 
     def set_utm(self, context: TenantContext, call_uuid: str, labels: dict) -> Call | None:
         """Attribution on the call, field by field: a later batch adds what an earlier one lacked.
@@ -377,7 +613,8 @@ class CallService:
         def merge(call: Call) -> Call:
             return call.model_copy(update={"utm": {**(call.utm or {}), **labels}})
 
-        return self._update(context, call_uuid, merge, create=False)
+        saved = self._update(context, call_uuid, merge, create=False)
+        return saved.call if saved else None
 
     def close_callback(self, context: TenantContext, phone: str, employee_ext: str | None) -> Callback:
         """Mark a number's open callback done by hand (the employee called back some other way)."""
@@ -395,7 +632,9 @@ class CallService:
         change: Callable[[Call], Call],
         source: str = "phonet",
         create: bool = True,
-    ) -> Call | None:
+    ) -> _Saved | None:
+        """The call after `change`, saved unless it changed nothing; None when it is not logged and
+        `create` is off."""
         deadline = time.monotonic() + SAVE_BUDGET_SECONDS
         for attempt in itertools.count():
             current = self.calls.get_call(context.slug, uuid)
@@ -415,7 +654,7 @@ class CallService:
             merged, changes, lead = self._consequences(context, current, merged)
             changes.pending_attribution = pending
             if current is not None and _same(current, merged):
-                return current
+                return _Saved(current, MergeOutcome.UNCHANGED)
             merged = merged.model_copy(
                 update={"version": base.version + 1, "updated_at": max(now_ms(), base.updated_at + 1)}
             )
@@ -431,7 +670,7 @@ class CallService:
                     break
                 time.sleep(pause)
                 continue
-            return merged
+            return _Saved(merged, MergeOutcome.CREATED if current is None else MergeOutcome.MERGED)
         raise Unavailable("the call kept changing while it was saved; retry", code="busy_call")
 
     def _consequences(
@@ -482,7 +721,10 @@ class CallService:
     def _callback_effects(self, context: TenantContext, call: Call, changes: CallChanges) -> Call:
         """A missed inbound call opens (or counts on) its number's callback; an answered call with the
         number, either direction, closes it. Marks on the call keep a replay from applying either twice.
-        Only people's calls count: a robot reaching the customer returns nobody's call."""
+        A call that looked missed until later news said it was answered (a department leg that gave
+        up came first; a history row) takes its miss back before it closes anything: the record and
+        the callback end as if the news had come in order. Only people's calls count: a robot
+        reaching the customer returns nobody's call."""
         if call.source != "phonet" or not (call.is_external and call.other_number):
             return call
         missed = call.status == CallStatus.MISSED and "missed" not in call.callback_effects
@@ -496,6 +738,9 @@ class CallService:
             callback = apply_missed(callback, call) or callback
             effects.append("missed")
         if answered:
+            if "missed" in effects:
+                callback = retract_missed(callback, call)
+                effects.remove("missed")
             callback, changes.closed_callback = apply_answered(callback, call)
             effects.append("answered")
         changes.callback_before = stored

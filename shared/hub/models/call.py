@@ -40,6 +40,16 @@ class MergeOutcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
+class Disposition(StrEnum):
+    """How one leg of a finished call ended, as the PBX's call history says (Phonet's codes 0-4)."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    CONGESTED = "congested"  # no answer: the route was congested
+    DIAL_ERROR = "dial_error"  # no answer: dialing failed
+    BUSY = "busy"  # no answer: the callee set "busy"
+
+
 class LegEvent(BaseModel):
     """What one PBX event said about one leg of a call, normalized (numbers E.164, times in ms)."""
 
@@ -66,6 +76,57 @@ class LegEvent(BaseModel):
     recordings: list[str] = Field(default_factory=list)
 
 
+class HistoryLeg(BaseModel):
+    """What the PBX's call history says of one finished leg (hub.ports.vendors.FinishedCall, kept on
+    the call): the PBX's own end time, talk and total seconds, disposition, transfers, recording.
+    Its field names are the leg events' where they mean the same, so one derivation reads both."""
+
+    uuid: str
+    parent_uuid: str | None = None
+    direction: Direction | None = None
+    ended_at: int
+    answered: bool = False
+    talk_seconds: int = 0
+    total_seconds: int = 0
+    other_number: str | None = None
+    other_number_raw: str | None = None
+    other_name: str | None = None
+    employee_ext: str | None = None
+    employee_name: str | None = None
+    employee_pbx_id: str | None = None
+    employee2_ext: str | None = None
+    disposition: Disposition | None = None
+    transfer_history: str | None = None
+    trunk_num: str | None = None
+    recording: str | None = None
+
+    @property
+    def started_at(self) -> int:
+        """When the leg began ringing, by the PBX's clock: its end less its total seconds."""
+        return self.ended_at - self.total_seconds * 1000
+
+    @property
+    def answered_at(self) -> int:
+        """When the leg's talk began, by the PBX's clock: its end less its talk seconds."""
+        return self.ended_at - self.talk_seconds * 1000
+
+
+class RobotReport(BaseModel):
+    """What one source said of a robot call: its result webhook (`webhook`: the recording, the
+    recognized answer, when it arrived) or the dialer's cdr (`cdr`: the code, the seconds, the time
+    of the last attempt by the dialer's clock). The call is derived from the reports it has."""
+
+    at: int
+    phone: str | None = None  # E.164 when it parsed
+    phone_raw: str | None = None
+    seconds: int | None = None
+    code: str | None = None
+    recording: str | None = None
+    answer: str | None = None
+    dial_record: str | None = None  # the UUID we sent with the record
+    job_id: str | None = None
+
+
 @dataclass(frozen=True)
 class PresenceChange:
     """An employee paused or came back, as the PBX said: away/back by extension; `at` in ms, None
@@ -90,6 +151,10 @@ class Call(BaseModel):
     source: str = "phonet"
     # leg uuid -> event name -> what that event said; the fields below are derived from these alone.
     legs: dict[str, dict[str, LegEvent]] = Field(default_factory=dict)
+    # leg uuid -> the PBX's call history row of that leg: derived from together with `legs`.
+    history: dict[str, HistoryLeg] = Field(default_factory=dict)
+    # A robot call's reports by source (webhook | cdr): its fields are derived from these alone.
+    robot_reports: dict[str, RobotReport] = Field(default_factory=dict)
     direction: Direction | None = None
     state: CallState = CallState.RINGING
     status: CallStatus | None = None
@@ -97,6 +162,9 @@ class Call(BaseModel):
     bridge_at: int | None = None
     ended_at: int | None = None
     talk_seconds: int | None = None
+    total_seconds: int | None = None  # ringing and talk, as the call history counts it
+    disposition: Disposition | None = None  # the call history's word on how it ended
+    transfer_history: str | None = None  # the extensions it went through, e.g. "003 > 001"
     bridge_at_source: TimeSource | None = None
     ended_at_source: TimeSource | None = None
     employee_ext: str | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, time
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from hub.models.call import Direction, LegEvent
@@ -267,6 +267,38 @@ class SyncCursors(Protocol):
 
     def read(self, tenant: str, source: str) -> SyncCursor | None: ...
     def advance(self, old: SyncCursor | None, new: SyncCursor) -> None: ...
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """One source's sync as its status shows it: the cursor and the last run's record (a plain dict
+    the domain writes: start, end, outcome, counts, lag, last error)."""
+
+    source: str
+    cursor: SyncCursor | None = None
+    last_run: dict[str, Any] | None = None
+
+
+class SyncRuns(Protocol):
+    """The last run of each tenant's syncs, kept beside their cursors: written after every run
+    whatever its outcome (never conditional: it is a report, the cursor is the guard), and the lease
+    a run holds while it runs."""
+
+    def record_run(self, tenant: str, source: str, run: dict[str, Any]) -> None: ...
+
+    def claim(self, tenant: str, source: str, until: int, now: int) -> bool:
+        """Hold the tenant's source until `until` (ms) unless another run holds it past `now`
+        (conditional): two workers do not walk the same pages at once. A lease, not the guard: the
+        cursor's conditional advance keeps the data right even when a lease ran out."""
+        ...
+
+    def release(self, tenant: str, source: str, until: int) -> None:
+        """Give the lease back, if it is still the one taken until `until`."""
+        ...
+
+    def states(self, tenant: str) -> dict[str, SyncState]:
+        """Every source the tenant has synced, by source name: one Query, not a read per source."""
+        ...
 
 
 class CampaignClaims(Protocol):

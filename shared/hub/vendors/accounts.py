@@ -29,7 +29,9 @@ from hub.models.tenant import (
 from hub.ports import VendorSecrets
 from hub.ports.vendors import CallListClient, DialerClient, PbxClient, SessionCache
 from hub.vendors.avtodialer.client import AvtodialerClient
+from hub.vendors.avtodialer.dialer import AvtodialerDialer
 from hub.vendors.http import HttpPolicy
+from hub.vendors.obzvonilka.call_list import ObzvonilkaCallList
 from hub.vendors.obzvonilka.client import ObzvonilkaClient
 from hub.vendors.phonet.client import PhonetClient
 from hub.vendors.phonet.pbx import PhonetPbx
@@ -74,22 +76,20 @@ class VendorAccountsFromSecrets:
         return self._client(tenant, Vendor.PHONET, build, (country, fallbacks))  # type: ignore[no-any-return]
 
     def dialer(self, tenant: str) -> DialerClient:
-        """The raw AvtodialerClient for now: its port adapter comes from another branch (wired at merge)."""
-
-        def build(credentials: VendorCredentials) -> AvtodialerClient:
+        def build(credentials: VendorCredentials) -> AvtodialerDialer:
             assert isinstance(credentials, AvtodialerCredentials)
-            return AvtodialerClient(
+            client = AvtodialerClient(
                 credentials.base_url, credentials.api_key, credentials.access_token, policy=self.policy
             )
+            return AvtodialerDialer(client)
 
         return self._client(tenant, Vendor.AVTODIALER, build)  # type: ignore[no-any-return]
 
     def call_list(self, tenant: str) -> CallListClient:
-        """The raw ObzvonilkaClient for now: its port adapter comes from another branch (wired at merge)."""
-
-        def build(credentials: VendorCredentials) -> ObzvonilkaClient:
+        def build(credentials: VendorCredentials) -> ObzvonilkaCallList:
             assert isinstance(credentials, ObzvonilkaCredentials)
-            return ObzvonilkaClient(credentials.api_key, base_url=credentials.base_url, policy=self.policy)
+            client = ObzvonilkaClient(credentials.api_key, base_url=credentials.base_url, policy=self.policy)
+            return ObzvonilkaCallList(client)
 
         return self._client(tenant, Vendor.OBZVONILKA, build)  # type: ignore[no-any-return]
 

@@ -1,22 +1,28 @@
-"""Avtodialer's call-result webhook (spec/avtodialer.md §4) read into the hub's `RobotCallResult`:
-JSON or form, field names as the tenant's cabinet names them."""
+"""Avtodialer's robot call outcomes in the hub's terms: the call-result webhook (spec/avtodialer.md §4,
+JSON or form, field names as the tenant's cabinet names them) as a `RobotCallResult`, and a cdr row
+(§2) as a `DialResult`."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from pydantic import TypeAdapter, ValidationError
 
-from hub.domain.calls import RobotCallResult
+from hub.domain.calls import RobotCallResult, job_call_uuid
 from hub.errors import BadRequest, InvalidPhone
 from hub.http import json_payload
 from hub.ids import now_ms
 from hub.models.common import Seconds, WebUrl
 from hub.models.tenant import AvtodialerFields
 from hub.phones import normalize_phone
+from hub.ports.vendors import DialResult
+
+if TYPE_CHECKING:  # the webhook's function needs no HTTP client
+    from hub.vendors.avtodialer.client import CdrRow
 
 _SECONDS = TypeAdapter(Seconds | None)
 _RECORDING = TypeAdapter(WebUrl | None)
@@ -73,7 +79,13 @@ def robot_call(
 
 
 def robot_call_uuid(result: RobotCallResult) -> str:
-    """The same webhook delivered twice names the same call."""
+    """The call a result webhook is about. When it names its job (`query_id`), the job and the number:
+    the dialer's cdr row of that call has both, so the two merge into one record whichever comes
+    first. Without a job id nothing ties it to a cdr row, and the number alone would fold every call
+    to that number into one: the id is then a hash of everything the webhook says, so the same webhook
+    delivered twice still names the same call."""
+    if result.query_id:
+        return job_call_uuid(result.query_id, result.phone or result.phone_raw)
     key = "|".join(
         str(v)
         for v in (
@@ -87,3 +99,21 @@ def robot_call_uuid(result: RobotCallResult) -> str:
         )
     )
     return "avt-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def dial_result(row: CdrRow, country: str, fallbacks: Sequence[str] = ()) -> DialResult:
+    """A cdr row in the hub's terms: its number read as the webhook reads it (domestic `8...` with the
+    tenant's country, then Avtodialer's home country), so both name the same call; a number that
+    reads in no country is kept as given. The time is the row's own (it carries its zone)."""
+    raw = row.number.strip()
+    phone = raw
+    with contextlib.suppress(InvalidPhone):
+        phone = normalize_phone(raw, country, fallbacks)
+    return DialResult(
+        job_id=row.job_id,
+        phone=phone,
+        at=int(row.time.timestamp() * 1000),
+        phone_raw=raw,
+        code=row.code,
+        seconds=row.seconds,
+    )

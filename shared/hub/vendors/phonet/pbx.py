@@ -11,7 +11,9 @@ from hub.errors import InvalidPhone, NotFound, VendorRejected
 from hub.models.call import LegEvent
 from hub.phones import normalize_phone
 from hub.ports.vendors import FinishedCall, OffsetPage, VendorUser
+from hub.vendors.obzvonilka.call_list import VendorUsers
 from hub.vendors.phonet.client import PhonetClient
+from hub.vendors.phonet.history import history_pages
 from hub.vendors.phonet.rest import ActiveCall
 from hub.vendors.phonet.translate import DIRECTIONS
 
@@ -81,22 +83,29 @@ class PhonetPbx:
         )
 
     def users(self) -> list[VendorUser]:
+        """The PBX's users, with how many rows did not read (`VendorUsers.unreadable`): a users sync
+        deactivates nobody on a list it could not read whole."""
         rows = self.client.users()
         if rows.invalid:
             logger.warning("Phonet users: rows that do not read", extra={"count": len(rows.invalid)})
-        return [
+        users = [
             VendorUser(vendor_id=user.id, name=user.display_name, ext=user.ext, email=user.email)
             for user in rows.rows
         ]
+        return VendorUsers(users, unreadable=len(rows.invalid))
 
     def company_calls(self, time_from: int, time_to: int) -> Iterator[OffsetPage[FinishedCall]]:
-        """The call history sync's read: the branch that translates history rows adds it (the lead
-        wires it here at merge); this branch does not implement history."""
-        raise NotImplementedError("Phonet company history is added by the history-sync branch")
+        return history_pages(
+            self.client.company_calls(time_from, time_to), self.default_country, fallbacks=self.fallbacks
+        )
 
     def missed_calls(self, time_from: int, time_to: int) -> Iterator[OffsetPage[FinishedCall]]:
-        """As `company_calls`: added by the history-sync branch."""
-        raise NotImplementedError("Phonet missed-call history is added by the history-sync branch")
+        return history_pages(
+            self.client.missed_calls(time_from, time_to),
+            self.default_country,
+            still_missed=True,
+            fallbacks=self.fallbacks,
+        )
 
     def _e164(self, raw: str | None) -> str | None:
         if not raw:
