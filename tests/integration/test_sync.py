@@ -17,7 +17,6 @@ from hub.errors import Conflict, VendorAuthExpired, VendorUnavailable
 from hub.models.tenant import Vendor
 from hub.ports.vendors import SyncCursor, VendorUser
 from hub.store.sync import SyncStore
-from hub.store.tenants import TenantStore
 from tests.conftest import Seeded
 from tests.integration.test_rest_api import Api
 from tests.support import load_function, sqs_record
@@ -90,14 +89,12 @@ def test_sync_store_lease_is_held_until_released_or_expired(store: SyncStore) ->
 
 
 def test_sync_scheduler_sends_one_message_per_tenant_with_credentials(
-    seeded: Seeded, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+    seeded: Seeded, lambda_context: Any
 ) -> None:
     credentials = {"acme": {Vendor.PHONET}, "globex": {Vendor.PHONET, Vendor.OBZVONILKA}}
-
-    def with_credentials(self: TenantStore, vendor: Vendor) -> list[str]:  # the store's, on another branch
-        return sorted(slug for slug, vendors in credentials.items() if vendor in vendors)
-
-    monkeypatch.setattr(TenantStore, "tenants_with_credentials", with_credentials, raising=False)
+    for slug, vendors in credentials.items():
+        for vendor in vendors:
+            seeded.tenant_store.put_credentials(slug, vendor, 1)  # the flag; the secret is SSM's
     scheduler = load_function("sync_scheduler")
     answer = scheduler.handler({"sources": ["phonet_users", "obzvonilka_bases"]}, lambda_context)
     assert answer == {"scheduled": 3}
