@@ -7,6 +7,7 @@ needs this tenant's session; every form checks its CSRF token.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from hub import pages, wiring
 from hub.domain.auth import SESSION_SECONDS
 from hub.domain.contacts import ContactInput, PhoneInput
+from hub.domain.dialing import CallTarget
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest, HubError, NotFound, TooManyAttempts, Unauthorized
 from hub.http import http_status, request_body
@@ -217,8 +219,10 @@ def contact_card(tenant: str, contact_id: str) -> Response:
         card = wiring.contact_cards().card(page.context, contact_id)
     except NotFound:
         return page.message("not_found", 404)
+    notice = page.query.get("notice", "")
     return page.html(
         "contact.html",
+        notice=notice if notice in pages.CALL_NOTICES else None,
         contact=card.contact,
         calls=card.calls,
         callbacks=card.callbacks,
@@ -227,6 +231,29 @@ def contact_card(tenant: str, contact_id: str) -> Response:
         employees=page.context.employees,
         presence=card.presence,
     )
+
+
+@app.post("/app/<tenant>/contacts/<contact_id>/call")
+def call_contact(tenant: str, contact_id: str) -> Response:
+    """Click-to-call from the card, as the signed-in employee: the PBX rings their extension, then
+    dials the phone chosen. The card says how it went (a notice key, never the vendor's text); a
+    303 back to it, so reloading the card does not dial again."""
+    page = Page(tenant)
+    if (login_first := page.require_employee()) or (failed := page.csrf_failed()):
+        return login_first or failed  # type: ignore[return-value]
+    target = CallTarget(contact_id=contact_id, phone=page.form.get("phone") or None)
+    try:
+        # the session's own read of the employee is fresh: an extension just set counts at once
+        context = replace(page.context, employees={**page.context.employees, page.employee.id: page.employee})
+        placed = wiring.dialing().place_call(context, page.employee.id, target)
+        logger.info("call placed from the card", extra={"call_uuid": placed.uuid, "ext": placed.ext})
+        notice = "call_placed"
+    except NotFound:
+        return page.message("not_found", 404)
+    except HubError as exc:
+        logger.info("call from the card refused", extra={"code": exc.code})
+        notice = pages.call_notice(exc.code, http_status(exc))
+    return page.redirect(f"{page.base}/contacts/{quote(contact_id, safe='')}?notice={notice}")
 
 
 @app.get("/app/<tenant>/callbacks")

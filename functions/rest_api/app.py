@@ -101,6 +101,7 @@ def _authenticate(event: dict[str, Any]) -> None:
         calls=wiring.call_service(),
         call_log=wiring.call_log(),
         tenants=wiring.tenant_service(),
+        dialing=wiring.dialing(),
         sync=wiring.sync_board(),
     )
     key, context = services.tenants.api_key_context(_api_key(event))

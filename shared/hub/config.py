@@ -36,6 +36,17 @@ class HubSettings(BaseModel):
     # Scheduled syncs (hub.domain.sync): the worker's queue, and how far back a first history run reads.
     sync_queue_url: str = ""
     sync_backfill_days: int = 7
+    # The deployment stage (template.yaml's Stage): in `prod` a tenant's vendor base_url must be a
+    # public https URL; elsewhere the local fakes on loopback stand in.
+    stage: str = "dev"
+    # Where tenants' vendor credentials live, as SSM SecureStrings `{prefix}/{tenant}/{vendor}`.
+    credentials_parameter_prefix: str = "/telephony-hub/local"
+    # How long a warm function trusts a credential it read (Powertools Parameters' cache).
+    credentials_cache_seconds: int = 30
+
+    @property
+    def public_vendor_urls_only(self) -> bool:
+        return self.stage == "prod"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> HubSettings:

@@ -22,17 +22,21 @@ if TYPE_CHECKING:
     from hub.domain.calls import CallService, LeadRequest
     from hub.domain.cards import ContactCards
     from hub.domain.contacts import ContactService
+    from hub.domain.dialing import Dialing
     from hub.domain.imports import ImportService
     from hub.domain.lookup import CallerLookup
     from hub.domain.sync import SyncBoard, SyncService
     from hub.domain.tenants import TenantDirectory, TenantService
-    from hub.ports.vendors import VendorAccounts
     from hub.store.calls import CallStore, WebhookLog
     from hub.store.contacts import ContactStore
     from hub.store.imports import ImportJobStore
     from hub.store.queues import QueuePublisher
     from hub.store.sync import SyncStore
     from hub.store.tenants import TenantStore
+    from hub.store.vendor_secrets import VendorSecretStore
+    from hub.store.vendor_sessions import DynamoSessionCache
+    from hub.vendors.accounts import VendorAccountsFromSecrets
+    from hub.vendors.http import HttpPolicy
 
 # The domain's and the stores' modules are imported on first use, in the factory that builds from
 # them: each function pays only for the services it calls (the lookup never loads the call merge).
@@ -70,7 +74,23 @@ def authenticator() -> Authenticator:
 def tenant_service() -> TenantService:
     from hub.domain.tenants import TenantService
 
-    return TenantService(tenant_store(), tenant_directory())
+    settings = get_settings()
+    return TenantService(
+        tenant_store(),
+        tenant_directory(),
+        vendor_secrets(),
+        public_vendor_urls_only=settings.public_vendor_urls_only,
+    )
+
+
+@cache
+def vendor_secrets() -> VendorSecretStore:
+    from hub.store.vendor_secrets import VendorSecretStore
+
+    settings = get_settings()
+    return VendorSecretStore(
+        settings.credentials_parameter_prefix, max_age=settings.credentials_cache_seconds
+    )
 
 
 @cache
@@ -185,11 +205,44 @@ def import_service() -> ImportService:
 
 
 @cache
-def vendor_accounts() -> VendorAccounts:
-    """The tenants' vendor clients, from the credentials they stored (hub.vendors.accounts)."""
+def phonet_session_cache() -> DynamoSessionCache:
+    from hub.store.vendor_sessions import DynamoSessionCache
+
+    return DynamoSessionCache(get_settings().tenants_table)
+
+
+def _vendor_accounts(policy: HttpPolicy) -> VendorAccountsFromSecrets:
     from hub.vendors.accounts import VendorAccountsFromSecrets
 
-    return VendorAccountsFromSecrets()
+    return VendorAccountsFromSecrets(
+        vendor_secrets(),
+        lambda slug: tenant_directory().by_slug(slug).tenant,
+        phonet_session_cache(),
+        policy,
+    )
+
+
+@cache
+def vendor_accounts() -> VendorAccountsFromSecrets:
+    """The tenants' vendor clients for request handlers: short timeouts (API Gateway waits 29 s)."""
+    from hub.vendors.accounts import REQUEST_POLICY
+
+    return _vendor_accounts(REQUEST_POLICY)
+
+
+@cache
+def worker_vendor_accounts() -> VendorAccountsFromSecrets:
+    """The tenants' vendor clients for queue workers and schedules: the clients' longer defaults."""
+    from hub.vendors.accounts import WORKER_POLICY
+
+    return _vendor_accounts(WORKER_POLICY)
+
+
+@cache
+def dialing() -> Dialing:
+    from hub.domain.dialing import Dialing
+
+    return Dialing(vendor_accounts(), contact_store())
 
 
 @cache
@@ -212,7 +265,7 @@ def sync_service() -> SyncService:
 
     limits = SyncLimits(backfill_days=get_settings().sync_backfill_days)
     store = sync_store()
-    return SyncService(vendor_accounts(), call_service(), tenant_store(), store, store, limits)
+    return SyncService(worker_vendor_accounts(), call_service(), tenant_store(), store, store, limits)
 
 
 @cache
@@ -235,12 +288,15 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
 def reset() -> None:
     """Forget every cached client, store and tenant: for tests, which swap the AWS behind them."""
     from hub.store.queues import default_sqs_client
+    from hub.store.vendor_secrets import default_ssm_client
 
     for cached in (
         get_settings,
         default_client,
         default_sqs_client,
+        default_ssm_client,
         tenant_store,
+        vendor_secrets,
         contact_store,
         tenant_directory,
         authenticator,
@@ -261,7 +317,10 @@ def reset() -> None:
         import_queue,
         import_service,
         idempotency_store,
+        phonet_session_cache,
         vendor_accounts,
+        worker_vendor_accounts,
+        dialing,
         sync_store,
         sync_queue,
         sync_service,

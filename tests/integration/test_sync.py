@@ -14,10 +14,9 @@ import pytest
 from hub import wiring
 from hub.domain.tenants import create_api_key
 from hub.errors import Conflict, VendorAuthExpired, VendorUnavailable
-from hub.models.tenant import Vendor, VendorCredentials
+from hub.models.tenant import Vendor
 from hub.ports.vendors import SyncCursor, VendorUser
 from hub.store.sync import SyncStore
-from hub.store.tenants import TenantStore
 from tests.conftest import Seeded
 from tests.integration.test_rest_api import Api
 from tests.support import load_function, sqs_record
@@ -31,9 +30,9 @@ def store(seeded: Seeded) -> SyncStore:
 
 @pytest.fixture
 def accounts(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> FakeAccounts:
-    """The worker's vendor accounts: test doubles, until the credentials' accounts are merged."""
+    """The worker's vendor accounts as test doubles (the real ones call the vendors' APIs)."""
     fake = FakeAccounts()
-    monkeypatch.setattr(wiring, "vendor_accounts", cache(lambda: fake))  # reset() clears it
+    monkeypatch.setattr(wiring, "worker_vendor_accounts", cache(lambda: fake))  # reset() clears it
     return fake
 
 
@@ -90,14 +89,12 @@ def test_sync_store_lease_is_held_until_released_or_expired(store: SyncStore) ->
 
 
 def test_sync_scheduler_sends_one_message_per_tenant_with_credentials(
-    seeded: Seeded, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+    seeded: Seeded, lambda_context: Any
 ) -> None:
     credentials = {"acme": {Vendor.PHONET}, "globex": {Vendor.PHONET, Vendor.OBZVONILKA}}
-
-    def with_credentials(self: TenantStore, vendor: Vendor) -> list[str]:  # the store's, on another branch
-        return sorted(slug for slug, vendors in credentials.items() if vendor in vendors)
-
-    monkeypatch.setattr(TenantStore, "tenants_with_credentials", with_credentials, raising=False)
+    for slug, vendors in credentials.items():
+        for vendor in vendors:
+            seeded.tenant_store.put_credentials(slug, vendor, 1)  # the flag; the secret is SSM's
     scheduler = load_function("sync_scheduler")
     answer = scheduler.handler({"sources": ["phonet_users", "obzvonilka_bases"]}, lambda_context)
     assert answer == {"scheduled": 3}
@@ -146,7 +143,7 @@ def test_sync_worker_drops_a_message_for_an_unknown_tenant_or_source(
 def test_sync_api_status_and_run_on_demand(
     api: Api, seeded: Seeded, accounts: FakeAccounts, lambda_context: Any
 ) -> None:
-    seeded.tenant_store.put_credentials("acme", Vendor.OBZVONILKA, VendorCredentials(api_key="k"), 1)
+    seeded.tenant_store.put_credentials("acme", Vendor.OBZVONILKA, 1)
     status, _, body = api.get("/sync")
     assert status == 200
     assert [item["source"] for item in body["items"]] == [

@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.errors import Conflict
 from hub.models.contact import Contact, PhoneEntry
-from hub.models.tenant import ApiKey, Employee, Tenant, Vendor, VendorCredentials
+from hub.models.tenant import ApiKey, Employee, Tenant, Vendor, VendorCredentials, credentials_for
 from hub.names import contact_name_words, matches_name, name_words
 from hub.ports import Page
 
@@ -148,7 +148,7 @@ class MemoryTenants:
         self.tokens: dict[str, dict[str, Any]] = {}
         self.employees: dict[tuple[str, str], Employee] = {}
         self.api_keys: dict[str, dict[str, Any]] = {}
-        self.credentials: dict[tuple[str, str], tuple[VendorCredentials, int]] = {}
+        self.credentials: dict[tuple[str, str], int] = {}
         self.presence: dict[tuple[str, str], dict[str, Any]] = {}
 
     def create_tenant(self, tenant: Tenant, token_hashes: dict[Vendor, str]) -> None:
@@ -218,13 +218,16 @@ class MemoryTenants:
         return None
 
     def credentials_set(self, slug: str) -> dict[str, int]:
-        return {vendor: at for (owner, vendor), (_, at) in self.credentials.items() if owner == slug}
+        return {vendor: at for (owner, vendor), at in self.credentials.items() if owner == slug}
 
-    def put_credentials(self, slug: str, vendor: Vendor, credentials: VendorCredentials, at: int) -> None:
-        self.credentials[(slug, vendor.value)] = (credentials, at)
+    def put_credentials(self, slug: str, vendor: Vendor, at: int) -> None:
+        self.credentials[(slug, vendor.value)] = at
 
     def delete_credentials(self, slug: str, vendor: Vendor) -> None:
         self.credentials.pop((slug, vendor.value), None)
+
+    def tenants_with_credentials(self, vendor: Vendor) -> list[str]:
+        return sorted(owner for owner, name in self.credentials if name == vendor.value)
 
     def _check_taken(self, employee: Employee) -> None:
         """A login, or an active employee's extension, belongs to one employee of the tenant."""
@@ -332,3 +335,23 @@ class MemoryQueue:
         """What was sent since the last take, as a worker would receive it."""
         taken, self.messages = self.messages, []
         return taken
+
+
+class MemorySecrets:
+    """VendorSecrets: each value kept as the JSON a SecureString would hold, read back through the
+    vendor's shape, so a test sees what a round trip through SSM gives."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], str] = {}
+        self.reads = 0
+
+    def put(self, slug: str, vendor: Vendor, credentials: VendorCredentials) -> None:
+        self.values[(slug, vendor.value)] = credentials.model_dump_json(exclude_none=True)
+
+    def get(self, slug: str, vendor: Vendor) -> VendorCredentials | None:
+        self.reads += 1
+        raw = self.values.get((slug, vendor.value))
+        return credentials_for(vendor, json.loads(raw)) if raw is not None else None
+
+    def delete(self, slug: str, vendor: Vendor) -> None:
+        self.values.pop((slug, vendor.value), None)

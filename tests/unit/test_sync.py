@@ -29,7 +29,7 @@ from hub.errors import (
     VendorAuthExpired,
     VendorUnavailable,
 )
-from hub.models.tenant import Tenant, Vendor, VendorCredentials
+from hub.models.tenant import Tenant, Vendor
 from hub.ports.vendors import CallList, DialResult, VendorUser
 from tests.unit.memory import MemoryQueue
 from tests.unit.memory_sync import (
@@ -409,11 +409,10 @@ def test_sync_cdr_reads_the_last_days_and_merges_each_result_once() -> None:
 
 def test_sync_schedule_one_request_per_tenant_with_credentials_per_source() -> None:
     tenants = SyncTenants()
-    creds = VendorCredentials(api_key="k")
     for slug in ("acme", "beta"):
         tenants.create_tenant(Tenant(slug=slug, name=slug), {})
-        tenants.put_credentials(slug, Vendor.PHONET, creds, 1)
-    tenants.put_credentials("beta", Vendor.OBZVONILKA, creds, 1)
+        tenants.put_credentials(slug, Vendor.PHONET, 1)
+    tenants.put_credentials("beta", Vendor.OBZVONILKA, 1)
     requests = scheduled_requests(tenants, ["phonet_calls", "phonet_missed", "obzvonilka_bases"], NOW)
     assert [(r.tenant, r.source) for r in requests] == [
         ("acme", "phonet_calls"),
@@ -442,7 +441,7 @@ def test_sync_one_tenant_failing_next_to_one_succeeding() -> None:
 def test_sync_board_shows_each_source_and_enqueues_a_run() -> None:
     world = World()
     world.pbx.calls = [finished("a", NOW - 5 * MINUTE_MS)]
-    world.tenants.put_credentials("acme", Vendor.PHONET, VendorCredentials(api_key="k"), 1)
+    world.tenants.put_credentials("acme", Vendor.PHONET, 1)
     world.run()
     queue = MemoryQueue()
     board = SyncBoard(world.store, world.tenants, queue)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -24,12 +23,6 @@ def test_wiring_reset_forgets_every_cached_factory(monkeypatch: pytest.MonkeyPat
         "AWS_SECRET_ACCESS_KEY": "testing",
     }.items():
         monkeypatch.setenv(name, value)
-    try:  # the credentials' accounts come with their own branch; until they are merged, a stand-in
-        import hub.vendors.accounts  # noqa: F401
-    except ModuleNotFoundError:
-        stand_in = types.ModuleType("hub.vendors.accounts")
-        stand_in.VendorAccountsFromSecrets = object  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "hub.vendors.accounts", stand_in)
     cached = [value for value in vars(wiring).values() if hasattr(value, "cache_clear")]
     for factory in cached:
         factory()

@@ -16,6 +16,7 @@ from hub.api.schemas import MAX_PAGE_SIZE, ErrorBody
 from hub.domain.call_log import CallLog
 from hub.domain.calls import CallService
 from hub.domain.contacts import ContactService
+from hub.domain.dialing import Dialing
 from hub.domain.imports import ImportService
 from hub.domain.sync import SyncBoard
 from hub.domain.tenants import TenantContext, TenantService
@@ -30,6 +31,7 @@ _ERRORS = {
     409: "Conflict: a stale version, a taken login, extension or code, or a reused Idempotency-Key",
     412: "If-Match names a version that is no longer current",
     415: "The body is not sent as application/json",
+    502: "The vendor refused the request, or its answer leaves the outcome unknown: see error.code",
     503: "Storage is busy; retry shortly",
 }
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 100)")]
@@ -73,6 +75,7 @@ class Services:
     calls: CallService
     call_log: CallLog
     tenants: TenantService
+    dialing: Dialing
     # The sync status and runs on demand (/sync); the only routes that need the sync queue.
     sync: SyncBoard | None = None
 

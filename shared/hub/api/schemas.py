@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
+from hub.domain.tenants import TenantContext
 from hub.models.call import Call, CallState, CallStatus, Direction, Disposition, HistoryLeg
 from hub.models.call import LegEvent as LegSnapshot
 from hub.models.contact import (
@@ -425,3 +426,82 @@ class ApiKeyCreated(ApiKey):
 class ApiKeyList(BaseModel):
     items: list[ApiKey]
     next_cursor: str | None = None
+
+
+# -- vendor credentials and click-to-call ----------------------------------------------------------
+
+
+class CredentialsIn(BaseModel):
+    """A vendor's API credentials; which fields each vendor takes (others are refused):
+    phonet `{domain, api_key, base_url?}`, avtodialer `{base_url, api_key, access_token}`,
+    obzvonilka `{api_key, base_url?}`. In production a `base_url` (and Phonet's `https://{domain}`)
+    must be a public https URL. Stored as a secret and never returned; errors never echo it."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    api_key: str = Field(min_length=1, max_length=500)
+    domain: str | None = Field(default=None, max_length=253, description="phonet: the PBX domain")
+    base_url: str | None = Field(default=None, max_length=300, description="Where the vendor's API is")
+    access_token: str | None = Field(default=None, max_length=500, description="avtodialer: the body's token")
+
+
+class CallRequest(BaseModel):
+    """Place a call from the PBX as an employee: their phone rings first, then the PBX dials the
+    contact's number (its first phone, or `phone` among its phones) or `number` (read in the tenant's
+    country)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    employee_id: str = Field(min_length=1, max_length=ID_LENGTH)
+    contact_id: str | None = Field(default=None, min_length=1, max_length=ID_LENGTH)
+    phone: str | None = Field(default=None, min_length=1, max_length=40, description="with contact_id")
+    number: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class CallPlaced(BaseModel):
+    """The new call's uuid: its webhooks log it as usual, under this uuid."""
+
+    uuid: str
+
+
+class ActiveCallOut(BaseModel):
+    """A call ringing or talking now, as the PBX reports it."""
+
+    uuid: str
+    parent_uuid: str | None = None
+    direction: Direction | None = None
+    state: Literal["ringing", "talking"]
+    dial_at: int | None = None
+    bridge_at: int | None = None
+    employee_ext: str | None = None
+    employee_name: str | None = None
+    employee_id: str | None = None
+    other_number: str | None = None
+    other_number_raw: str | None = None
+    other_name: str | None = None
+
+    @classmethod
+    def of(cls, leg: LegSnapshot, context: TenantContext) -> ActiveCallOut:
+        employee = context.employee_by_ext_or_email(leg.employee_ext) if leg.employee_ext else None
+        return cls(
+            **leg.model_dump(
+                include={
+                    "uuid",
+                    "parent_uuid",
+                    "direction",
+                    "dial_at",
+                    "bridge_at",
+                    "employee_ext",
+                    "employee_name",
+                    "other_number",
+                    "other_number_raw",
+                    "other_name",
+                }
+            ),
+            state="talking" if leg.bridge_at or leg.event == "bridge" else "ringing",
+            employee_id=employee.id if employee else None,
+        )
+
+
+class ActiveCallList(BaseModel):
+    items: list[ActiveCallOut]

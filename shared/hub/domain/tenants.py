@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from hub.errors import BadRequest, NotFound, Unauthorized
 from hub.ids import new_id, now_ms
 from hub.models.tenant import (
@@ -24,10 +26,12 @@ from hub.models.tenant import (
     TenantSettings,
     Vendor,
     VendorCredentials,
+    credentials_for,
     login_key,
+    private_target_problem,
 )
 from hub.phones import normalize_phone
-from hub.ports import Page, TenantRepository
+from hub.ports import Page, TenantRepository, VendorSecrets
 from hub.secrets import (
     API_KEY_PREFIX,
     hash_password,
@@ -273,9 +277,19 @@ class TenantService:
     employees and their presence, its settings and vendor credentials. Thin: each use case is one of
     the functions above or one read, scoped to the context's tenant."""
 
-    def __init__(self, repo: TenantRepository, directory: TenantDirectory) -> None:
+    def __init__(
+        self,
+        repo: TenantRepository,
+        directory: TenantDirectory,
+        secrets: VendorSecrets,
+        *,
+        public_vendor_urls_only: bool = False,
+    ) -> None:
+        """`public_vendor_urls_only` (the prod stage): a vendor URL must be public https."""
         self.repo = repo
         self.directory = directory
+        self.secrets = secrets
+        self.public_vendor_urls_only = public_vendor_urls_only
 
     def api_key_context(self, secret: str | None) -> tuple[ApiKey, TenantContext]:
         """The live key with this secret and its tenant, read fresh (a change made through another
@@ -298,10 +312,24 @@ class TenantService:
         """Which vendors' credentials are stored (vendor -> when they changed); never the secrets."""
         return self.repo.credentials_set(context.slug)
 
-    def put_credentials(self, context: TenantContext, vendor: Vendor, credentials: VendorCredentials) -> None:
-        self.repo.put_credentials(context.slug, vendor, credentials, now_ms())
+    def put_credentials(self, context: TenantContext, vendor: Vendor, fields: dict[str, Any]) -> None:
+        """Store `fields` as `vendor`'s credentials: the secret first, then the table's note that it
+        is set, so the note never claims a secret that is not there. A shape that does not fit the
+        vendor raises pydantic's ValidationError (fields named, values never echoed)."""
+        try:
+            credentials = credentials_for(vendor, fields)
+        except ValidationError:
+            raise
+        except ValueError as exc:
+            raise BadRequest(str(exc), code="no_vendor_api") from exc
+        if self.public_vendor_urls_only:
+            check_public_target(credentials)
+        self.secrets.put(context.slug, vendor, credentials)
+        self.repo.put_credentials(context.slug, vendor, now_ms())
 
     def delete_credentials(self, context: TenantContext, vendor: Vendor) -> None:
+        """The secret first, then the note: a failure between leaves the note, and a retry ends both."""
+        self.secrets.delete(context.slug, vendor)
         self.repo.delete_credentials(context.slug, vendor)
 
     # -- employees
@@ -345,3 +373,17 @@ class TenantService:
         if revoked is None:
             raise NotFound("no such API key")
         return revoked
+
+
+def check_public_target(credentials: VendorCredentials) -> None:
+    """The production rule for where a tenant may point the hub's requests (hub.models.tenant
+    .private_target_problem), as a 400 naming the field; the URL itself is not echoed."""
+    target = credentials.target_url()
+    problem = private_target_problem(target) if target else None
+    if problem:
+        field = "base_url" if credentials.base_url else "domain"
+        raise BadRequest(
+            f"{field} {problem}",
+            code="vendor_url_not_allowed",
+            details=[{"field": field, "message": problem}],
+        )

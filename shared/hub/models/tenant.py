@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -185,13 +187,92 @@ class ApiKey(BaseModel):
 
 
 class VendorCredentials(BaseModel):
-    """What the hub needs to call a vendor's REST API for a tenant (spec/*.md). Write-only: stored
-    apart from the tenant, never read back through the API or logged."""
+    """What the hub needs to call a vendor's REST API for a tenant (spec/*.md), as one vendor's shape
+    (`credentials_for`). Write-only: kept as a secret (hub.ports.VendorSecrets), never in a table,
+    never read back through the API or logged; errors never echo it (`hide_input_in_errors`).
+    `base_url` lets the local fakes and tests stand in for the vendor."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
 
     api_key: str = Field(min_length=1, max_length=500, repr=False)
-    # Phonet: the PBX domain (`{account}.phonet.com.ua`); Avtodialer: the site its API lives on.
-    domain: str | None = Field(default=None, max_length=253)
-    # Avtodialer's JSON bodies also carry an `access_token`.
-    access_token: str | None = Field(default=None, max_length=500, repr=False)
+    base_url: str | None = Field(default=None, max_length=300)
+
+    @field_validator("base_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http(s) URL with a host and no query or fragment")
+        if parts.username or parts.password:
+            raise ValueError("must not carry a user or password")
+        return value.strip().rstrip("/")
+
+    def target_url(self) -> str | None:
+        """Where the hub's requests for this account go, when the shape says (the prod rules check it)."""
+        return self.base_url
+
+
+class PhonetCredentials(VendorCredentials):
+    """Phonet (phonet.md §B): the PBX domain (`{account}.phonet.com.ua`) and its API key; requests go
+    to `https://{domain}` unless `base_url` says otherwise."""
+
+    domain: str = Field(max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62}\.)*[A-Za-z0-9-]{1,63}$")
+
+    def target_url(self) -> str:
+        return self.base_url or f"https://{self.domain}"
+
+
+class AvtodialerCredentials(VendorCredentials):
+    """Avtodialer (avtodialer.md): its site, the key its URLs carry (`{base_url}/{api_key}/make`) and
+    the `access_token` its JSON bodies carry."""
+
+    base_url: str = Field(max_length=300)  # type: ignore[assignment]  # required here
+    access_token: str = Field(min_length=1, max_length=500, repr=False)
+
+
+class ObzvonilkaCredentials(VendorCredentials):
+    """Obzvonilka (obzvonilka.md): its API key; `base_url` when the service lives elsewhere."""
+
+
+CREDENTIAL_SHAPES: dict[Vendor, type[VendorCredentials]] = {
+    Vendor.PHONET: PhonetCredentials,
+    Vendor.AVTODIALER: AvtodialerCredentials,
+    Vendor.OBZVONILKA: ObzvonilkaCredentials,
+}
+
+
+def credentials_for(vendor: Vendor, data: Any) -> VendorCredentials:
+    """`data` read as `vendor`'s credentials: a pydantic ValidationError names the fields (never their
+    values); a vendor the hub never calls (TelefUM calls the hub) is a ValueError."""
+    shape = CREDENTIAL_SHAPES.get(vendor)
+    if shape is None:
+        raise ValueError(f"the hub calls no API of {vendor.value}: there are no credentials to store")
+    return shape.model_validate(data)
+
+
+def private_target_problem(url: str) -> str | None:
+    """Why the production hub must not send a tenant's requests to `url`, or None: only https, and
+    never a host inside the hub's own network (a private, loopback, link-local or reserved address,
+    `localhost`, or a number the resolver would read as an address, like `2130706433` or `127.1`).
+    A DNS name is not resolved here: what it points at may change after it was checked."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return "must be an https URL"
+    host = (parts.hostname or "").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast or address.is_reserved:
+            return "must not point at a private, loopback, link-local or reserved address"
+        return None
+    if host == "localhost" or host.endswith(".localhost") or "." not in host:
+        return "must name a public host"
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", host.rsplit(".", 1)[1]):
+        return "must name a public host (a top-level domain is letters)"
+    return None

@@ -79,6 +79,13 @@ LABELS: dict[str, dict[str, str]] = {
         "error": "Ошибка. Повторите позже",
         "number_taken": "Этот номер уже есть у контакта",
         "create_anyway": "Можно всё равно создать новый контакт с этим номером.",
+        "call": "Позвонить",
+        "call_placed": "Звоним: сейчас зазвонит ваш телефон",
+        "call_no_ext": "Чтобы звонить, нужен внутренний номер: попросите администратора",
+        "call_no_credentials": "Телефония не подключена: нужны ключи Phonet в настройках",
+        "call_bad_number": "Этот номер нельзя набрать",
+        "call_vendor_failed": "АТС не приняла звонок. Повторите позже",
+        "call_unknown": "АТС не подтвердила звонок: проверьте, не идёт ли он уже",
     },
     "en": {
         "brand": "Telephony",
@@ -133,8 +140,41 @@ LABELS: dict[str, dict[str, str]] = {
         "error": "Something went wrong. Try again later",
         "number_taken": "This number already belongs to",
         "create_anyway": "You may still create another contact with it.",
+        "call": "Call",
+        "call_placed": "Calling: your phone rings first",
+        "call_no_ext": "You need an extension to place calls: ask an administrator",
+        "call_no_credentials": "Telephony is not connected: Phonet credentials are needed in the settings",
+        "call_bad_number": "This number cannot be dialed",
+        "call_vendor_failed": "The PBX did not take the call. Try again later",
+        "call_unknown": "The PBX did not confirm the call: check whether it is already ringing",
     },
 }
+
+
+# What the card may say after its Call button (`?notice=`): a key of LABELS, never free text.
+CALL_NOTICES = frozenset(
+    {
+        "call_placed",
+        "call_no_ext",
+        "call_no_credentials",
+        "call_bad_number",
+        "call_vendor_failed",
+        "call_unknown",
+    }
+)
+_CALL_NOTICE_BY_CODE = {
+    "employee_without_ext": "call_no_ext",
+    "employee_inactive": "call_no_ext",
+    "credentials_missing": "call_no_credentials",
+    "call_outcome_unknown": "call_unknown",
+}
+
+
+def call_notice(code: str, status: int) -> str:
+    """The notice for a refused click-to-call: by its error code, else by kind (input or vendor)."""
+    if code in _CALL_NOTICE_BY_CODE:
+        return _CALL_NOTICE_BY_CODE[code]
+    return "call_bad_number" if status == 400 else "call_vendor_failed"
 
 
 def language(tenant: Tenant, accept_language: str | None) -> str:

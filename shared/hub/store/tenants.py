@@ -4,7 +4,9 @@ Keys, under `TENANT#{slug}`: `META` (the tenant), `EMP#{id}` (employees: one Que
 `LOGIN#{login}` (an employee's login, unique in the tenant), `EXT#{ext}` (an active employee's
 extension, unique in the tenant), `LOGINFAIL#{login}` (attempts in a row), `PRESENCE#{ext}` (away/back,
 written by the call events), `APIKEY#{key id}` (the tenant's keys),
-`CRED#{vendor}` (the tenant's credentials for a vendor's API: written, never listed or returned).
+`CRED#{vendor}` (that and when the tenant stored credentials for a vendor's API; the secret itself is
+an SSM SecureString, hub.store.vendor_secrets). `CREDSET#{vendor}` / `{slug}`: the tenants with
+credentials for a vendor, one item each, written and removed with `CRED#{vendor}`.
 Secrets resolve with one GetItem on their hash: `TOKEN#{sha256}` / `TOKEN` for webhook tokens,
 `APIKEY#{sha256}` / `APIKEY` for API keys. No secret is stored in the clear.
 """
@@ -22,7 +24,6 @@ from hub.models.tenant import (
     Tenant,
     TenantSettings,
     Vendor,
-    VendorCredentials,
     login_key,
 )
 from hub.ports import Page
@@ -60,6 +61,11 @@ def _taken(employee: Employee) -> str:
 
 def tenant_pk(slug: str) -> str:
     return f"TENANT#{slug}"
+
+
+def credset_pk(vendor: Vendor) -> str:
+    """The list of tenants with credentials for `vendor` (what a scheduled sync visits)."""
+    return f"CREDSET#{vendor.value}"
 
 
 def token_pk(token_hash: str) -> str:
@@ -119,26 +125,27 @@ class TenantStore(DynamoStore):
                 },
             )
 
-    def put_credentials(self, slug: str, vendor: Vendor, credentials: VendorCredentials, at: int) -> None:
-        item = {
-            "pk": tenant_pk(slug),
-            "sk": f"CRED#{vendor.value}",
-            "credentials": credentials.model_dump(mode="json", exclude_none=True),
-            "updated_at": at,
-        }
-        with translated_errors():
-            self.client.put_item(TableName=self.table, Item=to_item(item))
+    def put_credentials(self, slug: str, vendor: Vendor, at: int) -> None:
+        """That the tenant stored credentials for `vendor`, and when: the tenant's `CRED#{vendor}` and
+        its row in the vendor's `CREDSET#{vendor}` list, together. The secret itself is never here."""
+        writes = [
+            {"Put": {"TableName": self.table, "Item": to_item(item)}}
+            for item in (
+                {"pk": tenant_pk(slug), "sk": f"CRED#{vendor.value}", "updated_at": at},
+                {"pk": credset_pk(vendor), "sk": slug, "updated_at": at},
+            )
+        ]
+        transact_write(self.client, writes, "the credentials changed meanwhile")
 
     def delete_credentials(self, slug: str, vendor: Vendor) -> None:
-        with translated_errors():
-            self.client.delete_item(
-                TableName=self.table, Key=to_item({"pk": tenant_pk(slug), "sk": f"CRED#{vendor.value}"})
+        writes = [
+            {"Delete": {"TableName": self.table, "Key": to_item(key)}}
+            for key in (
+                {"pk": tenant_pk(slug), "sk": f"CRED#{vendor.value}"},
+                {"pk": credset_pk(vendor), "sk": slug},
             )
-
-    def get_credentials(self, slug: str, vendor: Vendor) -> VendorCredentials | None:
-        """For the vendor clients only; the API answers whether credentials are set, never what."""
-        item = self.get_item(tenant_pk(slug), f"CRED#{vendor.value}")
-        return VendorCredentials.model_validate(item["credentials"]) if item else None
+        ]
+        transact_write(self.client, writes, "the credentials changed meanwhile")
 
     def credentials_set(self, slug: str) -> dict[str, int]:
         """Vendor -> when its credentials were last written."""
@@ -150,6 +157,23 @@ class TenantStore(DynamoStore):
         )
         items = [from_item(item) for item in response["Items"]]
         return {str(item["sk"]).removeprefix("CRED#"): int(item.get("updated_at", 0)) for item in items}
+
+    def tenants_with_credentials(self, vendor: Vendor) -> list[str]:
+        """The slugs in `CREDSET#{vendor}`: one partition read (paged by DynamoDB past 1 MB), no scan."""
+        slugs: list[str] = []
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": credset_pk(vendor)}),
+            "ProjectionExpression": "sk",
+        }
+        while True:
+            with translated_errors():
+                response = self.client.query(**request)
+            slugs += [str(from_item(item)["sk"]) for item in response["Items"]]
+            if not response.get("LastEvaluatedKey"):
+                return slugs
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def get_webhook_token(self, token_hash: str) -> dict[str, Any] | None:
         """The token record (tenant, vendor, token_hash) for a token's hash, or None."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hubtools.fakes import AvtodialerFake, ObzvonilkaFake, PhonetFake
-from hubtools.local.demo import DEMO_EMPLOYEES, seed_demo
+from hubtools.local.demo import DEMO_EMPLOYEES, seed_credentials, seed_demo
 from hubtools.local.runner import LocalHub
 from hubtools.template import REPO_ROOT
 
@@ -88,6 +88,8 @@ def main() -> None:
     ).start()
     demo = seed_demo(hub.aws, hub.template, hub.api_url)
     fakes = start_fakes(host, hub.api_url, demo["tenant"])
+    # the credentials name the fakes' addresses, known once they listen (a port of 0 picks one)
+    seed_credentials(hub.aws, hub.template, demo["tenant"]["slug"], fakes)
     state = {
         "api_url": hub.api_url,
         "aws_endpoint_url": hub.aws.url,

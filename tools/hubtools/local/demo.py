@@ -1,4 +1,5 @@
-"""The demo tenant `make run` creates: employees, contacts, tokens, an API key, wired to the fakes."""
+"""The demo tenant `make run` creates: employees, contacts, tokens, an API key, and credentials for
+every vendor pointing at the local fakes (`seed_credentials`, once they listen)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from typing import Any
 
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.tenants import TenantDirectory, add_employee, create_api_key, create_tenant
+from hub.ids import now_ms
 from hub.models.contact import ContactType
-from hub.models.tenant import Tenant, TenantSettings, Vendor
+from hub.models.tenant import Tenant, TenantSettings, Vendor, credentials_for
 from hub.secrets import new_password
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
+from hub.store.vendor_secrets import VendorSecretStore
 from hubtools.hubctl import webhook_urls
 from hubtools.local.aws import LocalAws
 from hubtools.template import Template
@@ -66,3 +69,27 @@ def seed_demo(aws: LocalAws, template: Template, api_url: str, slug: str = "demo
         },
         "employees": employees,
     }
+
+
+def seed_credentials(
+    aws: LocalAws, template: Template, slug: str, fakes: dict[str, Any], *, at: int | None = None
+) -> None:
+    """Give tenant `slug` credentials for each vendor in `fakes` (name -> running fake), pointing at
+    the fake with its own domain and keys, as PUT /api/v1/settings/credentials/{vendor} stores them."""
+    prefix = template.function_environment("RestApiFunction")["CREDENTIALS_PARAMETER_PREFIX"]
+    secrets = VendorSecretStore(prefix, aws.client("ssm"))
+    tenants = TenantStore(template.table_name("TenantsTable"), aws.client("dynamodb"))
+    shapes: dict[Vendor, dict[str, str]] = {}
+    if phonet := fakes.get("phonet"):
+        shapes[Vendor.PHONET] = {"domain": phonet.domain, "api_key": phonet.api_key, "base_url": phonet.url}
+    if avtodialer := fakes.get("avtodialer"):
+        shapes[Vendor.AVTODIALER] = {
+            "base_url": avtodialer.url,
+            "api_key": avtodialer.api_key,
+            "access_token": avtodialer.access_token,
+        }
+    if obzvonilka := fakes.get("obzvonilka"):
+        shapes[Vendor.OBZVONILKA] = {"api_key": obzvonilka.api_key, "base_url": obzvonilka.url}
+    for vendor, fields in shapes.items():
+        secrets.put(slug, vendor, credentials_for(vendor, fields))
+        tenants.put_credentials(slug, vendor, at or now_ms())

@@ -1,17 +1,34 @@
-"""/calls: the tenant's calls, newest first, and one call with its events."""
+"""/calls: the tenant's calls, newest first, and one call with its events; click-to-call and the
+calls in progress on the PBX (placed, listed and hung up through the tenant's Phonet account)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from hub.api import paging
-from hub.api.common import Cursor, Limit, documented, services, tenant
-from hub.api.schemas import LATEST_MS, CallDetail, CallList, CallSummary, Moment
+from hub.api.common import Cursor, IdempotencyKey, Limit, documented, services, tenant
+from hub.api.schemas import (
+    LATEST_MS,
+    ActiveCallList,
+    ActiveCallOut,
+    CallDetail,
+    CallList,
+    CallPlaced,
+    CallRequest,
+    CallSummary,
+    Moment,
+)
 from hub.domain.call_log import call_filters
+from hub.domain.dialing import CallTarget
+from hub.errors import BadRequest
 from hub.models.call import CallStatus, Direction
+
+logger = Logger()
 
 router = Router()
 
@@ -48,6 +65,48 @@ def list_calls(
         ),
     )
     return CallList(items=[CallSummary.of(call) for call in calls], next_cursor=next_cursor)
+
+
+@router.post(
+    "/calls",
+    tags=["calls"],
+    status_code=201,
+    responses=documented(201, "The PBX placed the call: the employee's phone rings first", 409, 415, 502),
+)
+def place_call(call: Annotated[CallRequest, Body()], idempotency_key: IdempotencyKey = None) -> CallPlaced:
+    """Requires an Idempotency-Key: a retried request must never ring the customer twice. 409
+    `credentials_missing` without Phonet credentials, `employee_inactive` / `employee_without_ext`;
+    502 `call_outcome_unknown` when the PBX may have placed it without saying so (look at
+    /calls/active before trying again)."""
+    if idempotency_key is None:
+        raise BadRequest(
+            "placing a call needs an Idempotency-Key header, so a retry cannot dial twice",
+            code="idempotency_key_required",
+        )
+    target = CallTarget(contact_id=call.contact_id, phone=call.phone, number=call.number)
+    placed = services(router).dialing.place_call(tenant(router), call.employee_id, target)
+    logger.info("call placed", extra={"call_uuid": placed.uuid, "ext": placed.ext})
+    return CallPlaced(uuid=placed.uuid)
+
+
+@router.get(
+    "/calls/active", tags=["calls"], responses=documented(200, "The calls in progress on the PBX", 409, 502)
+)
+def active_calls() -> ActiveCallList:
+    context = tenant(router)
+    legs = services(router).dialing.active_calls(context)
+    return ActiveCallList(items=[ActiveCallOut.of(leg, context) for leg in legs])
+
+
+@router.delete(
+    "/calls/active/<uuid>",
+    tags=["calls"],
+    responses=documented(204, "Hung up", 404, 409, 502),
+)
+def hang_up(uuid: Annotated[str, Path(max_length=100)]) -> None:
+    """404 `call_not_active` when the PBX has no such call in progress."""
+    services(router).dialing.hang_up(tenant(router), uuid)
+    return Response(status_code=204)  # type: ignore[return-value]
 
 
 @router.get("/calls/<uuid>", tags=["calls"], responses=documented(200, "The call with its events", 404))

@@ -10,10 +10,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from hub.api.common import documented, services, tenant
-from hub.api.schemas import CredentialsState, SettingsOut, SettingsPatch
+from hub.api.schemas import CredentialsIn, CredentialsState, SettingsOut, SettingsPatch
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest
-from hub.models.tenant import Vendor, VendorCredentials
+from hub.models.tenant import Vendor
 
 logger = Logger()
 router = Router()
@@ -55,8 +55,10 @@ def patch_settings(patch: Annotated[SettingsPatch, Body()]) -> SettingsOut:
     tags=["settings"],
     responses=documented(204, "Stored; they are never returned", 415),
 )
-def put_credentials(vendor: Vendor, credentials: Annotated[VendorCredentials, Body()]) -> None:
-    services(router).tenants.put_credentials(tenant(router), vendor, credentials)
+def put_credentials(vendor: Vendor, credentials: Annotated[CredentialsIn, Body()]) -> None:
+    """Checked against the vendor's own shape (400 with the fields, never their values)."""
+    fields = credentials.model_dump(exclude_unset=True)
+    services(router).tenants.put_credentials(tenant(router), vendor, fields)
     logger.info("vendor credentials changed", extra={"vendor": vendor.value})
     return Response(status_code=204)  # type: ignore[return-value]
 
