@@ -18,6 +18,7 @@ from hub.ports.vendors import (
     CallList,
     DialResult,
     FinishedCall,
+    Listing,
     OffsetPage,
     SyncCursor,
     SyncState,
@@ -127,8 +128,8 @@ class FakePbx:
     def missed_calls(self, time_from: int, time_to: int) -> Iterator[OffsetPage[FinishedCall]]:
         return self._pages([replace(c, still_missed=True) for c in self.missed], time_from, time_to)
 
-    def users(self) -> list[VendorUser]:
-        return list(self.users_list)
+    def users(self) -> Listing[VendorUser]:
+        return Listing(self.users_list)
 
     def _pages(
         self, rows: list[FinishedCall], time_from: int, time_to: int
@@ -153,9 +154,9 @@ class FakeDialer:
     asked: list[tuple[date, date]] = field(default_factory=list)
     MAX_RECORDS: int = 1000
 
-    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> list[DialResult]:
+    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> Listing[DialResult]:
         self.asked.append((date_from, date_to))
-        return list(self.results)
+        return Listing(self.results)
 
 
 @dataclass
@@ -166,8 +167,8 @@ class FakeCallList:
     def bases(self) -> list[CallList]:
         return list(self.bases_list)
 
-    def users(self) -> list[VendorUser]:
-        return list(self.users_list)
+    def users(self) -> Listing[VendorUser]:
+        return Listing(self.users_list)
 
 
 class FakeAccounts:

@@ -89,4 +89,4 @@ def test_phonet_pbx_hangup_of_a_call_not_in_progress_is_not_found() -> None:
 def test_phonet_pbx_users_count_the_rows_that_do_not_read() -> None:
     rows = [{"id": 7, "ext": "007"}, {"displayName": "no id"}]
     users = PhonetPbx(StubClient(users=rows), "UA").users()
-    assert [user.vendor_id for user in users] == ["7"] and getattr(users, "unreadable", None) == 1
+    assert [user.vendor_id for user in users] == ["7"] and users.unreadable == 1

@@ -30,7 +30,7 @@ from hub.errors import (
     VendorUnavailable,
 )
 from hub.models.tenant import Tenant, Vendor
-from hub.ports.vendors import CallList, DialResult, VendorUser
+from hub.ports.vendors import CallList, DialResult, Listing, VendorUser
 from tests.unit.memory import MemoryQueue
 from tests.unit.memory_sync import (
     FakeAccounts,
@@ -320,10 +320,8 @@ def test_sync_users_empty_or_unreadable_list_deactivates_nobody() -> None:
     empty = world.run(Source.PHONET_USERS)
     assert employees(world)["Olga"].active and "kept" in empty.details
 
-    class Partly(list):
-        unreadable = 1
-
-    world.pbx.users = lambda: Partly([VendorUser("2", name="Ivan", ext="102")])  # type: ignore[method-assign]
+    partly_read = Listing([VendorUser("2", name="Ivan", ext="102")], unreadable=1)
+    world.pbx.users = lambda: partly_read  # type: ignore[method-assign]
     partly = world.run(Source.PHONET_USERS)
     assert employees(world)["Olga"].active and (partly.tally.read, partly.tally.failed) == (2, 1)
 

@@ -379,7 +379,7 @@ class SyncService:
         cursor = self.cursors.read(context.slug, run.source)
         roster = _Roster(self.tenants, context, json.loads(cursor.position) if cursor else {}, by_ext=by_ext)
         users = listed()
-        unreadable = int(getattr(users, "unreadable", 0))  # rows the client could not read
+        unreadable = users.unreadable  # rows the client could not read
         roster.tally.read, roster.tally.failed = len(users) + unreadable, unreadable
         for user in users:
             try:
@@ -426,7 +426,7 @@ class SyncService:
         today = datetime.fromtimestamp(now / 1000, UTC).astimezone(ZoneInfo(context.tenant.timezone)).date()
         date_from = today - timedelta(days=self.limits.cdr_days - 1)
         results = self.accounts.dialer(context.slug).cdr(date_from, today)
-        unreadable = int(getattr(results, "unreadable", 0))
+        unreadable = results.unreadable
         tally = Tally(read=len(results) + unreadable, failed=unreadable)
         for result in results:
             try:

@@ -35,6 +35,16 @@ class OffsetPage(Generic[T_co]):
     unreadable: int = 0
 
 
+class Listing(list[T_co]):  # type: ignore[misc]  # a list is invariant; a Listing is only read
+    """A vendor's whole list as the client could read it, and how many of its rows it could not: a
+    sync counts those as failed, and acts on nothing that only a complete list proves (e.g. that an
+    employee left)."""
+
+    def __init__(self, items: Sequence[T_co] = (), unreadable: int = 0) -> None:
+        super().__init__(items)
+        self.unreadable = unreadable
+
+
 @dataclass(frozen=True)
 class VendorUser:
     """A person in a vendor's own user list (Phonet's users, Obzvonilka's users), to map to an employee."""
@@ -122,7 +132,7 @@ class PbxClient(Protocol):
         them (each with `still_missed`)."""
         ...
 
-    def users(self) -> list[VendorUser]: ...
+    def users(self) -> Listing[VendorUser]: ...
 
 
 @dataclass(frozen=True)
@@ -175,7 +185,7 @@ class DialerClient(Protocol):
 
     def make(self, calls: Sequence[DialRecord]) -> DialJob: ...
     def newcall(self, robot_call: DialRecord) -> DialJob: ...
-    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> list[DialResult]: ...
+    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> Listing[DialResult]: ...
 
 
 @dataclass(frozen=True)
@@ -199,7 +209,7 @@ class CallListClient(Protocol):
         else added, so a retried push never makes a second copy. Returns the vendor's contact id."""
         ...
 
-    def users(self) -> list[VendorUser]: ...
+    def users(self) -> Listing[VendorUser]: ...
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from hub.errors import VendorRejected
-from hub.ports.vendors import DialJob, DialRecord, DialResult
+from hub.ports.vendors import DialJob, DialRecord, DialResult, Listing
 from hub.vendors.avtodialer.client import MAX_RECORDS, AvtodialerClient, RobotCall
 from hub.vendors.avtodialer.results import dial_result
-
-
-class DialResults(list[DialResult]):
-    """The cdr's outcomes that could be read, and how many rows could not (a sync counts those as
-    failed, never as nothing)."""
-
-    def __init__(self, results: list[DialResult], unreadable: int = 0) -> None:
-        super().__init__(results)
-        self.unreadable = unreadable
 
 
 def as_robot_call(record: DialRecord) -> RobotCall:
@@ -61,7 +52,7 @@ class AvtodialerDialer:
         result = self.client.newcall(as_robot_call(robot_call))
         return DialJob(job_id=result.job_id, received=1, accepted=result.count)
 
-    def cdr(self, date_from: dt.date, date_to: dt.date, number: str | None = None) -> DialResults:
+    def cdr(self, date_from: dt.date, date_to: dt.date, number: str | None = None) -> Listing[DialResult]:
         rows = self.client.cdr(date_from, date_to, number)
         results = [dial_result(row, self.country, self.fallbacks) for row in rows.rows]
-        return DialResults(results, unreadable=len(rows.invalid))
+        return Listing(results, unreadable=len(rows.invalid))

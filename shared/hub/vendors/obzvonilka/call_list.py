@@ -5,7 +5,7 @@ external code (= the hub's contact id), so a push sent again updates instead of 
 from __future__ import annotations
 
 from hub.models.contact import Contact
-from hub.ports.vendors import CallList, VendorUser
+from hub.ports.vendors import CallList, Listing, VendorUser
 from hub.vendors.obzvonilka.client import (
     PHONE_SLOTS,
     ContactBase,
@@ -37,18 +37,9 @@ def contact_form(contact: Contact) -> ContactForm:
     )
 
 
-class VendorUsers(list[VendorUser]):
-    """The users that could be read, and how many rows could not: a users sync deactivates nobody
-    on a list it could not read whole."""
-
-    def __init__(self, users: list[VendorUser], unreadable: int = 0) -> None:
-        super().__init__(users)
-        self.unreadable = unreadable
-
-
 class ObzvonilkaCallList:
     """One tenant's Obzvonilka organization as a CallListClient. Bases that could not be read are
-    left out (the client keeps them in `Rows.invalid`); users' are counted (`VendorUsers`)."""
+    left out (the client keeps them in `Rows.invalid`); users' are counted (`Listing.unreadable`)."""
 
     def __init__(self, client: ObzvonilkaClient) -> None:
         self.client = client
@@ -59,6 +50,6 @@ class ObzvonilkaCallList:
     def upsert_contact(self, base_id: str, contact: Contact) -> str:
         return self.client.upsert_contact(base_id, contact_form(contact)).id
 
-    def users(self) -> VendorUsers:
+    def users(self) -> Listing[VendorUser]:
         rows = self.client.users()
-        return VendorUsers([vendor_user(user) for user in rows.rows], unreadable=len(rows.invalid))
+        return Listing([vendor_user(user) for user in rows.rows], unreadable=len(rows.invalid))

@@ -10,8 +10,7 @@ from aws_lambda_powertools import Logger
 from hub.errors import InvalidPhone, NotFound, VendorRejected
 from hub.models.call import LegEvent
 from hub.phones import normalize_phone
-from hub.ports.vendors import FinishedCall, OffsetPage, VendorUser
-from hub.vendors.obzvonilka.call_list import VendorUsers
+from hub.ports.vendors import FinishedCall, Listing, OffsetPage, VendorUser
 from hub.vendors.phonet.client import PhonetClient
 from hub.vendors.phonet.history import history_pages
 from hub.vendors.phonet.rest import ActiveCall
@@ -82,8 +81,8 @@ class PhonetPbx:
             account_domain=self.client.domain,
         )
 
-    def users(self) -> list[VendorUser]:
-        """The PBX's users, with how many rows did not read (`VendorUsers.unreadable`): a users sync
+    def users(self) -> Listing[VendorUser]:
+        """The PBX's users, with how many rows did not read (`Listing.unreadable`): a users sync
         deactivates nobody on a list it could not read whole."""
         rows = self.client.users()
         if rows.invalid:
@@ -92,7 +91,7 @@ class PhonetPbx:
             VendorUser(vendor_id=user.id, name=user.display_name, ext=user.ext, email=user.email)
             for user in rows.rows
         ]
-        return VendorUsers(users, unreadable=len(rows.invalid))
+        return Listing(users, unreadable=len(rows.invalid))
 
     def company_calls(self, time_from: int, time_to: int) -> Iterator[OffsetPage[FinishedCall]]:
         return history_pages(
