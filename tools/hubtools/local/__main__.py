@@ -51,7 +51,12 @@ def start_fakes(host: str, api_url: str, tenant: dict[str, Any]) -> dict[str, An
         host=host,
         webhook_url=f"{api_url}/hooks/avtodialer/{tenant['avtodialer_token']}/result",
     ).start()
-    obzvonilka = ObzvonilkaFake(_port("HUB_OBZVONILKA_PORT", 3003), host=host).start()
+    # The same people as the PBX's users: the users syncs match them to the demo's employees by email.
+    obzvonilka = ObzvonilkaFake(
+        _port("HUB_OBZVONILKA_PORT", 3003),
+        host=host,
+        users=[{"id": 10 + i, "email": e["email"], "name": e["name"]} for i, e in enumerate(DEMO_EMPLOYEES)],
+    ).start()
     return {"phonet": phonet, "avtodialer": avtodialer, "obzvonilka": obzvonilka}
 
 
