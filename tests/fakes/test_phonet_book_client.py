@@ -528,5 +528,6 @@ def test_phonet_book_bodies_serialize_the_seed_names_and_only_what_was_set() -> 
     }
     assert ContactBody(last_name=None).wire() == {"lastName": None}  # set to null: cleared, not omitted
     assert set(NoteBody().wire()) == NOTE_KEYS and NoteBody().wire()["otherLegName"] is None
-    with pytest.raises(ValueError):
-        ContactBody(id="7a")
+    for bad in ("7a", "-5", -5, True, 2**63):
+        with pytest.raises(ValueError):
+            ContactBody(id=bad)

@@ -32,7 +32,9 @@ def _long(value: Any) -> Any:
     """A PBX id to send: a non-negative whole number, given as a number or as its digits."""
     if isinstance(value, bool):
         raise ValueError("an id is not a boolean")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise ValueError("an id must be a whole number")
         value = int(value.strip())
     if isinstance(value, int) and not 0 <= value <= LONG_MAX:
         raise ValueError("an id must be a non-negative Long")
