@@ -225,6 +225,26 @@ def test_phonet_contact_update_answers_1_and_replaces_fields(book) -> None:
     assert (after["dateCreate"], after["createUserId"]) == (made["dateCreate"], made["createUserId"])
 
 
+def test_phonet_contact_update_ids_not_its_own_get_fresh_ones(book) -> None:
+    fake, s = book
+    other = fake.add_contact(first_name="Other", phones=["+380500000000"])
+    made = fake.add_contact(first_name="A")
+    foreign = other["fields"][1]  # another contact's phone field, ids and all
+    body = {
+        "id": made["id"],
+        "fields": [*made["fields"], {**foreign, "values": [{"id": 1, "value": "+3805"}]}],
+    }
+
+    s.post(f"{fake.url}{V2}/", json=body, timeout=2)
+
+    after = fake.book.get(made["id"])
+    ids = [f["id"] for c in fake.book.contacts.values() for f in c["fields"]]
+    ids += [v["id"] for c in fake.book.contacts.values() for f in c["fields"] for v in f["values"]]
+    assert after["fields"][0] == {**made["fields"][0], "values": after["fields"][0]["values"]}
+    assert after["fields"][1]["id"] != foreign["id"] and after["fields"][1]["values"][0]["id"] != 1
+    assert len(ids) == len(set(ids))
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
@@ -294,6 +314,22 @@ def test_phonet_contacts_batch_merge_1_joins_by_phone_201(book) -> None:
     assert r.status_code == 201 and r.json() == {"succeeded": 2, "failed": 1}
     assert values(fake.book.get(cid), "Телефон") == ["+380440000000", "+3805"]
     assert sorted(c["firstName"] for c in fake.book.contacts.values()) == ["Иван", "Новый"]
+
+
+def test_phonet_contacts_batch_merge_1_value_with_its_id_replaced_not_added(book) -> None:
+    fake, s = book
+    made = fake.add_contact(first_name="Иван", phones=["+380440000000", "+380440000001"])
+    phones = next(f for f in made["fields"] if f["enumCode"] == "Телефон")
+    edited = {**phones["values"][0], "value": "+380449999999"}  # the first phone, renumbered
+    body = {"merge": 1, "contacts": [{"id": made["id"], "fields": [{**phones, "values": [edited]}]}]}
+
+    r = s.post(f"{fake.url}{V2}/batch", json=body, timeout=2)
+
+    after = fake.book.get(made["id"])
+    assert r.status_code == 201 and r.json() == {"succeeded": 1, "failed": 0}
+    assert values(after, "Телефон") == ["+380449999999", "+380440000001"]
+    kept = next(f for f in after["fields"] if f["enumCode"] == "Телефон")["values"]
+    assert [v["id"] for v in kept] == [v["id"] for v in phones["values"]]
 
 
 def test_phonet_contacts_batch_merge_0_resent_batch_duplicates(book) -> None:

@@ -15,7 +15,10 @@ leaves open is decided here once, and said where it is decided:
 * update (``POST /v2/``) replaces the contact's ``fields`` with the body's (a client must send the whole
   contact, the strict reading); an unknown id is a 404, like get;
 * batch ``merge=1`` merges into the contact with the same id or sharing a phone number (values unioned
-  per ``enumCode``), ``merge=0`` saves each contact as given, so a resent batch duplicates contacts;
+  per ``enumCode``; a value carrying one of the field's value ids replaces that value), ``merge=0``
+  saves each contact as given, so a resent batch duplicates contacts;
+* field and value ids are the PBX's: ones the contact has are kept, others (absent, 0, another
+  contact's) are replaced by fresh ones;
 * delete and note routes answer 404 for an unknown contact or note.
 """
 
@@ -303,36 +306,53 @@ class ContactBook:
             "values": values,
         }
 
-    def _with_ids(self, fields: list[dict[str, Any]], now: int) -> list[dict[str, Any]]:
-        """Fields and values as stored: an id for each (0/absent = new), ``lastModified`` on values."""
+    def _with_ids(
+        self, fields: list[dict[str, Any]], now: int, known: frozenset[int] = frozenset()
+    ) -> list[dict[str, Any]]:
+        """Fields and values as stored: ``lastModified`` on values, and an id for each. The PBX assigns
+        ids: one the contact already has (``known``) is kept, any other (0, absent, another contact's,
+        made up) gets a fresh one, so two rows never share an id."""
+
+        def kept(row_id: int | None) -> int:
+            return row_id if row_id in known else next(self._ids)
+
         out = []
         for f in fields:
-            values = [{**v, "id": v["id"] or next(self._ids), "lastModified": now} for v in f["values"]]
-            out.append({**f, "id": f["id"] or next(self._ids), "values": values})
+            values = [{**v, "id": kept(v["id"]), "lastModified": now} for v in f["values"]]
+            out.append({**f, "id": kept(f["id"]), "values": values})
         return out
 
     def _save(self, current: dict[str, Any], changes: dict[str, Any]) -> None:
         now = self.clock()
         if "fields" in changes:
-            changes["fields"] = self._with_ids(changes["fields"], now)
+            changes["fields"] = self._with_ids(changes["fields"], now, _row_ids(current))
         current.update(changes)
         current["lastModified"] = now
 
     def _merge(self, current: dict[str, Any], incoming: dict[str, Any]) -> None:
-        """Union ``incoming`` into ``current``: non-null values win, field values are added per enumCode."""
+        """Join ``incoming`` to ``current``: non-null values win; per ``enumCode``, a value with the id of
+        one of the field's values replaces it, any other is added unless the field holds it already
+        (phones compared by digits)."""
         now = self.clock()
         for k, v in incoming.items():
             if k != "fields" and v is not None:
                 current[k] = v
         by_code = {f["enumCode"]: f for f in current["fields"]}
-        for f in self._with_ids(incoming.get("fields", []), now):
+        for f in incoming.get("fields", []):
             mine = by_code.get(f["enumCode"])
             if mine is None:
-                current["fields"].append(f)
-                by_code[f["enumCode"]] = f
+                (added,) = self._with_ids([f], now)
+                current["fields"].append(added)
+                by_code[f["enumCode"]] = added
                 continue
-            known = {digits(v["value"]) or v["value"] for v in mine["values"]}
-            mine["values"] += [v for v in f["values"] if (digits(v["value"]) or v["value"]) not in known]
+            by_id = {v["id"]: v for v in mine["values"]}
+            held = {_value_key(v) for v in mine["values"]}
+            for v in f["values"]:
+                if v["id"] in by_id:
+                    by_id[v["id"]].update({**v, "id": v["id"], "lastModified": now})
+                elif _value_key(v) not in held:
+                    mine["values"].append({**v, "id": next(self._ids), "lastModified": now})
+                    held.add(_value_key(v))
         current["lastModified"] = now
 
     def _batch_one(self, item: Any, merge: bool, user_id: int | None) -> None:
@@ -378,6 +398,17 @@ class ContactBook:
             else:
                 out[k] = as_text(body[k], k) if body[k] is not None else default
         return out
+
+
+def _row_ids(contact: dict[str, Any]) -> frozenset[int]:
+    """The ids of a contact's fields and values."""
+    fields = contact.get("fields", [])
+    return frozenset([f["id"] for f in fields] + [v["id"] for f in fields for v in f["values"]])
+
+
+def _value_key(value: dict[str, Any]) -> str:
+    """What makes two values of a field the same: a phone's digits, else the text as given."""
+    return digits(value.get("value")) or str(value.get("value"))
 
 
 __all__ = ["CONTACTS_MAX_LIMIT", "DEFAULT_LIMIT", "ContactBook", "as_long", "contact_body"]
