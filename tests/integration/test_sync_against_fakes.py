@@ -299,7 +299,8 @@ def test_sync_against_fakes_twice_over_the_same_rows_reads_them_again_and_writes
 
     second = sync.run(acme, Source.PHONET_CALLS, now=now + 60_000)
     assert_ok(second)
-    assert (second.tally.read, second.tally.unchanged, second.tally.created, second.tally.merged) == (5, 5, 0, 0)
+    tally = second.tally
+    assert (tally.read, tally.unchanged, tally.created, tally.merged) == (5, 5, 0, 0)
     assert len(saves) == 5  # no write the second time
     assert call_items(template, "acme") == stored  # versions and all
     # one page for the one (overlap) window, with every row in it: each row read, and merged, once
