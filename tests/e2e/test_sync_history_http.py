@@ -75,6 +75,14 @@ def test_sync_history_http_calls_whose_webhooks_were_lost_appear_complete_after_
         run = sync_once(hub, session)
         assert (run["outcome"], run["read"], run["created"], run["failed"]) == ("ok", 2, 2, 0), run
         assert pbx.count("POST", "/rest/security/authorize") == 1
+        first_record = get_call(hub, session, answered.uuid)
+        # again over the same rows (the next window starts an overlap back): read, merged, not written
+        pages_before = pbx.count("GET", "/rest/calls/company.api")
+        again = sync_once(hub, session)
+        assert (again["read"], again["unchanged"], again["created"], again["merged"]) == (2, 2, 0, 0), again
+        assert pbx.count("GET", "/rest/calls/company.api") == pages_before + 1  # one page, both rows
+        assert pbx.count("POST", "/rest/security/authorize") == 1  # the session kept in the table
+        assert get_call(hub, session, answered.uuid) == first_record  # version and updated_at too
 
     (row,) = answered.rows
     call = get_call(hub, session, answered.uuid)

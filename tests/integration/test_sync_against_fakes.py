@@ -391,3 +391,104 @@ def test_sync_against_fakes_wrong_credentials_fail_only_their_tenant_through_sch
     assert (acme["outcome"], acme["created"]) == ("ok", 3)
     assert len(call_items_of(calls)) == 3
     assert sync_store.read("globex", "phonet_calls") is None
+
+
+# -- more of what real PBXs send -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("webhooks_first", [True, False], ids=["webhooks-first", "history-first"])
+def test_sync_against_fakes_a_department_call_from_webhooks_and_history_is_one_record_either_way(
+    acme: TenantContext, pbx: PhonetFake, calls: CallStore, webhooks_first: bool
+) -> None:
+    now = now_ms()
+    played = pbx.play(
+        "department_call", CLOSED_PORT, caller=KNOWN, ext="002", ext2="001", start=now / 1000 - 300
+    )
+    (row,) = played.rows  # the leg that answered; the conversation is the parent's
+    service = wiring.call_service()
+    sync = sync_service(SyncLimits(backfill_days=1))
+
+    def webhooks() -> None:
+        for body in played.events:
+            service.record_pbx_event(acme, phonet_record(acme, body))
+
+    if webhooks_first:
+        webhooks()
+        assert_ok(sync.run(acme, Source.PHONET_CALLS, now=now))
+    else:
+        assert_ok(sync.run(acme, Source.PHONET_CALLS, now=now))
+        webhooks()
+    (item,) = call_items_of(calls)
+    assert item["pk"]["S"] == f"acme#CALL#{played.parent_uuid}"
+    call = calls.get_call("acme", played.parent_uuid or "")
+    assert call is not None
+    assert (call.status, call.employee_ext, call.talk_seconds, call.total_seconds) == (
+        CallStatus.ANSWERED,
+        "001",
+        row["billSecs"],
+        row["duration"],
+    )
+    assert call.recordings == [row["audioRecUrl"]] and call.disposition == Disposition.ANSWERED
+    assert calls.get_callback("acme", KNOWN) is None or not calls.get_callback("acme", KNOWN).open  # type: ignore[union-attr]
+
+
+def test_sync_against_fakes_missed_list_logs_a_lost_missed_call_with_its_callback_once(
+    acme: TenantContext, pbx: PhonetFake, calls: CallStore
+) -> None:
+    now = now_ms()
+    played = pbx.play("inbound_missed", CLOSED_PORT, caller="0501112233", ext="001", start=now / 1000 - 300)
+    sync = sync_service(SyncLimits(backfill_days=1))
+    missed = sync.run(acme, Source.PHONET_MISSED, now=now)
+    assert_ok(missed)
+    assert (missed.tally.read, missed.tally.created) == (1, 1)
+    assert pbx.count("GET", "/rest/calls/missed.api") >= 1
+    company = sync.run(acme, Source.PHONET_CALLS, now=now)  # the same row in the company history
+    assert_ok(company)
+    assert (company.tally.read, company.tally.unchanged, company.tally.created) == (1, 1, 0)
+    call = calls.get_call("acme", played.uuid)
+    assert call is not None and call.status == CallStatus.MISSED
+    assert call.disposition == Disposition.NO_ANSWER
+    callback = calls.get_callback("acme", "+380501112233")
+    assert callback is not None and (callback.open, callback.count, callback.missed_calls) == (
+        True,
+        1,
+        [played.uuid],
+    )
+
+
+def test_sync_against_fakes_rows_with_no_leg_string_ids_a_spaced_recording_and_odd_codes_all_merge(
+    acme: TenantContext, pbx: PhonetFake, calls: CallStore
+) -> None:
+    now = now_ms()
+    ivr = pbx.add_finished_call(end_at=now - 300_000, other_leg_num="0671110001", leg=None, bill_secs=0)
+    nulls = pbx.add_finished_call(
+        end_at=now - 290_000, other_leg_num="0671110002", leg={"id": "36", "type": 1, "ext": None}
+    )
+    spaced = pbx.add_finished_call(end_at=now - 280_000, other_leg_num="0671110003", bill_secs=12)
+    spaced["audioRecUrl"] = spaced["audioRecUrl"] + " "  # the row is the fake's own: edit it there
+    spaced.pop("parentUuid", None)
+    odd = pbx.add_finished_call(end_at=now - 270_000, other_leg_num="0671110004", disposition=7, bill_secs=0)
+    run = sync_service(SyncLimits(backfill_days=1)).run(acme, Source.PHONET_CALLS, now=now)
+    assert_ok(run)
+    assert (run.tally.read, run.tally.created, run.tally.failed) == (4, 4, 0)
+    assert calls.get_call("acme", ivr["uuid"]).employee_ext is None  # type: ignore[union-attr]
+    assert calls.get_call("acme", nulls["uuid"]).employee_ext is None  # type: ignore[union-attr]
+    assert calls.get_call("acme", spaced["uuid"]).recordings == [spaced["audioRecUrl"].strip()]  # type: ignore[union-attr]
+    assert calls.get_call("acme", odd["uuid"]).disposition is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("expired_status", [401, 302])
+def test_sync_against_fakes_a_session_refused_as_401_or_302_mid_sync_reauthorizes(
+    seeded: Seeded, calls: CallStore, expired_status: int
+) -> None:
+    with PhonetFake(domain="acme.phonet.com.ua", api_key="k", expired_status=expired_status) as fake:
+        put_phonet_credentials(seeded, "acme", fake)
+        now = now_ms()
+        seed_rows(fake, 55, end_at=now - 5 * 60_000)
+        fake.fail("expire_session", method="GET", path=COMPANY, skip=2)
+        run = sync_service(SyncLimits(backfill_days=1)).run(seeded.acme, Source.PHONET_CALLS, now=now)
+        assert_ok(run)
+        assert (run.tally.read, run.tally.created) == (55, 55)
+        assert [h.status for h in fake.hits("GET", COMPANY)].count(expired_status) == 1
+        assert fake.count("POST", "/rest/security/authorize") == 2
+    assert len(call_items_of(calls)) == 55
