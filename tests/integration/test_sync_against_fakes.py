@@ -493,3 +493,24 @@ def test_sync_against_fakes_a_session_refused_as_a_302_to_the_login_page_mid_syn
         assert [h.status for h in fake.hits("GET", COMPANY)].count(expired_status) == 1
         assert fake.count("POST", "/rest/security/authorize") == 2
     assert len(call_items_of(calls)) == 55
+
+
+def test_sync_against_fakes_phonet_users_match_by_extension_then_create_and_the_second_run_is_idle(
+    acme: TenantContext, pbx: PhonetFake, seeded: Seeded
+) -> None:
+    sync = sync_service()
+    first = sync.run(acme, Source.PHONET_USERS)
+    assert_ok(first)
+    employees = {e.ext: e for e in seeded.tenant_store.list_employees("acme")}
+    assert set(employees) >= {"001", "002", "003"}
+    assert employees["001"].id == seeded.manager.id  # matched by extension, not created again
+    assert (first.tally.read, first.tally.created, first.tally.merged) == (3, 2, 1)
+    second = sync.run(acme, Source.PHONET_USERS)
+    assert_ok(second)
+    assert (second.tally.read, second.tally.created, second.tally.merged, second.tally.unchanged) == (
+        3,
+        0,
+        0,
+        3,
+    )
+    assert pbx.count("GET", "/rest/users") == 2
