@@ -514,3 +514,29 @@ def test_sync_against_fakes_phonet_users_match_by_extension_then_create_and_the_
         3,
     )
     assert pbx.count("GET", "/rest/users") == 2
+
+
+@pytest.mark.parametrize("scenario", ["inbound_answered", "inbound_missed"])
+def test_sync_against_fakes_a_call_whose_hangup_was_lost_is_ended_by_the_history(
+    acme: TenantContext, pbx: PhonetFake, calls: CallStore, scenario: str
+) -> None:
+    now = now_ms()
+    played = pbx.play(scenario, CLOSED_PORT, caller="0931234599", ext="001", start=now / 1000 - 300)
+    service = wiring.call_service()
+    for body in played.events:
+        if body["event"] != "call.hangup":  # the hangup was lost on the way
+            service.record_pbx_event(acme, phonet_record(acme, body))
+    before = calls.get_call("acme", played.uuid)
+    assert before is not None and before.ended_at is None
+    assert_ok(sync_service(SyncLimits(backfill_days=1)).run(acme, Source.PHONET_CALLS, now=now))
+    (row,) = played.rows
+    call = calls.get_call("acme", played.uuid)
+    assert call is not None and call.ended_at == row["endAt"]
+    answered = scenario == "inbound_answered"
+    assert call.status == (CallStatus.ANSWERED if answered else CallStatus.MISSED)
+    callback = calls.get_callback("acme", "+380931234599")
+    if answered:
+        assert call.talk_seconds == row["billSecs"] and call.recordings == [row["audioRecUrl"]]
+        assert callback is None or not callback.open
+    else:
+        assert callback is not None and (callback.open, callback.missed_calls) == (True, [played.uuid])
