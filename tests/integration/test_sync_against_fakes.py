@@ -540,3 +540,32 @@ def test_sync_against_fakes_a_call_whose_hangup_was_lost_is_ended_by_the_history
         assert callback is None or not callback.open
     else:
         assert callback is not None and (callback.open, callback.missed_calls) == (True, [played.uuid])
+
+
+def test_sync_against_fakes_a_group_call_nobody_answered_is_one_missed_call_and_one_callback(
+    acme: TenantContext, pbx: PhonetFake, calls: CallStore
+) -> None:
+    now = now_ms()
+    parent = "a0" * 16
+    legs = [
+        pbx.add_finished_call(
+            parent_uuid=parent, end_at=now - 300_000, ext=ext, other_leg_num="0931230000", bill_secs=0
+        )
+        for ext in ("001", "002")
+    ]
+    run = sync_service(SyncLimits(backfill_days=1)).run(acme, Source.PHONET_CALLS, now=now)
+    assert_ok(run)
+    assert (run.tally.read, run.tally.created, run.tally.merged) == (2, 1, 1)
+    (item,) = call_items_of(calls)
+    call = calls.get_call("acme", parent)
+    assert (
+        call is not None
+        and call.status == CallStatus.MISSED
+        and set(call.history) == {leg["uuid"] for leg in legs}
+    )
+    callback = calls.get_callback("acme", "+380931230000")
+    assert callback is not None and (callback.open, callback.count, callback.missed_calls) == (
+        True,
+        1,
+        [parent],
+    )
