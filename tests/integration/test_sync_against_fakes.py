@@ -569,3 +569,32 @@ def test_sync_against_fakes_a_group_call_nobody_answered_is_one_missed_call_and_
         1,
         [parent],
     )
+
+
+def test_sync_against_fakes_calls_and_missed_syncs_at_once_count_each_miss_once(
+    acme: TenantContext, pbx: PhonetFake, calls: CallStore
+) -> None:
+    now = now_ms()
+    rows = [
+        pbx.add_finished_call(end_at=now - 600_000 + i * 20_000, other_leg_num="0931239999", bill_secs=0)
+        for i in range(4)
+    ]
+    runs: dict[Source, SyncRun] = {}
+    start = threading.Barrier(2)
+
+    def run(source: Source) -> None:
+        start.wait()
+        runs[source] = sync_service(SyncLimits(backfill_days=1)).run(acme, source, now=now)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (Source.PHONET_CALLS, Source.PHONET_MISSED)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    for done in runs.values():
+        assert_ok(done)
+    assert sum(r.tally.created for r in runs.values()) == 4
+    assert len(call_items_of(calls)) == 4
+    callback = calls.get_callback("acme", "+380931239999")
+    assert callback is not None and callback.open and callback.count == 4
+    assert sorted(callback.missed_calls) == sorted(r["uuid"] for r in rows)
