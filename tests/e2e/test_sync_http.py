@@ -1,9 +1,9 @@
 """The syncs' REST surface through the local runner over real HTTP, and the template's sync
 resources as the runner brings them up: the worker's queue, its schedules, the scheduler.
 
-A run's whole path (worker -> vendor fakes -> status) needs the tenants' vendor accounts from their
-stored credentials (hub.vendors.accounts, another branch): it is covered on moto with test doubles
-(tests/integration/test_sync.py) and against the fakes (tests/fakes/test_sync_vendor_ports.py)."""
+A run's whole path (worker -> the Phonet fake -> the calls and the status) is in
+tests/e2e/test_sync_history_http.py; on moto against the fakes in
+tests/integration/test_sync_against_fakes.py."""
 
 from __future__ import annotations
 

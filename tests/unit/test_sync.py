@@ -216,6 +216,7 @@ def test_sync_two_overlapping_runs_one_advance_wins_nothing_counted_twice() -> N
     assert lost.outcome is RunOutcome.SUPERSEDED
     assert lost.tally.read == 0  # the page it lost is the winner's to count
     assert world.store.advances == 1
+    assert world.store.runs[("acme", "phonet_calls")]["outcome"] == "ok"  # the winner's record stays
     assert world.store.leases == {}  # the loser gave back nothing it no longer held
 
 

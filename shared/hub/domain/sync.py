@@ -104,7 +104,8 @@ class SyncLimits:
 class RunOutcome(StrEnum):
     OK = "ok"
     ERROR = "error"
-    # Another run of the same tenant and source moved the cursor first: this one stopped.
+    # Another run of the same tenant and source moved the cursor first: this one stopped (not
+    # recorded: the status keeps the run that moved it).
     SUPERSEDED = "superseded"
     # Another run of the same tenant and source holds its lease: this one did nothing (not recorded).
     BUSY = "busy"
@@ -253,7 +254,11 @@ class SyncService:
         try:
             self._step(context, source, run, now)
         except _Lost:
+            # The winner's record is the source's last run: this one's (nothing counted) would hide it.
             run.outcome = RunOutcome.SUPERSEDED
+            run.finished_at = max(self.clock(), now)
+            self.runs.release(run.tenant, run.source, lease)
+            return run
         except HubError as error:
             run.failed_with(error)
         except Exception:
