@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from hub import wiring
-from hub.domain.sync import source_named
+from hub.domain.sync import RunOutcome, SyncRequest, source_named
 from hub.errors import NotFound
 from hub.observability import sync_ran
 from hub.workers import QueueBatch, settled
@@ -29,6 +29,8 @@ class SyncMessage(BaseModel):
     tenant: str = Field(min_length=1, max_length=64)
     source: str = Field(min_length=1, max_length=40)
     requested_at: int = 0
+    on_demand: bool = False
+    deferrals: int = Field(default=0, ge=0)
 
 
 def run_sync(record: SQSRecord) -> None:
@@ -38,6 +40,11 @@ def run_sync(record: SQSRecord) -> None:
         context = wiring.tenant_directory().by_slug(message.tenant)
         run = wiring.sync_service().run(context, source)
         sync_ran(run.source, run.outcome.value, run.tally.read, run.tally.failed, run.lag_ms)
+        if run.outcome is RunOutcome.BUSY:
+            request = SyncRequest(**message.model_dump())
+            deferred = wiring.sync_board().defer(request)
+            logger.info("sync source busy with another run", extra={"deferred": deferred})
+            return
         if run.retryable and run.cause is not None:
             raise run.cause  # back to the queue: SQS delivers it again, then the DLQ
         for employee_id in run.details.get("deactivated", []):

@@ -268,11 +268,17 @@ def sync_service() -> SyncService:
     return SyncService(worker_vendor_accounts(), call_service(), tenant_store(), store, store, limits)
 
 
+# How long a run asked for waits, each time it finds another run of its source under way.
+SYNC_DEFER_SECONDS = 15
+
+
 @cache
 def sync_board() -> SyncBoard:
     from hub.domain.sync import SyncBoard
+    from hub.store.queues import QueuePublisher
 
-    return SyncBoard(sync_store(), tenant_store(), sync_queue())
+    later = QueuePublisher(get_settings().sync_queue_url, delay_seconds=SYNC_DEFER_SECONDS)
+    return SyncBoard(sync_store(), tenant_store(), sync_queue(), later)
 
 
 @cache

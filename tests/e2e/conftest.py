@@ -14,8 +14,10 @@ TOY_TEMPLATE = Path(__file__).parent / "toy" / "template.yaml"
 
 @pytest.fixture(scope="session")
 def hub() -> Iterator[LocalHub]:
-    """The hub's own template.yaml, background pollers and schedules on, as `make run` has them."""
-    with LocalHub(api_port=0, aws_port=0, stack_name="e2e") as running:
+    """The hub's own template.yaml, background pollers on, as `make run` has them; its rate schedules
+    are fired by the tests that need them (/_local/schedules): a sync every 5 minutes landing in
+    another test's sync would make what that test reads depend on the clock."""
+    with LocalHub(api_port=0, aws_port=0, stack_name="e2e", schedules=False) as running:
         yield running
 
 

@@ -14,6 +14,7 @@ import pytest
 from hub import wiring
 from hub.domain.tenants import create_api_key
 from hub.errors import Conflict, VendorAuthExpired, VendorUnavailable
+from hub.ids import now_ms
 from hub.models.tenant import Vendor
 from hub.ports.vendors import SyncCursor, VendorUser
 from hub.store.sync import SyncStore
@@ -128,6 +129,30 @@ def test_sync_worker_fails_only_the_retryable_message_and_records_every_run(
     assert globex["phonet_users"].last_run["error_code"] == "vendor_unavailable"
     assert globex["obzvonilka_users"].last_run["error_code"] == "vendor_auth_expired"
     assert store.states("acme")["phonet_users"].last_run["created"] == 1
+
+
+def test_sync_worker_puts_back_a_run_asked_for_while_another_holds_the_source(
+    seeded: Seeded,
+    accounts: FakeAccounts,
+    store: SyncStore,
+    lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A POST /sync whose run finds the source busy runs after the other instead of vanishing; a
+    scheduled one is moot (the run under way covers it)."""
+    monkeypatch.setattr(wiring, "SYNC_DEFER_SECONDS", 0)  # moto would hide a delayed copy
+    accounts.pbxs["acme"] = FakePbx(users_list=[VendorUser("7", name="Olga", ext="101")])
+    assert store.claim("acme", "phonet_users", until=now_ms() + 60_000, now=now_ms())
+    sqs = boto3.client("sqs")
+    url = wiring.get_settings().sync_queue_url
+    asked = {"tenant": "acme", "source": "phonet_users", "requested_at": 5, "on_demand": True}
+    for body in (asked, {"tenant": "acme", "source": "phonet_users", "requested_at": 5}):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+    assert deliver(lambda_context, sync_messages()) == []
+    assert [json.loads(m["Body"]) for m in sync_messages()] == [asked | {"deferrals": 1}]
+    state = store.states("acme").get("phonet_users")
+    assert state is None or not state.last_run  # a busy run records nothing
+    assert not [e for e in seeded.tenant_store.list_employees("acme") if e.name == "Olga"]
 
 
 def test_sync_worker_drops_a_message_for_an_unknown_tenant_or_source(

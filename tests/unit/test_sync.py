@@ -15,6 +15,7 @@ from hub.domain.sync import (
     Source,
     SyncBoard,
     SyncLimits,
+    SyncRequest,
     SyncService,
     scheduled_requests,
     source_named,
@@ -450,7 +451,9 @@ def test_sync_board_shows_each_source_and_enqueues_a_run() -> None:
     assert calls.credentials and calls.last_run["created"] == 1 and calls.lag_ms == 2 * MINUTE_MS
     assert not status[Source.AVTODIALER_CDR].credentials and status[Source.AVTODIALER_CDR].last_run is None
     board.request(ACME, "phonet_users", now=NOW)
-    assert queue.take() == [{"tenant": "acme", "source": "phonet_users", "requested_at": NOW}]
+    assert queue.take() == [
+        {"tenant": "acme", "source": "phonet_users", "requested_at": NOW, "on_demand": True, "deferrals": 0}
+    ]
     with pytest.raises(CredentialsMissing):
         board.request(ACME, "obzvonilka_bases")
     assert queue.take() == []
@@ -464,3 +467,20 @@ def test_sync_source_named_unknown_is_not_found() -> None:
     with pytest.raises(NotFound) as caught:
         source_named("phonet")
     assert caught.value.code == "unknown_source"
+
+
+def test_sync_board_defer_puts_a_requested_run_back_and_drops_a_scheduled_one() -> None:
+    """A run on demand that finds its source busy runs after the other (a delayed copy), so a POST
+    /sync is never silently dropped; a scheduled one is moot; waiting is bounded."""
+    world = World()
+    queue, later = MemoryQueue(), MemoryQueue()
+    board = SyncBoard(world.store, world.tenants, queue, later)
+    asked = SyncRequest("acme", "phonet_calls", NOW, on_demand=True)
+    assert board.defer(asked) is True
+    assert later.take() == [
+        {"tenant": "acme", "source": "phonet_calls", "requested_at": NOW, "on_demand": True, "deferrals": 1}
+    ]
+    assert board.defer(SyncRequest("acme", "phonet_calls", NOW)) is False
+    tired = SyncRequest("acme", "phonet_calls", NOW, on_demand=True, deferrals=SyncBoard.MAX_DEFERRALS)
+    assert board.defer(tired) is False
+    assert later.take() == [] and queue.take() == []

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -577,11 +577,15 @@ def _base_record(base: CallList) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SyncRequest:
-    """One queue message: run `source` for `tenant`."""
+    """One queue message: run `source` for `tenant`. `on_demand`: someone asked for this run (POST
+    /sync/{source}) and waits for one that starts after `requested_at`; `deferrals`: how often it
+    found another run holding the source and was put back (SyncBoard.defer)."""
 
     tenant: str
     source: str
     requested_at: int
+    on_demand: bool = False
+    deferrals: int = 0
 
 
 def scheduled_requests(tenants: TenantRepository, sources: Iterable[str], now: int) -> list[SyncRequest]:
@@ -609,10 +613,22 @@ class SyncBoard:
     """The sync status and runs on demand, as the REST API offers them: a run goes through the queue
     (a backfill takes minutes, far beyond API Gateway's 29 s), the answer points at the status."""
 
-    def __init__(self, runs: SyncRuns, tenants: TenantRepository, queue: MessageQueue) -> None:
+    # A run on demand that finds another one running waits this many times for it (each a delayed
+    # message, e.g. 15 s): longer than a run's lease, so the one asked for always runs after it.
+    MAX_DEFERRALS = 25
+
+    def __init__(
+        self,
+        runs: SyncRuns,
+        tenants: TenantRepository,
+        queue: MessageQueue,
+        later: MessageQueue | None = None,
+    ) -> None:
+        """`later`: the same queue, its messages delayed (where a deferred run waits)."""
         self.runs = runs
         self.tenants = tenants
         self.queue = queue
+        self.later = later or queue
 
     def status(self, context: TenantContext, now: int | None = None) -> list[SourceStatus]:
         now = now_ms() if now is None else now
@@ -636,9 +652,18 @@ class SyncBoard:
             raise CredentialsMissing(
                 f"store the tenant's {named.vendor.value} credentials first (PUT /settings/credentials)"
             )
-        request = SyncRequest(context.slug, named.value, now_ms() if now is None else now)
+        request = SyncRequest(context.slug, named.value, now_ms() if now is None else now, on_demand=True)
         self.queue.send(request)
         return request
+
+    def defer(self, request: SyncRequest) -> bool:
+        """A run found its source held by another: a scheduled one is moot (the other covers it), one
+        asked for is put back to run after it, so a request is never silently dropped. False when
+        dropped (scheduled, or it waited its MAX_DEFERRALS)."""
+        if not request.on_demand or request.deferrals >= self.MAX_DEFERRALS:
+            return False
+        self.later.send(replace(request, deferrals=request.deferrals + 1))
+        return True
 
 
 def stored_bases(cursors: SyncCursors, tenant: str) -> list[CallList]:

@@ -27,14 +27,17 @@ class LocalHub:
         stack_name: str = "hub-local",
         parameters: dict[str, str] | None = None,
         background: bool = True,
+        schedules: bool = True,
         log_dir: Path | None = None,
     ) -> None:
         """`background=False` leaves the SQS pollers and rate schedules stopped (tests drive them);
+        `schedules=False` only the schedules (fired on demand through /_local/schedules/{name});
         `log_dir` takes the functions' own log lines off the console, one file per function."""
         self.template_path = template_path
         self.host, self.api_port, self.aws_port, self.region = host, api_port, aws_port, region
         self.template = Template(stack_name, parameters, template_path, region)
         self.background = background
+        self.schedules = schedules
         self.log_dir = log_dir
 
     def start(self) -> Self:
@@ -51,7 +54,8 @@ class LocalHub:
         if self.background:
             for poller in self.pollers:
                 poller.start()
-            self.scheduler.start()
+            if self.schedules:
+                self.scheduler.start()
         return self
 
     @property
