@@ -1,4 +1,5 @@
-"""The hub's pages under /app/{tenant}/: sign-in, contact card, search, new contact, callbacks.
+"""The hub's pages under /app/{tenant}/: sign-in, contact card (with click-to-call and the do-not-call
+toggle), search, new contact, callbacks.
 
 Server-rendered (Jinja2, autoescape), one stylesheet, usable on a phone. Every page but sign-in
 needs this tenant's session; every form checks its CSRF token.
@@ -25,6 +26,7 @@ from hub.domain.dialing import CallTarget
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest, HubError, NotFound, TooManyAttempts, Unauthorized
 from hub.http import http_status, request_body
+from hub.models.do_not_call import ListedBy
 from hub.models.tenant import Employee
 
 logger = Logger()
@@ -222,7 +224,9 @@ def contact_card(tenant: str, contact_id: str) -> Response:
     notice = page.query.get("notice", "")
     return page.html(
         "contact.html",
-        notice=notice if notice in pages.CALL_NOTICES else None,
+        notice=notice if notice in pages.CARD_NOTICES else None,
+        good_notices=pages.GOOD_NOTICES,
+        listed=wiring.do_not_call().listed_among(page.context, card.contact.phone_numbers()),
         contact=card.contact,
         calls=card.calls,
         callbacks=card.callbacks,
@@ -253,6 +257,30 @@ def call_contact(tenant: str, contact_id: str) -> Response:
     except HubError as exc:
         logger.info("call from the card refused", extra={"code": exc.code})
         notice = pages.call_notice(exc.code, http_status(exc))
+    return page.redirect(f"{page.base}/contacts/{quote(contact_id, safe='')}?notice={notice}")
+
+
+@app.post("/app/<tenant>/contacts/<contact_id>/do-not-call")
+def contact_do_not_call(tenant: str, contact_id: str) -> Response:
+    """The card's do-not-call toggle, per phone of the contact: the form names the state wanted
+    (`listed` 1 or 0), not a flip, so a form sent twice leaves the number as the person chose."""
+    page = Page(tenant)
+    if (login_first := page.require_employee()) or (failed := page.csrf_failed()):
+        return login_first or failed  # type: ignore[return-value]
+    wanted, phone = page.form.get("listed"), page.form.get("phone", "")
+    try:
+        contact = wiring.contact_service().get(page.context, contact_id)
+    except NotFound:
+        return page.message("not_found", 404)
+    if wanted not in ("0", "1") or phone not in contact.phone_numbers():
+        return page.message("error", 400)  # only the card's own numbers, as the card sent them
+    do_not_call = wiring.do_not_call()
+    if wanted == "1":
+        do_not_call.add(page.context, phone, page.employee.id, ListedBy.CARD)
+    else:
+        do_not_call.remove(page.context, phone)
+    logger.info("do-not-call set from the card", extra={"listed": wanted == "1"})
+    notice = "dnc_listed" if wanted == "1" else "dnc_unlisted"
     return page.redirect(f"{page.base}/contacts/{quote(contact_id, safe='')}?notice={notice}")
 
 

@@ -1,5 +1,5 @@
-"""The REST API for integrators: /api/v1 (contacts, calls, callbacks, employees, settings, API keys,
-syncs).
+"""The REST API for integrators: /api/v1 (contacts, calls, callbacks, the do-not-call list, employees,
+settings, API keys, syncs).
 
 Authenticated by a tenant API key (`X-API-Key` header or `api_key` parameter) before anything else
 runs; every read and write is scoped to that key's tenant, so another tenant's objects are 404.
@@ -23,7 +23,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.api.common import PREFIX, Services
 from hub.api.idempotency import idempotent_posts
-from hub.api.routes import api_keys, callbacks, calls, contacts, employees, imports, settings, sync
+from hub.api.routes import (
+    api_keys,
+    callbacks,
+    calls,
+    contacts,
+    do_not_call,
+    employees,
+    imports,
+    settings,
+    sync,
+)
 from hub.errors import BadRequest, HubError, UnsupportedMediaType
 from hub.http import json_resolver, proxy_error
 
@@ -31,7 +41,7 @@ logger = Logger()
 app = json_resolver(logger, enable_validation=True)
 app.use(middlewares=[idempotent_posts(wiring.idempotency_store)])
 # imports before contacts: the OpenAPI document lists the routes in the order they were included
-for resource in (imports, contacts, calls, callbacks, employees, settings, api_keys, sync):
+for resource in (imports, contacts, calls, callbacks, do_not_call, employees, settings, api_keys, sync):
     app.include_router(resource.router, prefix=PREFIX)
 
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -90,7 +100,8 @@ def _authenticate(event: dict[str, Any]) -> None:
     content_type = (event.get("headers") or {}).get("content-type", "application/json")
     if event.get("body") and "json" not in content_type.lower():
         raise UnsupportedMediaType("send the body as application/json")
-    limit = MAX_IMPORT_BODY_BYTES if path.endswith("/contacts/import") else MAX_BODY_BYTES
+    imports = path.endswith(("/contacts/import", "/do-not-call/imports"))
+    limit = MAX_IMPORT_BODY_BYTES if imports else MAX_BODY_BYTES
     if len(event.get("body") or "") > limit:
         raise BadRequest(f"the body is larger than {limit} bytes", code="body_too_large")
     if path == OPENAPI_PATH:
@@ -102,6 +113,7 @@ def _authenticate(event: dict[str, Any]) -> None:
         call_log=wiring.call_log(),
         tenants=wiring.tenant_service(),
         dialing=wiring.dialing(),
+        do_not_call=wiring.do_not_call(),
         sync=wiring.sync_board(),
     )
     key, context = services.tenants.api_key_context(_api_key(event))

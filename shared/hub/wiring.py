@@ -23,12 +23,14 @@ if TYPE_CHECKING:
     from hub.domain.cards import ContactCards
     from hub.domain.contacts import ContactService
     from hub.domain.dialing import Dialing
+    from hub.domain.do_not_call import DoNotCallList
     from hub.domain.imports import ImportService
     from hub.domain.lookup import CallerLookup
     from hub.domain.sync import SyncBoard, SyncService
     from hub.domain.tenants import TenantDirectory, TenantService
     from hub.store.calls import CallStore, WebhookLog
     from hub.store.contacts import ContactStore
+    from hub.store.do_not_call import DoNotCallStore
     from hub.store.imports import ImportJobStore
     from hub.store.queues import QueuePublisher
     from hub.store.sync import SyncStore
@@ -54,6 +56,20 @@ def contact_store() -> ContactStore:
     from hub.store.contacts import ContactStore
 
     return ContactStore(get_settings().contacts_table)
+
+
+@cache
+def do_not_call_store() -> DoNotCallStore:
+    from hub.store.do_not_call import DoNotCallStore
+
+    return DoNotCallStore(get_settings().contacts_table)
+
+
+@cache
+def do_not_call() -> DoNotCallList:
+    from hub.domain.do_not_call import DoNotCallList
+
+    return DoNotCallList(do_not_call_store())
 
 
 @cache
@@ -304,6 +320,8 @@ def reset() -> None:
         tenant_store,
         vendor_secrets,
         contact_store,
+        do_not_call_store,
+        do_not_call,
         tenant_directory,
         authenticator,
         tenant_service,

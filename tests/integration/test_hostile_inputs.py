@@ -34,6 +34,7 @@ WRITES = {
         ("POST", "/app/acme/login"),
         ("POST", "/app/acme/contacts/new"),
         ("POST", "/app/acme/callbacks/close"),
+        ("POST", "/app/acme/contacts/hostile/do-not-call"),
     ],
     "/api/v1/{proxy+}": [
         ("POST", "/api/v1/contacts"),
@@ -41,6 +42,8 @@ WRITES = {
         ("POST", "/api/v1/employees"),
         ("POST", "/api/v1/api-keys"),
         ("POST", "/api/v1/callbacks/%2B380501234567/close"),
+        ("PUT", "/api/v1/do-not-call/%2B380501234567"),
+        ("POST", "/api/v1/do-not-call/imports"),
         ("PATCH", "/api/v1/settings"),
         ("PUT", "/api/v1/settings/credentials/phonet"),
     ],

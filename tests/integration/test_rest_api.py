@@ -446,6 +446,7 @@ def test_every_object_route_answers_404_to_another_tenants_key(
     call = acme.get("/calls")[2]["items"][0]
     key = acme.get("/api-keys")[2]["items"][0]
     job = acme.post("/contacts/import", {"rows": [{"name": "Imported"}]})[2]
+    listed = acme.request("PUT", f"/do-not-call/{callback['phone']}", {"reason": "acme's"})[2]
     ids = {
         "job_id": job["job_id"],
         "contact_id": contact["id"],
@@ -471,9 +472,14 @@ def test_every_object_route_answers_404_to_another_tenants_key(
             status, _, _ = globex.request(
                 method.upper(), concrete, {} if method in ("post", "patch") else None
             )
+            if path.startswith("/api/v1/do-not-call/") and method in ("put", "delete"):
+                # a number is no object: globex lists (201) and unlists (204) it on its own list
+                assert status == {"put": 201, "delete": 204}[method], (method, path)
+                continue
             assert status == 404, (method, path)
             probed += 1
-    assert probed == 11  # every object operation but the credentials and sync ones
+    assert probed == 12  # every object operation but the credentials and sync ones
+    assert acme.get(f"/do-not-call/{callback['phone']}")[2] == listed
     assert acme.get(f"/contacts/{contact['id']}")[2] == contact
     assert acme.get("/callbacks")[2]["items"] == [callback]
     assert acme.get(f"/employees/{seeded.manager.id}")[0] == 200
@@ -505,3 +511,115 @@ def test_call_detail_shows_what_the_call_history_added(acme: Api, seeded: Seeded
     assert [(r["uuid"], r["direction_code"], r["disposition"]) for r in detail["history"]] == [
         (row["uuid"], 4, "answered")
     ]
+
+
+# -- do-not-call ---------------------------------------------------------------------------------
+
+
+def test_do_not_call_put_get_list_delete_in_any_local_form(acme: Api, globex: Api) -> None:
+    # when: listed in a local form, then again in another
+    status, _, first = acme.request("PUT", "/do-not-call/%28050%29%20111-22-33", {"reason": "asked"})
+    again_status, _, again = acme.request("PUT", "/do-not-call/%2B380501112233", {"reason": "other"})
+    # then: one entry, the first one, answered both times
+    assert status == 201 and first["phone"] == "+380501112233" and first["reason"] == "asked"
+    assert first["source"] == "api" and first["listed_by"].startswith("api:")
+    assert (again_status, again) == (200, first)
+    assert acme.get("/do-not-call/0501112233")[2] == first
+    assert acme.request("PUT", "/do-not-call/0671234567")[0] == 201  # no body
+    assert [e["phone"] for e in acme.get("/do-not-call")[2]["items"]] == ["+380501112233", "+380671234567"]
+    # and another tenant sees none of it
+    assert globex.get("/do-not-call/%2B380501112233")[0] == 404
+    assert globex.get("/do-not-call")[2] == {"items": [], "next_cursor": None}
+    # when: removed, twice
+    assert acme.delete("/do-not-call/0501112233")[0] == 204
+    assert acme.delete("/do-not-call/0501112233")[0] == 204
+    status, _, body = acme.get("/do-not-call/0501112233")
+    assert status == 404 and body["error"]["code"] == "not_listed"
+
+
+@pytest.mark.parametrize(
+    ("method", "body"), [("PUT", None), ("GET", None), ("DELETE", None), ("PUT", {"reason": "x"})]
+)
+def test_do_not_call_unreadable_number_is_a_400_in_the_error_format(
+    acme: Api, method: str, body: dict | None
+) -> None:
+    status, _, answer = acme.request(method, "/do-not-call/12", body)
+    assert status == 400 and answer["error"]["code"] == "invalid_phone"
+    assert acme.get("/do-not-call")[2]["items"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"reason": "x" * 201}, {"reason": "ok", "extra": 1}, {"reason": ["x"]}],
+    ids=["reason_too_long", "unknown_field", "reason_not_text"],
+)
+def test_do_not_call_bad_reason_is_a_400_and_lists_nothing(acme: Api, body: dict) -> None:
+    status, _, answer = acme.request("PUT", "/do-not-call/0501112233", body)
+    assert status == 400 and "error" in answer
+    assert acme.get("/do-not-call/0501112233")[0] == 404
+
+
+def test_do_not_call_list_pages_by_cursor(acme: Api) -> None:
+    phones = [f"050111{n:04d}" for n in range(7)]
+    assert acme.post("/do-not-call/imports", {"phones": phones})[2]["added"] == 7
+    first = acme.get("/do-not-call", limit=3)[2]
+    second = acme.get("/do-not-call", limit=3, cursor=first["next_cursor"])[2]
+    third = acme.get("/do-not-call", limit=3, cursor=second["next_cursor"])[2]
+    listed = [e["phone"] for page in (first, second, third) for e in page["items"]]
+    assert listed == [f"+380501110{n:03d}" for n in range(7)] and third["next_cursor"] is None
+    status, _, body = acme.get("/do-not-call", limit=3, cursor=first["next_cursor"][:-2] + "xx")
+    assert status == 400 and body["error"]["code"] == "invalid_cursor"
+    assert acme.get("/contacts", cursor=first["next_cursor"])[0] == 400  # another list's cursor
+
+
+def test_do_not_call_import_counts_rows_and_is_idempotent(acme: Api) -> None:
+    acme.request("PUT", "/do-not-call/0671234567", {"reason": "first"})
+    body = {"phones": ["0501112233", "+380501112233", "", "abc", "067 123 45 67", 380442246595, None]}
+    key = {"Idempotency-Key": "dnc-import-1"}
+    status, headers, answer = acme.post("/do-not-call/imports", body, headers=key)
+    assert status == 200, answer
+    assert answer == {
+        "added": 2,
+        "already_listed": 1,
+        "duplicates": 1,
+        "invalid": 3,
+        "invalid_rows": [
+            {"row": 2, "reason": "empty"},
+            {"row": 3, "reason": "not_a_phone_number"},
+            {"row": 6, "reason": "empty"},
+        ],
+    }
+    # a retry answers the same, listing nothing again; the same key with other numbers is refused
+    assert acme.post("/do-not-call/imports", body, headers=key)[2] == answer
+    assert acme.post("/do-not-call/imports", {"phones": ["0501112299"]}, headers=key)[0] == 409
+    assert acme.get("/do-not-call/0671234567")[2]["reason"] == "first"
+    imported = acme.get("/do-not-call/0442246595")[2]
+    assert imported["source"] == "import" and imported["listed_by"].startswith("api:")
+    # without a key, the same rows again: all listed already
+    assert acme.post("/do-not-call/imports", body)[2]["already_listed"] == 3
+
+
+def test_do_not_call_import_of_the_largest_all_invalid_request_is_answered_and_replayed(acme: Api) -> None:
+    body = {"phones": ["not a number!"] * 5000}
+    key = {"Idempotency-Key": "dnc-import-large"}
+    status, _, answer = acme.post("/do-not-call/imports", body, headers=key)
+    assert status == 200 and answer["invalid"] == 5000 and len(answer["invalid_rows"]) == 5000
+    assert acme.post("/do-not-call/imports", body, headers=key)[2] == answer  # its record fit
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"phones": []}, {"phones": ["0501112233"] * 5001}, {"phones": [{"n": 1}]}, {"numbers": ["1"]}, [1]],
+    ids=["empty", "too_many", "object_row", "wrong_field", "not_an_object"],
+)
+def test_do_not_call_import_bad_request_is_a_400_and_lists_nothing(acme: Api, body: Any) -> None:
+    status, _, answer = acme.post("/do-not-call/imports", body)
+    assert status == 400 and "error" in answer
+    assert acme.get("/do-not-call")[2]["items"] == []
+
+
+def test_do_not_call_needs_a_key(module: Any, lambda_context: Any, seeded: Seeded) -> None:
+    anonymous = Api(module, lambda_context, None)
+    for method, path in [("GET", "/do-not-call"), ("PUT", "/do-not-call/0501112233")]:
+        assert anonymous.request(method, path)[0] == 401
+    assert anonymous.post("/do-not-call/imports", {"phones": ["0501112233"]})[0] == 401

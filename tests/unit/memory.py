@@ -14,6 +14,7 @@ from typing import Any
 
 from hub.errors import Conflict
 from hub.models.contact import Contact, PhoneEntry
+from hub.models.do_not_call import DoNotCallEntry
 from hub.models.tenant import ApiKey, Employee, Tenant, Vendor, VendorCredentials, credentials_for
 from hub.names import contact_name_words, matches_name, name_words
 from hub.ports import Page
@@ -138,6 +139,40 @@ class MemoryContacts:
             holder = self.contact_id_by_external_code(contact.tenant, vendor, code)
             if holder is not None and holder != contact.id:
                 raise Conflict("the record changed or already exists")
+
+
+class MemoryDoNotCall:
+    """DoNotCall: the first entry of a number stays; every read is counted by kind, so a test can
+    see that a chunk of numbers is asked about at once."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], DoNotCallEntry] = {}
+        self.reads: list[tuple[str, int]] = []
+
+    def get(self, tenant: str, e164: str) -> DoNotCallEntry | None:
+        self.reads.append(("get", 1))
+        found = self.entries.get((tenant, e164))
+        return found.model_copy() if found else None
+
+    def listed_among(self, tenant: str, numbers: list[str]) -> set[str]:
+        self.reads.append(("batch", len(numbers)))
+        return {number for number in numbers if (tenant, number) in self.entries}
+
+    def add(self, entry: DoNotCallEntry) -> bool:
+        if (entry.tenant, entry.phone) in self.entries:
+            return False
+        self.entries[(entry.tenant, entry.phone)] = entry.model_copy()
+        return True
+
+    def add_many(self, entries: list[DoNotCallEntry]) -> set[str]:
+        return {entry.phone for entry in entries if self.add(entry)}
+
+    def remove(self, tenant: str, e164: str) -> None:
+        self.entries.pop((tenant, e164), None)
+
+    def page(self, tenant: str, limit: int, start: dict[str, str] | None) -> Page[DoNotCallEntry]:
+        listed = [entry for (owner, _), entry in sorted(self.entries.items()) if owner == tenant]
+        return _offset_page(listed, limit, start)
 
 
 class MemoryTenants:

@@ -17,6 +17,7 @@ from hub.domain.call_log import CallLog
 from hub.domain.calls import CallService
 from hub.domain.contacts import ContactService
 from hub.domain.dialing import Dialing
+from hub.domain.do_not_call import DoNotCallList
 from hub.domain.imports import ImportService
 from hub.domain.sync import SyncBoard
 from hub.domain.tenants import TenantContext, TenantService
@@ -76,6 +77,7 @@ class Services:
     call_log: CallLog
     tenants: TenantService
     dialing: Dialing
+    do_not_call: DoNotCallList
     # The sync status and runs on demand (/sync); the only routes that need the sync queue.
     sync: SyncBoard | None = None
 

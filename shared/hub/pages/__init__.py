@@ -86,6 +86,10 @@ LABELS: dict[str, dict[str, str]] = {
         "call_bad_number": "Этот номер нельзя набрать",
         "call_vendor_failed": "АТС не приняла звонок. Повторите позже",
         "call_unknown": "АТС не подтвердила звонок: проверьте, не идёт ли он уже",
+        "do_not_call": "Не звонить",
+        "call_listed": "Номер в списке «Не звонить»: кампании его не набирают",
+        "dnc_listed": "Номер внесён в список «Не звонить»: кампании его не наберут",
+        "dnc_unlisted": "Номер убран из списка «Не звонить»",
     },
     "en": {
         "brand": "Telephony",
@@ -147,6 +151,10 @@ LABELS: dict[str, dict[str, str]] = {
         "call_bad_number": "This number cannot be dialed",
         "call_vendor_failed": "The PBX did not take the call. Try again later",
         "call_unknown": "The PBX did not confirm the call: check whether it is already ringing",
+        "do_not_call": "Do not call",
+        "call_listed": "This number is on the do-not-call list: campaigns do not dial it",
+        "dnc_listed": "The number is on the do-not-call list now: campaigns will not dial it",
+        "dnc_unlisted": "The number is off the do-not-call list",
     },
 }
 
@@ -162,6 +170,10 @@ CALL_NOTICES = frozenset(
         "call_unknown",
     }
 )
+# What the card may say after its do-not-call toggle, besides the Call button's notices.
+DO_NOT_CALL_NOTICES = frozenset({"dnc_listed", "dnc_unlisted"})
+CARD_NOTICES = CALL_NOTICES | DO_NOT_CALL_NOTICES
+GOOD_NOTICES = frozenset({"call_placed", *DO_NOT_CALL_NOTICES})
 _CALL_NOTICE_BY_CODE = {
     "employee_without_ext": "call_no_ext",
     "employee_inactive": "call_no_ext",

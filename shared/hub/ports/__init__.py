@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 if TYPE_CHECKING:
     from hub.models.call import Call, Callback, PendingAttribution
     from hub.models.contact import Contact, PhoneEntry
+    from hub.models.do_not_call import DoNotCallEntry
     from hub.models.tenant import ApiKey, Employee, Tenant, Vendor, VendorCredentials
 
 T = TypeVar("T")
@@ -92,6 +93,32 @@ class ContactWriter(Protocol):
 
     def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None: ...
     def update(self, old: Contact, new: Contact) -> None: ...
+
+
+class DoNotCall(Protocol):
+    """The tenant's do-not-call list, by E.164 number. Every read is by key: a campaign asks about a
+    chunk of numbers right before sending it, so the cost must not grow with the list."""
+
+    def get(self, tenant: str, e164: str) -> DoNotCallEntry | None: ...
+    def listed_among(self, tenant: str, numbers: list[str]) -> set[str]:
+        """Which of `numbers` are listed (key reads in batches, never a scan)."""
+        ...
+
+    def add(self, entry: DoNotCallEntry) -> bool:
+        """List the number unless it is listed already (then the first entry stays): True if added."""
+        ...
+
+    def add_many(self, entries: list[DoNotCallEntry]) -> set[str]:
+        """`add` for many numbers of one tenant (distinct): the numbers this call listed."""
+        ...
+
+    def remove(self, tenant: str, e164: str) -> None:
+        """Unlist the number; unlisting a number that is not listed is not an error."""
+        ...
+
+    def page(self, tenant: str, limit: int, start: dict[str, str] | None) -> Page[DoNotCallEntry]:
+        """The tenant's list by number."""
+        ...
 
 
 class ImportJobRepository(Protocol):
