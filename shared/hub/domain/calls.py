@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hub.domain.deliveries import RawDelivery, keep
 from hub.domain.tenants import TenantContext
@@ -299,6 +299,12 @@ def apply_missed(callback: Callback, call: Call) -> Callback | None:
     )
 
 
+def _nothing_missed(callback: Callback, **changes: Any) -> Callback:
+    """The number's callback with no miss left to return (and `changes`)."""
+    emptied = {"open": False, "count": 0, "first_missed_at": None, "last_missed_at": None, "missed_calls": []}
+    return callback.model_copy(update=emptied | changes)
+
+
 def retract_missed(callback: Callback, call: Call) -> Callback:
     """The callback without this call's miss, once the call turned out answered: an answered call was
     never missed. Unchanged when the callback no longer counts it (returned or closed meanwhile)."""
@@ -306,15 +312,7 @@ def retract_missed(callback: Callback, call: Call) -> Callback:
         return callback
     count = callback.count - 1
     if count <= 0:
-        return callback.model_copy(
-            update={
-                "open": False,
-                "count": 0,
-                "first_missed_at": None,
-                "last_missed_at": None,
-                "missed_calls": [],
-            }
-        )
+        return _nothing_missed(callback)
     return callback.model_copy(
         update={"count": count, "missed_calls": [uuid for uuid in callback.missed_calls if uuid != call.uuid]}
     )
@@ -333,16 +331,7 @@ def close(
             "closed_by_call": by_call,
         }
     )
-    after = callback.model_copy(
-        update={
-            "open": False,
-            "count": 0,
-            "first_missed_at": None,
-            "last_missed_at": None,
-            "missed_calls": [],
-            "last_answered_at": max(callback.last_answered_at or 0, at),
-        }
-    )
+    after = _nothing_missed(callback, last_answered_at=max(callback.last_answered_at or 0, at))
     return after, closed
 
 
