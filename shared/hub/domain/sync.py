@@ -345,16 +345,8 @@ class SyncService:
                 break
 
     def _merge_page(self, context: TenantContext, page: OffsetPage[FinishedCall]) -> Tally:
-        """Each row merged; a row the merge refuses counts as failed and the page goes on, while a
-        retryable failure (storage busy) stops the page before the cursor passes it."""
         tally = Tally(read=len(page.items) + page.unreadable, failed=page.unreadable)
-        for call in page.items:
-            try:
-                tally.outcome(self.calls.record_finished_call(context, call))
-            except HubError as error:
-                if error.retryable:
-                    raise
-                tally.failed += 1
+        _merge_each(tally, page.items, lambda call: self.calls.record_finished_call(context, call))
         return tally
 
     def _advance(self, tenant: str, source: str, old: SyncCursor | None, position: str) -> SyncCursor:
@@ -433,17 +425,23 @@ class SyncService:
         results = self.accounts.dialer(context.slug).cdr(date_from, today)
         unreadable = results.unreadable
         tally = Tally(read=len(results) + unreadable, failed=unreadable)
-        for result in results:
-            try:
-                tally.outcome(self.calls.record_dial_result(context, result))
-            except HubError as error:
-                if error.retryable:
-                    raise
-                tally.failed += 1
+        _merge_each(tally, results, lambda result: self.calls.record_dial_result(context, result))
         position = json.dumps({"date_from": date_from.isoformat(), "date_to": today.isoformat(), "at": now})
         self._advance(context.slug, run.source, cursor, position)
         run.tally.add(tally)
         run.cursor = position
+
+
+def _merge_each(tally: Tally, records: Iterable[Any], merge: Callable[[Any], MergeOutcome]) -> None:
+    """Each record merged and counted; one the merge refuses counts as failed and the rest go on,
+    while a retryable failure (storage busy) stops here, before the cursor passes them."""
+    for record in records:
+        try:
+            tally.outcome(merge(record))
+        except HubError as error:
+            if error.retryable:
+                raise
+            tally.failed += 1
 
 
 class _Roster:
