@@ -14,6 +14,7 @@ from hub.vendors.http import HttpPolicy
 from hub.vendors.phonet.book import ContactBody, ContactFieldBody, FieldValueBody, NoteBody
 from hub.vendors.phonet.client import PhonetClient
 from hubtools.fakes import PhonetFake
+from tests.fakes.test_phonet_contacts_fake import NOTE_KEYS  # the seed's note, as the fake keeps it
 
 FAST = HttpPolicy(connect_timeout=1.0, read_timeout=2.0, retries=2, backoff_factor=0)
 AUTHORIZE = "/rest/security/authorize"
@@ -46,28 +47,6 @@ SEED_CONTACT: dict[str, Any] = {
             ],
         },
     ],
-}
-NOTE_KEYS = {
-    "id",
-    "elementId",
-    "elementType",
-    "noteType",
-    "dateCreate",
-    "lastModified",
-    "content",
-    "responsibleUserId",
-    "otherLegNum",
-    "otherLegName",
-    "status",
-    "errorMsg",
-    "uuid",
-    "end",
-    "legId",
-    "logicDirection",
-    "billSec",
-    "recordLink",
-    "trunk",
-    "tag",
 }
 
 
