@@ -48,6 +48,17 @@ def normalize_phone(raw: str | int | None, default_country: str, fallbacks: Sequ
     raise InvalidPhone(f"not a phone number for country {primary}: {text!r}")
 
 
+def e164_or_none(raw: str | int | None, default_country: str, fallbacks: Sequence[str] = ()) -> str | None:
+    """`normalize_phone`, or None for what is no number (empty, hidden, an extension): for a vendor's
+    rows, where such a party is kept as given beside it, never a reason to refuse the row."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return normalize_phone(raw, default_country, fallbacks)
+    except InvalidPhone:
+        return None
+
+
 def _readings(text: str, countries: list[str]) -> Iterator[phonenumbers.PhoneNumber]:
     """Every way `text` may be meant, most likely first; unparseable readings are skipped."""
     digits = "" if text.startswith("+") else _NOT_DIGITS.sub("", text)

@@ -4,7 +4,6 @@ JSON or form, field names as the tenant's cabinet names them) as a `RobotCallRes
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -13,12 +12,12 @@ from urllib.parse import parse_qsl
 from pydantic import TypeAdapter, ValidationError
 
 from hub.domain.calls import RobotCallResult, job_call_uuid
-from hub.errors import BadRequest, InvalidPhone
+from hub.errors import BadRequest
 from hub.http import json_payload
 from hub.ids import now_ms
 from hub.models.common import Seconds, WebUrl
 from hub.models.tenant import AvtodialerFields
-from hub.phones import normalize_phone
+from hub.phones import e164_or_none
 from hub.ports.vendors import DialResult
 
 if TYPE_CHECKING:  # the webhook's function needs no HTTP client
@@ -62,9 +61,7 @@ def robot_call(
         recording = _RECORDING.validate_python(field("record"))
     except ValidationError as exc:
         raise BadRequest(f"the field {names.record!r} is not an http(s) link", code="invalid_url") from exc
-    phone = None
-    with contextlib.suppress(InvalidPhone):
-        phone = normalize_phone(raw_phone, country, fallbacks)
+    phone = e164_or_none(raw_phone, country, fallbacks)
     return RobotCallResult(
         phone=phone,
         phone_raw=raw_phone,
@@ -106,9 +103,7 @@ def dial_result(row: CdrRow, country: str, fallbacks: Sequence[str] = ()) -> Dia
     tenant's country, then Avtodialer's home country), so both name the same call; a number that
     reads in no country is kept as given. The time is the row's own (it carries its zone)."""
     raw = row.number.strip()
-    phone = raw
-    with contextlib.suppress(InvalidPhone):
-        phone = normalize_phone(raw, country, fallbacks)
+    phone = e164_or_none(raw, country, fallbacks) or raw
     return DialResult(
         job_id=row.job_id,
         phone=phone,

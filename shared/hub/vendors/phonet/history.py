@@ -4,13 +4,11 @@ make. Phonet's direction, leg-type and disposition codes and its trunk notation 
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from hub.errors import InvalidPhone
-from hub.phones import normalize_phone
+from hub.phones import e164_or_none
 from hub.ports.vendors import FinishedCall, OffsetPage
 from hub.vendors.phonet.client import MAX_PAGE, HistoryPage
 from hub.vendors.phonet.translate import DIRECTIONS, PRESENCE
@@ -37,7 +35,7 @@ def finished_call(
         raise ValueError(f"row {row.uuid} is an employee's pause, not a call")
     disposition = DISPOSITIONS.get(row.disposition) if row.disposition is not None else None
     talk = row.bill_secs or 0
-    other_number = _e164_or_none(row.other_leg_num, country, fallbacks)
+    other_number = e164_or_none(row.other_leg_num, country, fallbacks)
     employee = row.leg if _is_employee(row.leg) else None
     return FinishedCall(
         uuid=row.uuid,
@@ -86,21 +84,13 @@ def _is_employee(leg: RestLeg | None) -> bool:
     return leg is not None and leg.type not in (GROUP_LEG, IVR_LEG) and bool(leg.ext)
 
 
-def _e164_or_none(raw: str | None, country: str, fallbacks: Sequence[str]) -> str | None:
-    if not raw:
-        return None
-    with contextlib.suppress(InvalidPhone):
-        return normalize_phone(raw, country, fallbacks)
-    return None
-
-
 def _other_name(
     name: str | None, raw: str | None, number: str | None, country: str, fallbacks: Sequence[str]
 ) -> str | None:
     """The party's name, unless it is only their number again (the PBX's name for an unknown party)."""
     if not name or name == raw:
         return None
-    if number is not None and _e164_or_none(name, country, fallbacks) == number:
+    if number is not None and e164_or_none(name, country, fallbacks) == number:
         return None
     return name
 
@@ -112,4 +102,4 @@ def _trunk_line(trunk: str | None, country: str, fallbacks: Sequence[str]) -> st
     lines = [line for line in lines if line]
     if not lines:
         return None
-    return _e164_or_none(lines[-1], country, fallbacks) or lines[-1]
+    return e164_or_none(lines[-1], country, fallbacks) or lines[-1]

@@ -7,14 +7,14 @@ from collections.abc import Iterator, Sequence
 
 from aws_lambda_powertools import Logger
 
-from hub.errors import InvalidPhone, NotFound, VendorRejected
+from hub.errors import NotFound, VendorRejected
 from hub.models.call import LegEvent
-from hub.phones import normalize_phone
+from hub.phones import e164_or_none
 from hub.ports.vendors import FinishedCall, Listing, OffsetPage, VendorUser
 from hub.vendors.phonet.client import PhonetClient
 from hub.vendors.phonet.history import history_pages
 from hub.vendors.phonet.rest import ActiveCall
-from hub.vendors.phonet.translate import DIRECTIONS
+from hub.vendors.phonet.translate import DIRECTIONS, other_party
 
 logger = Logger()
 
@@ -55,11 +55,7 @@ class PhonetPbx:
         return [self.active_leg(row) for row in rows.rows]
 
     def active_leg(self, row: ActiveCall) -> LegEvent:
-        other_raw, other_name = None, None
-        for other in sorted(row.other_legs, key=lambda o: (o.priority is None, o.priority or 0)):
-            if other.num:
-                other_raw, other_name = other.num, other.name or other.company_name
-                break
+        other_raw, other_name = other_party(row.other_legs)
         last = (row.last_event or "").removeprefix("call.")
         event = last if last in ("dial", "bridge") else ("bridge" if row.bridge_at else "dial")
         return LegEvent(
@@ -107,9 +103,4 @@ class PhonetPbx:
         )
 
     def _e164(self, raw: str | None) -> str | None:
-        if not raw:
-            return None
-        try:
-            return normalize_phone(raw, self.default_country, self.fallbacks)
-        except InvalidPhone:
-            return None
+        return e164_or_none(raw, self.default_country, self.fallbacks)

@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from hub.domain.attribution import UtmItem
-from hub.errors import HubError, InvalidPhone, validation_summary
+from hub.errors import HubError, validation_summary
 from hub.models.call import Direction, LegEvent, PresenceChange
 from hub.models.tenant import Tenant, Vendor
-from hub.phones import normalize_phone
+from hub.phones import e164_or_none, normalize_phone
 from hub.vendors.phonet.models.call_events import CallEvent
 from hub.vendors.phonet.models.utm_labels import UtmLabel
 
@@ -80,13 +80,8 @@ def leg_event(
 ) -> LegEvent:
     """The snapshot one PBX event gives of one leg: E.164 number (the raw one kept beside it, alone when
     it is hidden or odd), ms timestamps, flat fields, the leg's recording links."""
-    other_raw, other_name = event.other_leg_num, None
-    others = sorted(event.other_legs or [], key=lambda o: (o.priority is None, o.priority or 0))
-    for other in others:
-        if other.num:
-            other_raw = other_raw or other.num
-            other_name = other.name or other.company_name
-            break
+    listed_num, other_name = other_party(event.other_legs or [])
+    other_raw = event.other_leg_num or listed_num
     return LegEvent(
         event=event.event.removeprefix("call."),
         uuid=event.uuid,
@@ -99,14 +94,23 @@ def leg_event(
         employee_name=event.leg.display_name if event.leg else None,
         employee_pbx_id=event.leg.id if event.leg else None,
         employee2_ext=event.leg2.ext if event.leg2 else None,
-        other_number=_e164_or_none(other_raw, default_country, fallbacks),
+        other_number=e164_or_none(other_raw, default_country, fallbacks),
         other_number_raw=other_raw,
         other_name=other_name,
-        trunk_num=_e164_or_none(event.trunk_num, default_country, fallbacks) or event.trunk_num,
+        trunk_num=e164_or_none(event.trunk_num, default_country, fallbacks) or event.trunk_num,
         trunk_name=event.trunk_name,
         account_domain=event.account_domain,
         recordings=recording_links(event.account_domain, event.uuid, split_recording),
     )
+
+
+def other_party(others: Sequence[Any]) -> tuple[str | None, str | None]:
+    """The client's number and name from `otherLegs` (events and active calls alike): the first leg
+    with a number, by `priority` (a leg without one last)."""
+    for other in sorted(others, key=lambda o: (o.priority is None, o.priority or 0)):
+        if other.num:
+            return other.num, other.name or other.company_name
+    return None, None
 
 
 def recording_links(account_domain: str | None, leg_uuid: str, split: bool) -> list[str]:
@@ -116,15 +120,6 @@ def recording_links(account_domain: str | None, leg_uuid: str, split: bool) -> l
         return []
     base = f"https://{account_domain}/rest/public/calls/{leg_uuid}"
     return [f"{base}/audio"] + ([f"{base}-rx/audio", f"{base}-tx/audio"] if split else [])
-
-
-def _e164_or_none(raw: str | None, country: str, fallbacks: Sequence[str] = ()) -> str | None:
-    if not raw:
-        return None
-    try:
-        return normalize_phone(raw, country, fallbacks)
-    except InvalidPhone:
-        return None
 
 
 # -- UTM batches (§A3) ----------------------------------------------------------------------------
