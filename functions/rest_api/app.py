@@ -1,5 +1,5 @@
-"""The REST API for integrators: /api/v1 (contacts, calls, callbacks, the do-not-call list, employees,
-settings, API keys, syncs).
+"""The REST API for integrators: /api/v1 (contacts, calls, callbacks, the do-not-call list, dial
+batches, employees, settings, API keys, syncs).
 
 Authenticated by a tenant API key (`X-API-Key` header or `api_key` parameter) before anything else
 runs; every read and write is scoped to that key's tenant, so another tenant's objects are 404.
@@ -28,6 +28,7 @@ from hub.api.routes import (
     callbacks,
     calls,
     contacts,
+    dial_batches,
     do_not_call,
     employees,
     imports,
@@ -41,7 +42,18 @@ logger = Logger()
 app = json_resolver(logger, enable_validation=True)
 app.use(middlewares=[idempotent_posts(wiring.idempotency_store)])
 # imports before contacts: the OpenAPI document lists the routes in the order they were included
-for resource in (imports, contacts, calls, callbacks, do_not_call, employees, settings, api_keys, sync):
+for resource in (
+    imports,
+    contacts,
+    calls,
+    callbacks,
+    do_not_call,
+    dial_batches,
+    employees,
+    settings,
+    api_keys,
+    sync,
+):
     app.include_router(resource.router, prefix=PREFIX)
 
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -100,7 +112,9 @@ def _authenticate(event: dict[str, Any]) -> None:
     content_type = (event.get("headers") or {}).get("content-type", "application/json")
     if event.get("body") and "json" not in content_type.lower():
         raise UnsupportedMediaType("send the body as application/json")
-    imports = path.endswith(("/contacts/import", "/do-not-call/imports"))
+    # Bulk bodies (imports, a dial batch's pages of up to 10,000 records) may use Lambda's whole 6 MB.
+    pages = "/dial-batches/" in path and "/pages/" in path
+    imports = pages or path.endswith(("/contacts/import", "/do-not-call/imports", "/dial-batches"))
     limit = MAX_IMPORT_BODY_BYTES if imports else MAX_BODY_BYTES
     if len(event.get("body") or "") > limit:
         raise BadRequest(f"the body is larger than {limit} bytes", code="body_too_large")
@@ -115,6 +129,7 @@ def _authenticate(event: dict[str, Any]) -> None:
         dialing=wiring.dialing(),
         do_not_call=wiring.do_not_call(),
         sync=wiring.sync_board(),
+        campaigns=wiring.campaign_service(),
     )
     key, context = services.tenants.api_key_context(_api_key(event))
     app.append_context(tenant=context, api_key=key.key_id, services=services)

@@ -36,6 +36,9 @@ class HubSettings(BaseModel):
     # Scheduled syncs (hub.domain.sync): the worker's queue, and how far back a first history run reads.
     sync_queue_url: str = ""
     sync_backfill_days: int = 7
+    # Dial campaigns (hub.domain.campaigns): their table and the dial worker's queue.
+    campaigns_table: str = ""
+    dial_queue_url: str = ""
     # The deployment stage (template.yaml's Stage): in `prod` a tenant's vendor base_url must be a
     # public https URL; elsewhere the local fakes on loopback stand in.
     stage: str = "dev"

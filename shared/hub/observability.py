@@ -108,3 +108,19 @@ def sync_ran(source: str, outcome: str, read: int, failed: int, lag_ms: int | No
         with single_metric(name=name, unit=unit, value=value) as metric:
             for key, dimension in dimensions.items():
                 metric.add_dimension(name=key, value=dimension)
+
+
+DIAL_CHUNK = "DialChunk"  # dimension: outcome (sent | uncertain | failed | retry | waiting | busy | ...)
+DIAL_RECORDS_SENT = "DialRecordsSent"
+
+
+def chunk_sent(outcome: str, records: int) -> None:
+    """One delivery of a dial chunk's message, by what it did: an `uncertain` one waits for an
+    operator, so it is what an alarm watches. Not counted outside a function (no namespace)."""
+    if not os.environ.get(NAMESPACE_VARIABLE):
+        return
+    with single_metric(name=DIAL_CHUNK, unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="outcome", value=outcome)
+    if records:
+        with single_metric(name=DIAL_RECORDS_SENT, unit=MetricUnit.Count, value=records) as metric:
+            metric.add_dimension(name="outcome", value=outcome)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from hub.domain.auth import Authenticator, PageSessions
     from hub.domain.call_log import CallLog
     from hub.domain.calls import CallService, LeadRequest
+    from hub.domain.campaigns import CampaignService
     from hub.domain.cards import ContactCards
     from hub.domain.contacts import ContactService
     from hub.domain.dialing import Dialing
@@ -27,8 +28,10 @@ if TYPE_CHECKING:
     from hub.domain.imports import ImportService
     from hub.domain.lookup import CallerLookup
     from hub.domain.sync import SyncBoard, SyncService
-    from hub.domain.tenants import TenantDirectory, TenantService
+    from hub.domain.tenants import TenantContext, TenantDirectory, TenantService
+    from hub.models.call import Call
     from hub.store.calls import CallStore, WebhookLog
+    from hub.store.campaigns import CampaignStore
     from hub.store.contacts import ContactStore
     from hub.store.do_not_call import DoNotCallStore
     from hub.store.imports import ImportJobStore
@@ -150,11 +153,22 @@ def _request_lead(request: LeadRequest) -> None:
     leads_queue().send(request)
 
 
+def _robot_call_outcome(context: TenantContext, call: Call) -> None:
+    """A robot call's result on its dial batch's counts (built only when a robot call comes)."""
+    campaign_service().record_outcome(context, call)
+
+
 @cache
 def call_service() -> CallService:
     from hub.domain.calls import CallService
 
-    return CallService(call_store(), contact_store(), _request_lead, deliveries=webhook_log())
+    return CallService(
+        call_store(),
+        contact_store(),
+        _request_lead,
+        deliveries=webhook_log(),
+        robot_outcomes=_robot_call_outcome,
+    )
 
 
 @cache
@@ -298,6 +312,35 @@ def sync_board() -> SyncBoard:
 
 
 @cache
+def campaign_store() -> CampaignStore:
+    from hub.store.campaigns import CampaignStore
+
+    return CampaignStore(get_settings().campaigns_table)
+
+
+@cache
+def dial_queue() -> QueuePublisher:
+    from hub.store.queues import QueuePublisher
+
+    return QueuePublisher(get_settings().dial_queue_url, delay_seconds=0)
+
+
+@cache
+def campaign_service() -> CampaignService:
+    from hub.domain.campaigns import CampaignService
+
+    queue = dial_queue()
+    return CampaignService(
+        campaign_store(),
+        contact_store(),
+        do_not_call(),
+        worker_vendor_accounts(),
+        queue.send_all,
+        queue.send,
+    )
+
+
+@cache
 def idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records for the REST API's POSTs (one layer keeps its first config)."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
@@ -349,5 +392,8 @@ def reset() -> None:
         sync_queue,
         sync_service,
         sync_board,
+        campaign_store,
+        dial_queue,
+        campaign_service,
     ):
         cached.cache_clear()

@@ -50,6 +50,9 @@ class MemoryContacts:
         found = self.contacts.get((tenant, contact_id))
         return found.model_copy(deep=True) if found else None
 
+    def get_many(self, tenant: str, contact_ids: list[str]) -> list[Contact]:
+        return [c for c in (self.get(tenant, i) for i in dict.fromkeys(contact_ids)) if c is not None]
+
     def contact_id_by_external_code(self, tenant: str, vendor: str, code: str) -> str | None:
         for (owner, contact_id), contact in self.contacts.items():
             if owner == tenant and contact.external_codes.get(vendor) == code:

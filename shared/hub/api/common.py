@@ -15,6 +15,7 @@ from hub.api.idempotency import IDEMPOTENCY_KEY_PATTERN
 from hub.api.schemas import MAX_PAGE_SIZE, ErrorBody
 from hub.domain.call_log import CallLog
 from hub.domain.calls import CallService
+from hub.domain.campaigns import CampaignService
 from hub.domain.contacts import ContactService
 from hub.domain.dialing import Dialing
 from hub.domain.do_not_call import DoNotCallList
@@ -80,6 +81,8 @@ class Services:
     do_not_call: DoNotCallList
     # The sync status and runs on demand (/sync); the only routes that need the sync queue.
     sync: SyncBoard | None = None
+    # Dial campaigns (/dial-batches).
+    campaigns: CampaignService | None = None
 
 
 def services(router: Router) -> Services:

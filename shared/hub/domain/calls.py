@@ -508,11 +508,14 @@ class CallService:
         phones: PhoneIndex,
         request_lead: Callable[[LeadRequest], None],
         deliveries: WebhookLog | None = None,
+        robot_outcomes: Callable[[TenantContext, Call], None] | None = None,
     ) -> None:
+        """`robot_outcomes` hears every robot call once merged (a dial campaign counts its results)."""
         self.calls = calls
         self.phones = phones
         self.request_lead = request_lead
         self.deliveries = deliveries
+        self.robot_outcomes = robot_outcomes
 
     def record_pbx_event(
         self,
@@ -582,6 +585,8 @@ class CallService:
 
         saved = self._update(context, uuid, merge, "avtodialer")
         assert saved is not None
+        if self.robot_outcomes is not None:
+            self.robot_outcomes(context, saved.call)
         return saved
 
     def record_finished_call(self, context: TenantContext, finished: FinishedCall) -> MergeOutcome:

@@ -66,7 +66,9 @@ class DialWindow(BaseModel):
     @model_validator(mode="after")
     def _daytime(self) -> DialWindow:
         if self.start >= self.end:
-            raise ValueError("the window's `from` must come before its `to` (a window does not span midnight)")
+            raise ValueError(
+                "the window's `from` must come before its `to` (a window does not span midnight)"
+            )
         if self.start < EARLIEST_CALL or self.end > LATEST_CALL:
             raise ValueError(
                 f"nobody is called at night: a window lies within "
@@ -148,7 +150,9 @@ class Rejection(BaseModel):
     reason: RejectReason
     phone: str | None = Field(default=None, description="E.164 when it read as a number, else as sent")
     contact_id: str | None = None
-    duplicate_of: dict[str, int] | None = Field(default=None, description="`{page, index}` of the record kept")
+    duplicate_of: dict[str, int] | None = Field(
+        default=None, description="`{page, index}` of the record kept"
+    )
     message: str | None = None
 
 
@@ -196,7 +200,7 @@ class DialBatch(BaseModel):
     timezone: str
     status: BatchStatus
     pages: int = 1
-    pages_received: list[int] = Field(default_factory=list)
+    pages_received: int = 0
     counts: BatchCounts = Field(default_factory=BatchCounts)
     chunks: dict[str, int] = Field(default_factory=dict)
     chunks_total: int = 0

@@ -197,6 +197,20 @@ class CallList:
     deleted: bool = False
 
 
+@dataclass(frozen=True)
+class CallListEntry:
+    """A person pushed into a call list's base: `external_code` is the hub's id for them (a contact's
+    id, else the number), so a push sent again finds and changes them; phones are (E.164, remark)."""
+
+    external_code: str
+    name: str | None = None
+    phones: tuple[tuple[str, str | None], ...] = ()
+    email: str | None = None
+    address: str | None = None
+    description: str | None = None
+    www: str | None = None
+
+
 class CallListClient(Protocol):
     """A call-list service (Obzvonilka: hub.vendors.obzvonilka.client.ObzvonilkaClient, whose bases,
     contact forms and users the vendor package translates from and into these records): contacts

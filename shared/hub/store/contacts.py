@@ -264,7 +264,7 @@ class ContactStore(DynamoStore):
             if str(item["sk"]).startswith(next(w for w in item["words"] if w.startswith(word)) + "#")
             and matches_name(list(item["words"]), query)
         ]
-        found = {c.id: c for c in self._get_many(tenant, ids)}
+        found = {c.id: c for c in self.get_many(tenant, ids)}
         contacts = [found[i] for i in ids if i in found]
         if page.next_start is not None:
             return Page(contacts, page.next_start)
@@ -301,7 +301,7 @@ class ContactStore(DynamoStore):
         )
         return Page([Contact.model_validate(item) for item in page.items], page.next_start)
 
-    def _get_many(self, tenant: str, contact_ids: list[str]) -> list[Contact]:
+    def get_many(self, tenant: str, contact_ids: list[str]) -> list[Contact]:
         """Contacts by id (one BatchGetItem per 100); missing ones skipped."""
         items = self.get_items([(contact_pk(tenant, i), CONTACT_SK) for i in contact_ids])
         return [Contact.model_validate(item) for item in items]

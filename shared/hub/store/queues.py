@@ -30,13 +30,13 @@ class QueuePublisher:
         self.delay_seconds = delay_seconds
         self._client = client
 
-    def send(self, message: Any) -> None:
+    def send(self, message: Any, delay_seconds: int | None = None) -> None:
+        """One message, after this publisher's delay or `delay_seconds` (SQS waits at most 900)."""
         body = asdict(message) if is_dataclass(message) and not isinstance(message, type) else message
+        delay = self.delay_seconds if delay_seconds is None else delay_seconds
         client = self._client or default_sqs_client()
         with translated_errors():
-            client.send_message(
-                QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=self.delay_seconds
-            )
+            client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
 
     def send_all(self, messages: list[Any]) -> None:
         """Many messages in SendMessageBatch calls of ten (the API's limit; the caller keeps ten
