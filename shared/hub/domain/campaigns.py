@@ -50,8 +50,14 @@ from hub.models.campaign import (
 from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
 from hub.ports import ContactRepository, Page
-from hub.ports.vendors import CallListClient, CallListEntry, DialerClient, DialRecord, VendorAccounts
-from hub.store.campaigns import CampaignStore, key_hash
+from hub.ports.vendors import (
+    CallListClient,
+    CallListEntry,
+    DialBatches,
+    DialerClient,
+    DialRecord,
+    VendorAccounts,
+)
 
 logger = Logger(child=True)
 
@@ -106,6 +112,11 @@ def digest_of(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def key_hash(tenant: str, idempotency_key: str) -> str:
+    """The same tenant and key always name the same batch; another tenant's key names another."""
+    return hashlib.sha256(f"{tenant}\n{idempotency_key}".encode()).hexdigest()[:32]
+
+
 def target_id(batch_id: str, page: int, index: int) -> str:
     """A record's id, sent as the dialer's UUID and returned with its result: the batch, the page and
     the row, the same on every run."""
@@ -115,7 +126,7 @@ def target_id(batch_id: str, page: int, index: int) -> str:
 class CampaignService:
     def __init__(
         self,
-        store: CampaignStore,
+        store: DialBatches,
         contacts: ContactRepository,
         do_not_call: DoNotCallList,
         accounts: VendorAccounts,
@@ -662,15 +673,6 @@ class CampaignService:
         counters = {"n_sent": sent}
         for rejection in rejected:
             counters[f"rej_{rejection.reason.value}"] = counters.get(f"rej_{rejection.reason.value}", 0) + 1
-        extra = (
-            self.store.rejection_writes(
-                batch, f"REJ#C{number:05d}", [r.model_dump(mode="json", exclude_none=True) for r in rejected]
-            )
-            if rejected
-            else []
-        )
-        if job_id:
-            extra.append(self.store.job_index_write(batch, job_id, number))
         now = self.clock()
         self.store.move_chunk(
             context.slug,
@@ -680,7 +682,8 @@ class CampaignService:
             "sent",
             set_values={"report": report, "job_id": job_id, "sent_at": now, "updated_at": now},
             counters=counters,
-            extra=extra,
+            rejections=[r.model_dump(mode="json", exclude_none=True) for r in rejected],
+            job_id=job_id,
         )
         self._finish_if_done(context, batch["id"])
         return SendOutcome("sent", number, sent)

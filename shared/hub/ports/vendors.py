@@ -1,13 +1,11 @@
 """The ports of the vendors the hub calls and of the work that calls them: a PBX and where its
-session is kept, robot dialers and call lists, a PBX's contact book, sync cursors and dial campaign
-claims.
+session is kept, robot dialers and call lists, a PBX's contact book, sync cursors and dial batches.
 
 Each docstring is the contract. Like hub.ports, they speak the hub's own records, never a vendor's
 payload, and import no adapter and no domain code. The vendor clients (hub.vendors.*.client) have
 the ports' method names and arguments but answer in their vendor's rows: the vendor package
 translates those into the records below (as `phonet.translate` does for webhooks) where a use case
-needs them; until then a port is the contract that translation will meet. Sync cursors and
-campaign claims are declared ahead of their stores.
+needs them; until then a port is the contract that translation will meet.
 """
 
 from __future__ import annotations
@@ -20,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 if TYPE_CHECKING:
     from hub.models.call import Direction, LegEvent
     from hub.models.contact import Contact
+    from hub.ports import Page
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -325,14 +324,84 @@ class SyncRuns(Protocol):
         ...
 
 
-class CampaignClaims(Protocol):
-    """Who sends which chunk of a dial batch. Nobody is dialed twice by accident: a chunk is claimed
-    (pending -> sending, conditionally) before the vendor is called, and after the call it is marked
-    sent with the vendor's job id, or uncertain when the vendor's answer proves nothing either way."""
+class DialBatches(Protocol):
+    """Dial batches, their records, chunks and outcomes (hub.store.campaigns.CampaignStore). Nobody is
+    dialed twice by accident: a chunk moves between states only by a conditional write from the state
+    read (pending -> sending is the claim a sender makes before it calls the vendor), and every counter
+    of a batch moves in the same transaction as what it counts, so a redelivered message neither
+    sends nor counts twice. Items are plain dicts the domain writes and reads."""
 
-    def claim_chunk(self, tenant: str, batch_id: str, chunk: int, at: int) -> bool:
-        """True when this caller now holds the chunk; False when it is not pending (taken, or done)."""
+    def create_batch(self, batch: dict[str, Any], key_hash: str) -> str | None:
+        """Store a new batch under its idempotency key's hash; the existing batch's id if the key
+        named one already (then nothing is stored)."""
         ...
 
-    def mark_sent(self, tenant: str, batch_id: str, chunk: int, job_id: str, at: int) -> None: ...
-    def mark_uncertain(self, tenant: str, batch_id: str, chunk: int, reason: str, at: int) -> None: ...
+    def get_batch(self, tenant: str, batch_id: str, consistent: bool = True) -> dict[str, Any] | None: ...
+    def batch_page(self, tenant: str, limit: int, start: dict[str, str] | None) -> Page[dict[str, Any]]: ...
+    def update_batch(
+        self,
+        tenant: str,
+        batch_id: str,
+        *,
+        set_values: dict[str, Any] | None = None,
+        counters: dict[str, int] | None = None,
+        condition: str | None = None,
+        condition_values: dict[str, Any] | None = None,
+    ) -> bool:
+        """SET and ADD on the batch at once; False when `condition` (on its fields) does not hold."""
+        ...
+
+    def put_page(
+        self, batch: dict[str, Any], page: int, slices: list[list[dict[str, Any]]], digest: str
+    ) -> bool:
+        """A page's records and the batch's count of them, once (a Conflict `page_reused` for the
+        same page with another digest, `batch_cancelled` when cancelled)."""
+        ...
+
+    def page_slices(self, tenant: str, batch_id: str) -> list[tuple[int, int]]: ...
+    def slice_records(self, tenant: str, batch_id: str, page: int, number: int) -> list[dict[str, Any]]: ...
+    def put_prepared(
+        self,
+        batch: dict[str, Any],
+        page: int,
+        number: int,
+        targets: list[dict[str, Any]],
+        rejections: list[dict[str, Any]],
+        counters: dict[str, int],
+    ) -> bool: ...
+    def prepared_targets(self, tenant: str, batch_id: str) -> Iterator[dict[str, Any]]: ...
+    def put_chunks(
+        self,
+        batch: dict[str, Any],
+        chunks: list[list[dict[str, Any]]],
+        duplicates: list[dict[str, Any]],
+        at: int,
+    ) -> bool: ...
+    def get_chunk(self, tenant: str, batch_id: str, number: int) -> dict[str, Any] | None: ...
+    def chunk_targets(self, tenant: str, batch_id: str, number: int) -> list[dict[str, Any]]: ...
+    def chunk_page(
+        self, tenant: str, batch_id: str, limit: int, start: dict[str, str] | None
+    ) -> Page[dict[str, Any]]: ...
+    def pending_chunks(self, tenant: str, batch_id: str) -> list[int]: ...
+    def move_chunk(
+        self,
+        tenant: str,
+        batch_id: str,
+        number: int,
+        from_states: tuple[str, ...],
+        to_state: str,
+        *,
+        set_values: dict[str, Any] | None = None,
+        counters: dict[str, int] | None = None,
+        add_attempt: bool = False,
+        rejections: list[dict[str, Any]] | None = None,
+        job_id: str | None = None,
+    ) -> str | None:
+        """The state the chunk left, or None when it was in none of `from_states`."""
+        ...
+
+    def batch_of_job(self, tenant: str, job_id: str) -> str | None: ...
+    def rejection_page(
+        self, tenant: str, batch_id: str, limit: int, start: dict[str, str] | None
+    ) -> Page[dict[str, Any]]: ...
+    def record_outcome(self, batch: dict[str, Any], phone: str, answered: bool, at: int) -> bool: ...

@@ -18,7 +18,6 @@ Every item expires (TTL `expires_at`) RETENTION_SECONDS after its batch was crea
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -357,11 +356,13 @@ class CampaignStore(DynamoStore):
         set_values: dict[str, Any] | None = None,
         counters: dict[str, int] | None = None,
         add_attempt: bool = False,
-        extra: list[dict[str, Any]] | None = None,
+        rejections: list[dict[str, Any]] | None = None,
+        job_id: str | None = None,
     ) -> str | None:
-        """Move a chunk from one of `from_states` to `to_state`, the batch's chunk counts and
-        `counters` with it, and `extra` writes, in one transaction. The state it left, or None when it
-        was in none of them (another worker moved it first)."""
+        """Move a chunk from one of `from_states` to `to_state`, with the batch's chunk counts,
+        `counters`, the `rejections` found sending it and its dialer's `job_id` (indexed for the cdr),
+        in one transaction. The state it left, or None when it was in none of them (another worker
+        moved it first)."""
         chunk = self.get_chunk(tenant, batch_id, number)
         if chunk is None or chunk["state"] not in from_states:
             return None
@@ -390,8 +391,13 @@ class CampaignStore(DynamoStore):
                     "ExpressionAttributeValues": expression_values,
                 }
             },
-            *(extra or []),
         ]
+        if rejections or job_id:
+            batch = self.get_batch(tenant, batch_id, consistent=False) or {}
+            if rejections:
+                writes += self._rejection_writes(batch, f"REJ#C{number:05d}", rejections)
+            if job_id:
+                writes.append(self._job_index_write(batch, job_id, number))
         if any(batch_counters.values()):
             writes.append({"Update": self._batch_update(tenant, batch_id, counters=batch_counters)})
         try:
@@ -400,10 +406,9 @@ class CampaignStore(DynamoStore):
             return None
         return old
 
-    def rejection_writes(
+    def _rejection_writes(
         self, batch: dict[str, Any], sk: str, rejections: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:
-        """Puts for a transaction (move_chunk's `extra`): rejections found when a chunk was sent."""
         return [
             {
                 "Put": {
@@ -414,7 +419,7 @@ class CampaignStore(DynamoStore):
             for part, entries in enumerate(split_parts(rejections))
         ]
 
-    def job_index_write(self, batch: dict[str, Any], job_id: str, number: int) -> dict[str, Any]:
+    def _job_index_write(self, batch: dict[str, Any], job_id: str, number: int) -> dict[str, Any]:
         item = {
             "pk": f"{batch['tenant']}#DIALJOB#{job_id}",
             "sk": "JOB",
@@ -520,7 +525,3 @@ class CampaignStore(DynamoStore):
             while pending:
                 with translated_errors():
                     pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-
-
-def key_hash(tenant: str, idempotency_key: str) -> str:
-    return hashlib.sha256(f"{tenant}\n{idempotency_key}".encode()).hexdigest()[:32]
