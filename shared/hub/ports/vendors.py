@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from hub.models.call import Direction, LegEvent
-    from hub.models.contact import Contact
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -197,6 +196,21 @@ class CallList:
     deleted: bool = False
 
 
+@dataclass(frozen=True)
+class CallListEntry:
+    """One person to push into a call list, in the hub's terms: `external_code` is our id for them
+    (a contact's id, or a dial record's for a raw number), which the push is keyed by. `phones` are
+    (E.164, remark) pairs, first the one to call; the service keeps as many as it has slots for."""
+
+    external_code: str
+    name: str | None = None
+    phones: tuple[tuple[str, str | None], ...] = ()
+    email: str | None = None
+    address: str | None = None
+    description: str | None = None
+    www: str | None = None
+
+
 class CallListClient(Protocol):
     """A call-list service (Obzvonilka: hub.vendors.obzvonilka.client.ObzvonilkaClient, whose bases,
     contact forms and users the vendor package translates from and into these records): contacts
@@ -204,9 +218,9 @@ class CallListClient(Protocol):
 
     def bases(self) -> list[CallList]: ...
 
-    def upsert_contact(self, base_id: str, contact: Contact) -> str:
-        """The contact in the base, keyed by its external code = our contact id: found and changed,
-        else added, so a retried push never makes a second copy. Returns the vendor's contact id."""
+    def upsert_contact(self, base_id: str, entry: CallListEntry) -> str:
+        """The entry in the base, keyed by its external code: found and changed, else added, so a
+        retried push never makes a second copy. Returns the vendor's contact id."""
         ...
 
     def users(self) -> Listing[VendorUser]: ...
