@@ -62,7 +62,7 @@ def test_sync_vendor_ports_obzvonilka_bases_users_and_an_upsert_by_external_code
 
 def test_sync_vendor_ports_avtodialer_make_then_cdr_as_dial_results(avtodialer: AvtodialerFake) -> None:
     dialer = dialer_for(avtodialer)
-    record = DialRecord("r1", "1", "89220000001", dt.time(10), dt.time(19), name="Пётр")
+    record = DialRecord("r1", "1", "+79220000001", dt.time(10), dt.time(19), name="Пётр")
     job = dialer.make([record])
     assert job.job_id.isdigit() and int(job.job_id) > 2**53 and job.accepted == 1
     when = dt.datetime(2024, 5, 6, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=3)))
@@ -101,7 +101,7 @@ def test_sync_vendor_ports_avtodialer_cdr_sync_merges_each_outcome_once(avtodial
     tenants.create_tenant(ACME.tenant, {})
     dialer = dialer_for(avtodialer)
     accounts.dialers["acme"] = dialer
-    dialer.make([DialRecord("r1", "1", "89220000001", dt.time(10), dt.time(19), name="Пётр")])
+    dialer.make([DialRecord("r1", "1", "+79220000001", dt.time(10), dt.time(19), name="Пётр")])
     avtodialer.complete("r1", code="ANSWERED", sec=17, when=dt.datetime.now(dt.UTC))
     sync = service(accounts, tenants, store, calls)
     first = sync.run(ACME, Source.AVTODIALER_CDR)

@@ -137,8 +137,8 @@ class PbxClient(Protocol):
 @dataclass(frozen=True)
 class DialRecord:
     """One number for a robot to call: our record id (sent as the vendor's UUID, returned with the
-    result), the vendor's scenario, the number in the vendor's form, a dialing window on every
-    record, never a default."""
+    result), the vendor's scenario, the number in E.164 (the adapter writes it in the form the
+    tenant's account expects), a dialing window on every record, never a default."""
 
     record_id: str
     scenario: str
@@ -184,7 +184,9 @@ class DialerClient(Protocol):
 
     def make(self, calls: Sequence[DialRecord]) -> DialJob: ...
     def newcall(self, robot_call: DialRecord) -> DialJob: ...
-    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> Listing[DialResult]: ...
+    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> Listing[DialResult]:
+        """The outcomes whose last attempt was in [date_from, date_to], for one `number` (E.164) if given."""
+        ...
 
 
 @dataclass(frozen=True)
