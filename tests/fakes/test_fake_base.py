@@ -112,3 +112,49 @@ def test_fakeserver_stop_refuses_then_restart_keeps_port(receiver: FakeServer) -
 
     assert receiver.url == url
     assert requests.get(f"{url}/x", timeout=2).status_code == 200
+
+
+def faulted_requests(fake: FakeServer, n: int, path: str = "/x") -> list[int]:
+    """Send `n` requests to `path` one after another; the 1-based positions the fake faulted."""
+    with requests.Session() as session:
+        statuses = [session.get(f"{fake.url}{path}", timeout=2).status_code for _ in range(n)]
+    return [i for i, status in enumerate(statuses, start=1) if status == 503]
+
+
+def test_fakeserver_rate_fault_strikes_about_its_share_the_same_requests_each_run(
+    receiver: FakeServer,
+) -> None:
+    receiver.fail("status", path="/x", status=503, rate=0.5, times=1000, seed=7)
+    first = faulted_requests(receiver, 200)
+    receiver.reset()
+    receiver.fail("status", path="/x", status=503, rate=0.5, times=1000, seed=7)
+    again = faulted_requests(receiver, 200)
+    receiver.reset()
+    receiver.fail("status", path="/x", status=503, rate=0.5, times=1000, seed=8)
+    other_seed = faulted_requests(receiver, 200)
+
+    assert 70 <= len(first) <= 130
+    assert again == first and other_seed != first
+    assert [h.fault for h in receiver.journal].count("status") == len(other_seed)  # journaled as faults
+
+
+def test_fakeserver_rate_fault_times_bounds_it_and_skip_goes_first(receiver: FakeServer) -> None:
+    receiver.fail("status", path="/x", status=503, rate=0.5, times=5, skip=20)
+
+    faulted = faulted_requests(receiver, 200)
+
+    assert len(faulted) == 5 and min(faulted) > 20 and receiver.faults == []
+
+
+def test_fakeserver_rate_fault_over_http_control(receiver: FakeServer) -> None:
+    spec = {"kind": "status", "path": "/x", "status": 503, "rate": 0.25, "times": 1000, "seed": 3}
+    added = requests.post(f"{receiver.url}/_fake/faults", json=spec, timeout=2)
+    bad = requests.post(f"{receiver.url}/_fake/faults", json={**spec, "rate": 1.5}, timeout=2)
+
+    faulted = faulted_requests(receiver, 200)
+
+    assert added.status_code == 201 and (added.json()[0]["rate"], added.json()[0]["seed"]) == (0.25, 3)
+    assert bad.status_code == 400 and "rate" in bad.text
+    assert 25 <= len(faulted) <= 75
+    (left,) = requests.get(f"{receiver.url}/_fake/faults", timeout=2).json()
+    assert left["times"] == 1000 - len(faulted)

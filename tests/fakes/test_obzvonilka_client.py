@@ -147,3 +147,14 @@ def test_obzvonilka_client_moved_host_redirect_never_turns_post_into_get(status:
         assert [h.method for h in fake.journal] == ["POST", "GET"]
     assert moved.value.code == "vendor_redirected" and moved.value.details["location"] == "http://127.0.0.1"
     assert "base URL" in moved.value.message and fake.api_key not in moved.value.message
+
+
+def test_obzvonilka_client_upsert_twice_push_counts_one(obzvonilka: ObzvonilkaFake) -> None:
+    client = client_for(obzvonilka)
+    form = ContactForm(name="Пётр", external_code="hub-1", phones=[("+79220000001", None)])
+
+    client.upsert_contact(1, form)
+    client.upsert_contact(1, form)
+
+    assert obzvonilka.push_counts() == {"1": {"hub-1": 1}, "2": {}}
+    assert obzvonilka.pushed_twice() == {} and obzvonilka.contacts_created == 1

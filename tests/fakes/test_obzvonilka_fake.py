@@ -147,3 +147,21 @@ def test_obzvonilka_seed_over_http_control_then_reset_restores(obzvonilka: Obzvo
 
     assert r.status_code == 201 and found.json()["name"] == "S"
     assert 7 not in obzvonilka.bases and obzvonilka.journal == []
+
+
+def test_obzvonilka_push_counts_two_after_two_plain_posts_of_one_code(obzvonilka: ObzvonilkaFake) -> None:
+    form = {"api_key": obzvonilka.api_key, "contact[name]": "Пётр", "contact[external_code]": "hub-1"}
+    for _ in range(2):
+        assert requests.post(api(obzvonilka, "contact_bases/1/contacts.json"), data=form, timeout=2).ok
+    obzvonilka.add_contact(2, name="Seeded", external_code="hub-1")  # another base, not created via API
+
+    counts = requests.get(f"{obzvonilka.url}/_fake/push_counts", timeout=2).json()
+
+    assert counts == {"push_counts": {"1": {"hub-1": 2}, "2": {"hub-1": 1}}, "contacts_created": 2}
+    assert obzvonilka.pushed_twice() == {"1": ["hub-1"]}
+    found = requests.get(
+        api(obzvonilka, "contact_bases/1/contacts/find_by_external/hub-1.json"),
+        params={"api_key": obzvonilka.api_key},
+        timeout=2,
+    )
+    assert found.json()["id"] == min(c["id"] for c in obzvonilka.find_by_external(1, "hub-1"))

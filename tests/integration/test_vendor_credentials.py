@@ -82,6 +82,21 @@ def test_rest_credentials_of_the_wrong_shape_are_a_400_naming_fields_not_values(
     assert (status, body["error"]["code"]) == (400, "no_vendor_api")
 
 
+def test_rest_avtodialer_credentials_take_the_accounts_number_format(acme: Api) -> None:
+    fields = {"base_url": "https://avtodialer.example", "api_key": SECRET, "access_token": "token"}
+    assert (
+        acme.request("PUT", "/settings/credentials/avtodialer", {**fields, "number_format": "e164"})[0] == 204
+    )
+    stored = VendorSecretStore(PREFIX).get("acme", Vendor.AVTODIALER)
+    assert stored == credentials_for(Vendor.AVTODIALER, {**fields, "number_format": "e164"})
+    status, _, body = acme.request(
+        "PUT", "/settings/credentials/avtodialer", {**fields, "number_format": "8"}
+    )
+    assert status == 400 and {d["field"] for d in body["error"]["details"]} == {"body.number_format"}
+    status, _, body = acme.request("PUT", "/settings/credentials/phonet", {**PHONET, "number_format": "e164"})
+    assert status == 400 and {d["field"] for d in body["error"]["details"]} == {"number_format"}
+
+
 @pytest.mark.parametrize(
     ("base_url", "status"),
     [

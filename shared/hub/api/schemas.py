@@ -23,7 +23,15 @@ from hub.models.contact import (
     Contact,
     ContactType,
 )
-from hub.models.tenant import SLUG_PATTERN, ApiKey, AvtodialerFields, Employee, Language, TenantSettings
+from hub.models.tenant import (
+    SLUG_PATTERN,
+    ApiKey,
+    AvtodialerFields,
+    Employee,
+    Language,
+    NumberFormat,
+    TenantSettings,
+)
 from hub.vendors.phonet.translate import DIRECTION_CODES
 
 MAX_PAGE_SIZE = 100
@@ -433,7 +441,7 @@ class ApiKeyList(BaseModel):
 
 class CredentialsIn(BaseModel):
     """A vendor's API credentials; which fields each vendor takes (others are refused):
-    phonet `{domain, api_key, base_url?}`, avtodialer `{base_url, api_key, access_token}`,
+    phonet `{domain, api_key, base_url?}`, avtodialer `{base_url, api_key, access_token, number_format?}`,
     obzvonilka `{api_key, base_url?}`. In production a `base_url` (and Phonet's `https://{domain}`)
     must be a public https URL. Stored as a secret and never returned; errors never echo it."""
 
@@ -443,6 +451,11 @@ class CredentialsIn(BaseModel):
     domain: str | None = Field(default=None, max_length=253, description="phonet: the PBX domain")
     base_url: str | None = Field(default=None, max_length=300, description="Where the vendor's API is")
     access_token: str | None = Field(default=None, max_length=500, description="avtodialer: the body's token")
+    number_format: NumberFormat | None = Field(
+        default=None,
+        description="avtodialer: how the account wants numbers: domestic (8XXXXXXXXXX for +7, default), "
+        "international (digits without +) or e164",
+    )
 
 
 class CallRequest(BaseModel):

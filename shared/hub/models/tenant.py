@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +52,11 @@ class Language(StrEnum):
 # Where each vendor's users are: their numbers come in that country's domestic form (Avtodialer and
 # Obzvonilka dial Russian `8XXXXXXXXXX`, Phonet is a Ukrainian PBX), tried after the tenant's own country.
 VENDOR_HOME_COUNTRY = {Vendor.PHONET: "UA", Vendor.AVTODIALER: "RU", Vendor.OBZVONILKA: "RU"}
+
+NumberFormat = Literal["domestic", "international", "e164"]
+"""How a dialer account wants numbers (avtodialer.md Notes): `domestic` is Russia's and
+Kazakhstan's `8` + national number (`89222220000`), other countries' international digits;
+`international` is the digits without `+` (`79222220000`); `e164` is as the hub keeps them."""
 
 FieldNames = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=100)]],
@@ -226,10 +231,12 @@ class PhonetCredentials(VendorCredentials):
 
 class AvtodialerCredentials(VendorCredentials):
     """Avtodialer (avtodialer.md): its site, the key its URLs carry (`{base_url}/{api_key}/make`) and
-    the `access_token` its JSON bodies carry."""
+    the `access_token` its JSON bodies carry; `number_format` is how the account wants numbers
+    written (the spec's default: the domestic `8...` form)."""
 
     base_url: str = Field(max_length=300)  # type: ignore[assignment]  # required here
     access_token: str = Field(min_length=1, max_length=500, repr=False)
+    number_format: NumberFormat = "domestic"
 
 
 class ObzvonilkaCredentials(VendorCredentials):

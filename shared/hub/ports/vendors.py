@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from hub.models.call import Direction, LegEvent
-    from hub.models.contact import Contact
     from hub.ports import Page
 
 T_co = TypeVar("T_co", covariant=True)
@@ -137,8 +136,8 @@ class PbxClient(Protocol):
 @dataclass(frozen=True)
 class DialRecord:
     """One number for a robot to call: our record id (sent as the vendor's UUID, returned with the
-    result), the vendor's scenario, the number in the vendor's form, a dialing window on every
-    record, never a default."""
+    result), the vendor's scenario, the number in E.164 (the adapter writes it in the form the
+    tenant's account expects), a dialing window on every record, never a default."""
 
     record_id: str
     scenario: str
@@ -184,7 +183,9 @@ class DialerClient(Protocol):
 
     def make(self, calls: Sequence[DialRecord]) -> DialJob: ...
     def newcall(self, robot_call: DialRecord) -> DialJob: ...
-    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> Listing[DialResult]: ...
+    def cdr(self, date_from: date, date_to: date, number: str | None = None) -> Listing[DialResult]:
+        """The outcomes whose last attempt was in [date_from, date_to], for one `number` (E.164) if given."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -198,8 +199,10 @@ class CallList:
 
 @dataclass(frozen=True)
 class CallListEntry:
-    """A person pushed into a call list's base: `external_code` is the hub's id for them (a contact's
-    id, else the number), so a push sent again finds and changes them; phones are (E.164, remark)."""
+    """One person to push into a call list, in the hub's terms: `external_code` is our id for them
+    (a contact's id, else the number called), which the push is keyed by, so a push sent again finds
+    and changes them. `phones` are (E.164, remark) pairs, first the one to call; the service keeps
+    as many as it has slots for."""
 
     external_code: str
     name: str | None = None
@@ -217,9 +220,9 @@ class CallListClient(Protocol):
 
     def bases(self) -> list[CallList]: ...
 
-    def upsert_contact(self, base_id: str, contact: Contact) -> str:
-        """The contact in the base, keyed by its external code = our contact id: found and changed,
-        else added, so a retried push never makes a second copy. Returns the vendor's contact id."""
+    def upsert_contact(self, base_id: str, entry: CallListEntry) -> str:
+        """The entry in the base, keyed by its external code: found and changed, else added, so a
+        retried push never makes a second copy. Returns the vendor's contact id."""
         ...
 
     def users(self) -> Listing[VendorUser]: ...

@@ -76,14 +76,17 @@ class VendorAccountsFromSecrets:
         return self._client(tenant, Vendor.PHONET, build, (country, fallbacks))  # type: ignore[no-any-return]
 
     def dialer(self, tenant: str) -> DialerClient:
+        record = self.tenants(tenant)
+        country, fallbacks = record.default_country, record.phone_fallbacks(Vendor.AVTODIALER)
+
         def build(credentials: VendorCredentials) -> AvtodialerDialer:
             assert isinstance(credentials, AvtodialerCredentials)
             client = AvtodialerClient(
                 credentials.base_url, credentials.api_key, credentials.access_token, policy=self.policy
             )
-            return AvtodialerDialer(client)
+            return AvtodialerDialer(client, country, fallbacks, credentials.number_format)
 
-        return self._client(tenant, Vendor.AVTODIALER, build)  # type: ignore[no-any-return]
+        return self._client(tenant, Vendor.AVTODIALER, build, (country, fallbacks))  # type: ignore[no-any-return]
 
     def call_list(self, tenant: str) -> CallListClient:
         def build(credentials: VendorCredentials) -> ObzvonilkaCallList:

@@ -6,7 +6,8 @@ what failure* a vendor was called, not about happy-path payloads:
 
 * a thread-safe **journal** of every request received (control endpoints excluded), so a test can prove
   e.g. "nobody was dialed twice";
-* **failure injection**: a queue of faults applied to the next N requests matching method + path regex.
+* **failure injection**: a queue of faults applied to the next N requests matching method + path regex,
+  or to a seeded random share of them (``rate``), for a load test that fails some of its requests.
 
 Both levers are reachable from Python (``fake.fail(...)``, ``fake.journal``, ``fake.count(...)``,
 ``fake.reset()``) and over HTTP under ``/_fake/`` so a separate process (the local runner) can steer them.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import random
 import re
 import socket
 import threading
@@ -24,7 +26,7 @@ import time
 import traceback
 import wave
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, Self
 
 from werkzeug.exceptions import HTTPException
@@ -102,6 +104,11 @@ class Fault:
     connection at once, unprocessed). Subclasses add kinds (Phonet: ``expire_session``).
     ``path`` is a regex matched against the whole path (``re.fullmatch``); ``method`` None = any.
     ``skip`` lets that many matching requests through first.
+    ``rate`` (0 < rate <= 1): each matching request after the skipped ones gets the fault with that
+    probability instead of always, drawn from the fault's own ``random.Random(seed)``, so the same
+    requests in the same order are faulted on every run; ``times`` still bounds how many faults are
+    applied (give it a large number for "rate for ever"). Its draws happen under the fake's lock, in
+    the order requests arrive.
     """
 
     kind: str = "status"
@@ -115,14 +122,26 @@ class Fault:
     retry_after: str | int | None = None
     headers: list[tuple[str, str]] | None = None
     delay: float | None = None
+    rate: float | None = None
+    seed: int = 0
+    _rng: random.Random = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.rate is not None and not 0 < self.rate <= 1:
+            raise ValueError("rate must be in (0, 1]")
+        self._rng = random.Random(self.seed)
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method.upper():
             return False
         return re.fullmatch(self.path, path) is not None
 
+    def strikes(self) -> bool:
+        """Whether this matching request (past the skipped ones) gets the fault: always, or at `rate`."""
+        return self.rate is None or self._rng.random() < self.rate
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
 
 
 class _Dropped(ConnectionAbortedError):
@@ -336,6 +355,8 @@ class FakeServer:
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
+                    continue
+                if not fault.strikes():
                     continue
                 fault.times -= 1
                 if fault.times <= 0:

@@ -2,7 +2,9 @@
 
 The hub pushes contacts with find_by_external -> PATCH, else POST, so that a retried push never makes a
 second copy. This fake therefore allows duplicate ``external_code`` values on POST, exactly like a
-service that does not enforce them, so a hub that skips the lookup leaves visible duplicates.
+service that does not enforce them, so a hub that skips the lookup leaves visible duplicates:
+``push_counts()`` (``GET /_fake/push_counts``) counts the contacts carrying each code per base, and
+``contacts_created`` the contacts added through the API.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from .base import FakeServer, json_response, parse_body
+from .base import FakeServer, counted, json_response, parse_body
 
 API_KEY_HEADERS = ("X-Api-Key", "Api-Key")
 CONTACT_FIELDS = (
@@ -81,6 +83,7 @@ class ObzvonilkaFake(FakeServer):
         Rule("/api/users.json", endpoint="users", methods=["GET"]),
         Rule("/api/users/<int:user_id>.json", endpoint="user", methods=["GET"]),
         Rule("/_fake/seed", endpoint="ctl_seed", methods=["POST"]),
+        Rule("/_fake/push_counts", endpoint="ctl_push_counts", methods=["GET"]),
     ]
 
     def __init__(
@@ -112,6 +115,7 @@ class ObzvonilkaFake(FakeServer):
         self.contacts_by_base: dict[int, dict[int, dict[str, Any]]] = {}
         self.users: dict[int, dict[str, Any]] = {}
         self._next_contact_id = 1
+        self.contacts_created = 0  # through the API's POST; seeded contacts are not counted
         self.seed(**self._seed)
 
     def state(self) -> dict[str, Any]:
@@ -120,6 +124,8 @@ class ObzvonilkaFake(FakeServer):
                 "bases": list(self.bases.values()),
                 "contacts": {str(b): list(cs.values()) for b, cs in self.contacts_by_base.items()},
                 "users": list(self.users.values()),
+                "push_counts": self.push_counts(),
+                "contacts_created": self.contacts_created,
             }
 
     # ---- Python API ------------------------------------------------------------------------------
@@ -162,6 +168,26 @@ class ObzvonilkaFake(FakeServer):
     def find_by_external(self, base_id: int, code: str) -> list[dict[str, Any]]:
         """Every contact with that external code (more than one means a duplicated push)."""
         return [c for c in self.contacts(base_id) if c.get("external_code") == code]
+
+    def push_counts(self) -> dict[str, dict[str, int]]:
+        """``{base_id: {external_code: contacts in that base carrying it}}`` (JSON-able: ids as
+        strings): a code pushed twice without the lookup shows as 2. Contacts without a code are left
+        out."""
+        with self._lock:
+            return {
+                str(base_id): counted(
+                    str(c["external_code"]) for c in contacts.values() if c.get("external_code")
+                )
+                for base_id, contacts in self.contacts_by_base.items()
+            }
+
+    def pushed_twice(self) -> dict[str, list[str]]:
+        """The external codes more than one contact of a base carries, by base (should be empty)."""
+        return {
+            base: twice
+            for base, codes in self.push_counts().items()
+            if (twice := [code for code, n in codes.items() if n > 1])
+        }
 
     # ---- internals -------------------------------------------------------------------------------
     def _before(self, request: Request) -> Response | None:
@@ -223,7 +249,10 @@ class ObzvonilkaFake(FakeServer):
         fields = _contact_fields(request)
         if isinstance(fields, Response):
             return fields
-        return json_response(self.add_contact(base_id, **fields), 201)
+        with self._lock:
+            contact = self.add_contact(base_id, **fields)
+            self.contacts_created += 1
+        return json_response(contact, 201)
 
     def _h_contact_update(self, request: Request, base_id: int, cid: int) -> Response:
         fields = _contact_fields(request)
@@ -252,6 +281,9 @@ class ObzvonilkaFake(FakeServer):
         except (TypeError, KeyError) as e:
             return json_response({"error": str(e)}, 400)
         return json_response(self.state(), 201)
+
+    def _h_ctl_push_counts(self, request: Request) -> Any:
+        return {"push_counts": self.push_counts(), "contacts_created": self.contacts_created}
 
 
 def _contact_fields(request: Request) -> dict[str, Any] | Response:

@@ -1,11 +1,12 @@
 """Obzvonilka as the hub's call-list service (hub.ports.vendors.CallListClient) over its API client:
-bases as CallLists, users as VendorUsers, and the hub's contacts pushed into a base keyed by their
-external code (= the hub's contact id), so a push sent again updates instead of adding a copy."""
+bases as CallLists, users as VendorUsers, and the hub's call-list entries pushed into a base keyed by
+their external code (a contact's: the hub's contact id), so a push sent again updates instead of
+adding a copy."""
 
 from __future__ import annotations
 
 from hub.models.contact import Contact
-from hub.ports.vendors import CallList, Listing, VendorUser
+from hub.ports.vendors import CallList, CallListEntry, Listing, VendorUser
 from hub.vendors.obzvonilka.client import (
     PHONE_SLOTS,
     ContactBase,
@@ -24,16 +25,30 @@ def vendor_user(user: ObzvonilkaUser) -> VendorUser:
     return VendorUser(vendor_id=user.id, name=user.name, email=user.email, active=user.account_enabled)
 
 
-def contact_form(contact: Contact) -> ContactForm:
-    """The contact as Obzvonilka's form: its first ten numbers in E.164 (the service's own slots)."""
-    return ContactForm(
-        name=contact.display_name,
+def entry_of(contact: Contact) -> CallListEntry:
+    """A hub contact as a call-list entry keyed by its id, its numbers in E.164 with their remarks."""
+    return CallListEntry(
         external_code=contact.id,
-        address_string=contact.address,
-        description=contact.description,
+        name=contact.display_name,
+        phones=tuple((phone.e164, phone.remark) for phone in contact.phones),
         email=contact.email,
+        address=contact.address,
+        description=contact.description,
         www=contact.www,
-        phones=[(phone.e164, phone.remark) for phone in contact.phones[:PHONE_SLOTS]],
+    )
+
+
+def contact_form(entry: CallListEntry) -> ContactForm:
+    """The entry as Obzvonilka's form: its first ten numbers (the service's own slots; the first is
+    the one to call, so the rest are the ones left out)."""
+    return ContactForm(
+        name=entry.name,
+        external_code=entry.external_code,
+        address_string=entry.address,
+        description=entry.description,
+        email=entry.email,
+        www=entry.www,
+        phones=list(entry.phones[:PHONE_SLOTS]),
     )
 
 
@@ -47,8 +62,8 @@ class ObzvonilkaCallList:
     def bases(self) -> list[CallList]:
         return [call_list(base) for base in self.client.bases().rows]
 
-    def upsert_contact(self, base_id: str, contact: Contact) -> str:
-        return self.client.upsert_contact(base_id, contact_form(contact)).id
+    def upsert_contact(self, base_id: str, entry: CallListEntry) -> str:
+        return self.client.upsert_contact(base_id, contact_form(entry)).id
 
     def users(self) -> Listing[VendorUser]:
         rows = self.client.users()

@@ -191,15 +191,15 @@ class ObzvonilkaClient:
         path = f"{_base_path(base_id)}/contacts/{_segment(contact_id)}.json"
         return parse_one(BaseContact, self._write(call, path, form), call)
 
-    def upsert_contact(self, base_id: str | int, contact: ContactForm) -> BaseContact:
+    def upsert_contact(self, base_id: str | int, entry: ContactForm) -> BaseContact:
         """Write a contact keyed by its external code: find it, then PATCH it, else POST it, so a push
         sent again never leaves a second copy in the base."""
-        if not contact.external_code:
+        if not entry.external_code:
             raise BadRequest("an upsert into Obzvonilka needs the contact's external code")
-        found = self.find_by_external(base_id, contact.external_code)
+        found = self.find_by_external(base_id, entry.external_code)
         if found is None:
-            return self.create_contact(base_id, contact)
-        return self.update_contact(base_id, found.id, contact)
+            return self.create_contact(base_id, entry)
+        return self.update_contact(base_id, found.id, entry)
 
     # ---- users ---------------------------------------------------------------------------------
     def users(self) -> Rows[ObzvonilkaUser]:
