@@ -825,13 +825,17 @@ class CampaignService:
         """A robot call's result (webhook or cdr) on its batch's counts, matched by the record id we
         sent as its UUID, else by the dialer's job id; a call of no batch changes nothing."""
         robot = call.extra.get("robot") or {}
-        record = str(robot.get("dial_record") or "")
-        batch_id = record.partition("-")[0] if "-" in record else None
-        if not batch_id and robot.get("query_id"):
-            batch_id = self.store.batch_of_job(context.slug, str(robot["query_id"]))
-        if not batch_id or not call.other_number:
+        if not call.other_number:
             return False
-        batch = self.store.get_batch(context.slug, batch_id, consistent=False)
+        record = str(robot.get("dial_record") or "")
+        batch = (
+            self.store.get_batch(context.slug, record.partition("-")[0], consistent=False)
+            if "-" in record
+            else None
+        )
+        if batch is None and robot.get("query_id"):
+            batch_id = self.store.batch_of_job(context.slug, str(robot["query_id"]))
+            batch = self.store.get_batch(context.slug, batch_id, consistent=False) if batch_id else None
         if batch is None:
             return False
         return self.store.record_outcome(
