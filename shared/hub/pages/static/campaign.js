@@ -45,6 +45,8 @@
         show(progress);
         if (progress.final) {
           root.dataset.final = "true";
+          var cancel = document.getElementById("cancel-section");
+          if (cancel) cancel.hidden = true; // nothing left to cancel
         } else {
           window.setTimeout(poll, every);
         }
