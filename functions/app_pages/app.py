@@ -1,5 +1,5 @@
 """The hub's pages under /app/{tenant}/: sign-in, contact card (with click-to-call and the do-not-call
-toggle), search, new contact, callbacks.
+toggle), search, new contact, callbacks, dial campaigns (a list, and each one's live progress).
 
 Server-rendered (Jinja2, autoescape), one stylesheet, usable on a phone. Every page but sign-in
 needs this tenant's session; every form checks its CSRF token.
@@ -8,6 +8,9 @@ needs this tenant's session; every form checks its CSRF token.
 from __future__ import annotations
 
 import contextlib
+import json
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -20,18 +23,25 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from hub import pages, wiring
+from hub.api import paging
 from hub.domain.auth import SESSION_SECONDS
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.dialing import CallTarget
 from hub.domain.tenants import TenantContext
-from hub.errors import BadRequest, HubError, NotFound, TooManyAttempts, Unauthorized
+from hub.errors import BadRequest, Conflict, HubError, NotFound, TooManyAttempts, Unauthorized
 from hub.http import http_status, request_body
+from hub.models.campaign import BatchStatus, DialBatch, DialChunk
 from hub.models.do_not_call import ListedBy
-from hub.models.tenant import Employee
+from hub.models.tenant import Employee, Tenant
 
 logger = Logger()
 app = APIGatewayHttpResolver()
 HTML = "text/html; charset=utf-8"
+BATCH_ID = re.compile(r"^[0-9a-f]{24}$")  # as the REST API's path takes it
+CAMPAIGNS_PAGE = 20
+CHUNK_ROWS = 200  # a 100,000-record robot batch has 100 chunks; a call list's may have 1000
+POLL_MS = 3000
+FINAL_STATUSES = (BatchStatus.DONE, BatchStatus.CANCELLED)
 
 
 class Page:
@@ -109,6 +119,16 @@ def stylesheet() -> Response:
         status_code=200,
         content_type="text/css; charset=utf-8",
         body=pages.stylesheet(),
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@app.get("/app/static/campaign.js")
+def campaign_script() -> Response:
+    return Response(
+        status_code=200,
+        content_type="text/javascript; charset=utf-8",
+        body=pages.campaign_script(),
         headers={"Cache-Control": "public, max-age=3600"},
     )
 
@@ -301,6 +321,189 @@ def close_callback(tenant: str) -> Response:
     with contextlib.suppress(NotFound):
         wiring.call_service().close_callback(page.context, page.form.get("phone", ""), page.employee.ext)
     return page.redirect(f"{page.base}/callbacks")
+
+
+def campaign_view(tenant: Tenant, lang: str, batch: DialBatch) -> dict[str, Any]:
+    """What the list and the campaign page show of a batch, and the progress endpoint answers: its
+    status in words, the sent share of the accepted records, and the outcome of every record received."""
+    t, counts = pages.LABELS[lang], batch.counts
+    meaning = t[f"meaning_{batch.status.value}"]
+    if batch.status is BatchStatus.RECEIVING:
+        meaning = meaning.format(batch.pages_received, batch.pages)
+    elif batch.status is BatchStatus.WAITING:
+        meaning = meaning.format(pages.render_opening(tenant, lang, batch.next_window_at))
+    provider = t[f"provider_{batch.provider.value}"].format(batch.scenario or batch.base_id or "")
+    not_known = max(0, counts.sent - counts.answered - counts.not_answered)
+    outcomes = [
+        ("answered", t["answered_count"], counts.answered),
+        ("not_answered", t["not_answered_count"], counts.not_answered),
+        ("not_known", t["not_known"], not_known),
+        ("not_sent", t["not_sent_yet"], max(0, counts.accepted - counts.sent)),
+        *[
+            (f"rejected-{reason}", t.get(f"reason_{reason}", reason), count)
+            for reason, count in counts.rejected.items()
+        ],
+    ]
+    scale = max(counts.received, sum(count for _, _, count in outcomes), 1)
+    return {
+        "batch": batch,
+        "provider": provider,
+        "status": batch.status.value,
+        "status_label": t[f"status_{batch.status.value}"],
+        "meaning": meaning,
+        "final": batch.status in FINAL_STATUSES,
+        "sent": counts.sent,
+        "accepted": counts.accepted,
+        "sent_text": t["sent_of"].format(sent=counts.sent, accepted=counts.accepted),
+        "answered": counts.answered,
+        "not_answered": counts.not_answered,
+        "outcomes": [
+            {"key": key, "label": label, "count": count, "percent": round(100 * count / scale, 1)}
+            for key, label, count in outcomes
+        ],
+    }
+
+
+def campaign_of(page: Page, batch_id: str) -> tuple[dict[str, Any], list[DialChunk]]:
+    """The batch's view and its first chunks; NotFound for another tenant's, or no such, batch."""
+    if not BATCH_ID.match(batch_id):
+        raise NotFound("no such dial batch", code="batch_not_found")
+    service = wiring.campaign_service()
+    batch = service.batch(page.context, batch_id)
+    chunks = service.chunks(page.context, batch_id, CHUNK_ROWS, None).items
+    return campaign_view(page.tenant, page.lang, batch), chunks
+
+
+@app.get("/app/<tenant>/campaigns")
+def campaigns(tenant: str) -> Response:
+    """The tenant's batches, newest first, a page at a time (the cursor as the REST API signs it)."""
+    page = Page(tenant)
+    if login_first := page.require_employee():
+        return login_first
+    found, after = paging.read(
+        page.context,
+        paging.scope("campaign-pages"),
+        page.query.get("after") or None,
+        lambda start: wiring.campaign_service().batches(page.context, CAMPAIGNS_PAGE, start),
+    )
+    return page.html(
+        "campaigns.html",
+        campaigns=[campaign_view(page.tenant, page.lang, batch) for batch in found],
+        after=after,
+    )
+
+
+@app.get("/app/<tenant>/campaigns/<batch_id>")
+def campaign(tenant: str, batch_id: str) -> Response:
+    page = Page(tenant)
+    if login_first := page.require_employee():
+        return login_first
+    try:
+        view, chunks = campaign_of(page, batch_id)
+    except NotFound:
+        return page.message("not_found", 404)
+    notice = page.query.get("notice", "")
+    return page.html(
+        "campaign.html",
+        notice=notice if notice in pages.CAMPAIGN_NOTICES else None,
+        good_notices=pages.CAMPAIGN_GOOD_NOTICES,
+        view=view,
+        chunks=chunks,
+        poll_ms=POLL_MS,
+    )
+
+
+@app.get("/app/<tenant>/campaigns/<batch_id>/progress")
+def campaign_progress(tenant: str, batch_id: str) -> Response:
+    """The campaign page's poll: counts, status and the chunk rows and outcome chart as the page
+    renders them (one template for both), so the bar moves without a reload. The session's, as the
+    page: a 401 (not a redirect to sign-in) tells the script to stop."""
+    page = Page(tenant)
+    if page.employee is None:
+        return json_response({"error": "sign_in_required"}, 401)
+    try:
+        view, chunks = campaign_of(page, batch_id)
+    except NotFound:
+        return json_response({"error": "not_found"}, 404)
+    batch = view.pop("batch")
+    parts = {"view": view, "chunks": chunks, "batch": batch}
+    return json_response(
+        {
+            **{key: value for key, value in view.items() if key != "provider"},
+            "chunks": batch.chunks,
+            "chunks_html": fragment(page, "campaign_chunks.html", **parts),
+            "outcomes_html": fragment(page, "campaign_outcomes.html", **parts),
+        }
+    )
+
+
+def fragment(page: Page, template: str, **context: Any) -> str:
+    return pages.render(template, page.tenant, page.lang, employee=page.employee, csrf=page.csrf, **context)
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, ensure_ascii=False),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def campaign_action(
+    tenant: str, batch_id: str, act: Callable[[TenantContext, str], Any], done: str
+) -> Response:
+    """An operator's button on the campaign page, then back to it (303: a reload repeats nothing).
+    A Conflict (the chunk moved on meanwhile, the batch was cancelled) comes back as its notice."""
+    page = Page(tenant)
+    if (login_first := page.require_employee()) or (failed := page.csrf_failed()):
+        return login_first or failed  # type: ignore[return-value]
+    if not BATCH_ID.match(batch_id):
+        return page.message("not_found", 404)
+    try:
+        act(page.context, page.employee.id)  # type: ignore[union-attr]  # signed in: checked above
+        notice = done
+    except NotFound:
+        return page.message("not_found", 404)
+    except Conflict as exc:
+        logger.info("campaign action refused", extra={"batch": batch_id, "code": exc.code})
+        notice = exc.code if exc.code in pages.CAMPAIGN_NOTICES else "campaign_action_failed"
+    return page.redirect(f"{page.base}/campaigns/{batch_id}?notice={notice}")
+
+
+def chunk_number(number: str) -> int:
+    if not number.isdigit() or len(number) > 6:
+        raise NotFound("no such chunk", code="chunk_not_found")
+    return int(number)
+
+
+@app.post("/app/<tenant>/campaigns/<batch_id>/cancel")
+def cancel_campaign(tenant: str, batch_id: str) -> Response:
+    def cancel(context: TenantContext, by: str) -> None:
+        wiring.campaign_service().cancel(context, batch_id, by)
+        logger.info("dial batch cancelled from its page", extra={"batch": batch_id})
+
+    return campaign_action(tenant, batch_id, cancel, "campaign_cancelled")
+
+
+@app.post("/app/<tenant>/campaigns/<batch_id>/chunks/<number>/resend")
+def resend_chunk(tenant: str, batch_id: str, number: str) -> Response:
+    def resend(context: TenantContext, by: str) -> None:
+        chunk = chunk_number(number)
+        wiring.campaign_service().resend(context, batch_id, chunk, by)
+        logger.info("dial chunk resent from its page", extra={"batch": batch_id, "chunk": chunk})
+
+    return campaign_action(tenant, batch_id, resend, "chunk_resent")
+
+
+@app.post("/app/<tenant>/campaigns/<batch_id>/chunks/<number>/done")
+def chunk_sent(tenant: str, batch_id: str, number: str) -> Response:
+    def mark(context: TenantContext, by: str) -> None:
+        chunk = chunk_number(number)
+        wiring.campaign_service().mark_done(context, batch_id, chunk, by)
+        logger.info("dial chunk marked sent from its page", extra={"batch": batch_id, "chunk": chunk})
+
+    return campaign_action(tenant, batch_id, mark, "chunk_marked_sent")
 
 
 def status_page(status: int) -> Response:

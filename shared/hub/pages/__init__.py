@@ -90,6 +90,74 @@ LABELS: dict[str, dict[str, str]] = {
         "call_listed": "Номер в списке «Не звонить»: кампании его не набирают",
         "dnc_listed": "Номер внесён в список «Не звонить»: кампании его не наберут",
         "dnc_unlisted": "Номер убран из списка «Не звонить»",
+        "campaigns": "Кампании",
+        "campaign": "Кампания",
+        "no_campaigns": "Кампаний пока нет",
+        "more": "Ещё",
+        "created": "Создана",
+        "provider": "Кто звонит",
+        "status": "Состояние",
+        "progress": "Отправлено",
+        "sent_of": "{sent} из {accepted}",
+        "answered_count": "Ответили",
+        "not_answered_count": "Не ответили",
+        "not_known": "Итог ещё неизвестен",
+        "not_sent_yet": "Ещё не отправлено",
+        "provider_avtodialer": "Автодозвон, сценарий {0}",
+        "provider_obzvonilka": "Обзвонилка, база {0}",
+        "status_receiving": "Принимаем записи",
+        "status_preparing": "Проверяем номера",
+        "status_sending": "Отправляем",
+        "status_waiting": "Ждёт окна",
+        "status_attention": "Нужно решение",
+        "status_done": "Завершена",
+        "status_cancelled": "Отменена",
+        "meaning_receiving": "Получено страниц записей: {0} из {1}",
+        "meaning_preparing": "Номера проверяются и очищаются от дублей и списка «Не звонить»",
+        "meaning_sending": "Части уходят в обзвон",
+        "meaning_waiting": "Сейчас звонить нельзя: окно откроется {0}",
+        "meaning_attention": "Итог некоторых частей неясен: проверьте в кабинете и отправьте снова "
+        "или отметьте как отправленные",
+        "meaning_done": "Всё отправлено, что можно было отправить",
+        "meaning_cancelled": "Неотправленные части отменены; отправленные отозвать нельзя",
+        "window": "Окно звонков",
+        "received": "Получено записей",
+        "accepted": "Принято",
+        "outcomes": "Итоги",
+        "rejections": "Отсеяно",
+        "no_rejections": "Ничего не отсеяно",
+        "reason_invalid_phone": "Неверный номер",
+        "reason_contact_not_found": "Контакт не найден",
+        "reason_contact_without_phone": "У контакта нет телефона",
+        "reason_duplicate": "Повтор номера",
+        "reason_do_not_call": "В списке «Не звонить»",
+        "reason_do_not_call_late": "Внесён в «Не звонить» позже",
+        "reason_vendor_rejected": "Отклонён сервисом",
+        "chunks": "Части",
+        "chunk_number": "№",
+        "chunk_state": "Состояние",
+        "chunk_records": "Записей",
+        "chunk_job": "Задание",
+        "chunk_reason": "Причина",
+        "chunk_actions": "Действия",
+        "chunks_shown": "Показаны первые {0} частей из {1}",
+        "state_pending": "ждёт",
+        "state_sending": "отправляется",
+        "state_sent": "отправлена",
+        "state_uncertain": "итог неясен",
+        "state_failed": "ошибка",
+        "state_cancelled": "отменена",
+        "resend": "Отправить снова",
+        "mark_sent": "Отмечено как отправленное",
+        "cancel_campaign": "Отменить кампанию",
+        "cancel_note": "Отменяются только части, которые ещё не отправлены: отправленные отозвать нельзя.",
+        "campaign_cancelled": "Кампания отменена. Отправленные части отозвать нельзя",
+        "chunk_resent": "Часть отправится снова",
+        "chunk_marked_sent": "Часть отмечена как отправленная",
+        "chunk_not_resendable": "Снова можно отправить только часть с неясным итогом или с ошибкой",
+        "chunk_not_uncertain": "Отметить можно только часть с неясным итогом",
+        "batch_cancelled": "Кампания отменена: части больше не отправляются",
+        "campaign_action_failed": "Не получилось. Обновите страницу и повторите",
     },
     "en": {
         "brand": "Telephony",
@@ -155,6 +223,74 @@ LABELS: dict[str, dict[str, str]] = {
         "call_listed": "This number is on the do-not-call list: campaigns do not dial it",
         "dnc_listed": "The number is on the do-not-call list now: campaigns will not dial it",
         "dnc_unlisted": "The number is off the do-not-call list",
+        "campaigns": "Campaigns",
+        "campaign": "Campaign",
+        "no_campaigns": "No campaigns yet",
+        "more": "More",
+        "created": "Created",
+        "provider": "Who dials",
+        "status": "Status",
+        "progress": "Sent",
+        "sent_of": "{sent} of {accepted}",
+        "answered_count": "Answered",
+        "not_answered_count": "Not answered",
+        "not_known": "Outcome not known yet",
+        "not_sent_yet": "Not sent yet",
+        "provider_avtodialer": "Avtodialer, scenario {0}",
+        "provider_obzvonilka": "Obzvonilka, base {0}",
+        "status_receiving": "Receiving records",
+        "status_preparing": "Checking numbers",
+        "status_sending": "Sending",
+        "status_waiting": "Waiting for its window",
+        "status_attention": "Needs a decision",
+        "status_done": "Done",
+        "status_cancelled": "Cancelled",
+        "meaning_receiving": "Pages of records received: {0} of {1}",
+        "meaning_preparing": "Numbers are checked, duplicates and do-not-call numbers removed",
+        "meaning_sending": "Chunks are on their way to the dialer",
+        "meaning_waiting": "No calls allowed now: the window opens {0}",
+        "meaning_attention": "Some chunks' outcome is unclear: check the dialer's cabinet, then resend "
+        "or mark them sent",
+        "meaning_done": "Everything that could be sent was sent",
+        "meaning_cancelled": "Unsent chunks were cancelled; sent ones cannot be recalled",
+        "window": "Call window",
+        "received": "Records received",
+        "accepted": "Accepted",
+        "outcomes": "Outcomes",
+        "rejections": "Left out",
+        "no_rejections": "Nothing left out",
+        "reason_invalid_phone": "Invalid number",
+        "reason_contact_not_found": "Contact not found",
+        "reason_contact_without_phone": "Contact without a phone",
+        "reason_duplicate": "Repeated number",
+        "reason_do_not_call": "On the do-not-call list",
+        "reason_do_not_call_late": "Put on the do-not-call list later",
+        "reason_vendor_rejected": "Refused by the service",
+        "chunks": "Chunks",
+        "chunk_number": "No.",
+        "chunk_state": "State",
+        "chunk_records": "Records",
+        "chunk_job": "Job",
+        "chunk_reason": "Reason",
+        "chunk_actions": "Actions",
+        "chunks_shown": "The first {0} chunks of {1} are shown",
+        "state_pending": "pending",
+        "state_sending": "sending",
+        "state_sent": "sent",
+        "state_uncertain": "uncertain",
+        "state_failed": "failed",
+        "state_cancelled": "cancelled",
+        "resend": "Send again",
+        "mark_sent": "Marked as sent",
+        "cancel_campaign": "Cancel the campaign",
+        "cancel_note": "Only chunks not sent yet are cancelled: sent ones cannot be recalled.",
+        "campaign_cancelled": "The campaign is cancelled. Sent chunks cannot be recalled",
+        "chunk_resent": "The chunk will be sent again",
+        "chunk_marked_sent": "The chunk is marked as sent",
+        "chunk_not_resendable": "Only an uncertain or failed chunk can be sent again",
+        "chunk_not_uncertain": "Only an uncertain chunk can be marked as sent",
+        "batch_cancelled": "The campaign is cancelled: no chunk is sent any more",
+        "campaign_action_failed": "That did not work. Reload the page and try again",
     },
 }
 
@@ -174,6 +310,18 @@ CALL_NOTICES = frozenset(
 DO_NOT_CALL_NOTICES = frozenset({"dnc_listed", "dnc_unlisted"})
 CARD_NOTICES = CALL_NOTICES | DO_NOT_CALL_NOTICES
 GOOD_NOTICES = frozenset({"call_placed", *DO_NOT_CALL_NOTICES})
+# What a campaign page may say after one of its buttons (`?notice=`); errors are their Conflict codes.
+CAMPAIGN_GOOD_NOTICES = frozenset({"campaign_cancelled", "chunk_resent", "chunk_marked_sent"})
+CAMPAIGN_NOTICES = CAMPAIGN_GOOD_NOTICES | {
+    "chunk_not_resendable",
+    "chunk_not_uncertain",
+    "batch_cancelled",
+    "campaign_action_failed",
+}
+WEEKDAYS = {
+    "ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
 _CALL_NOTICE_BY_CODE = {
     "employee_without_ext": "call_no_ext",
     "employee_inactive": "call_no_ext",
@@ -221,12 +369,30 @@ def render(template: str, tenant: Tenant, lang: str, **context: Any) -> str:
     local = env.overlay()
     local.filters["when"] = when  # in the tenant's time zone
     return local.get_template(template).render(
-        t=LABELS[lang], lang=lang, tenant=tenant.slug, tenant_name=tenant.name, **context
+        t=LABELS[lang],
+        weekdays=WEEKDAYS[lang],
+        lang=lang,
+        tenant=tenant.slug,
+        tenant_name=tenant.name,
+        **context,
     )
+
+
+def render_opening(tenant: Tenant, lang: str, ms: int | None) -> str:
+    """A moment ahead as a person plans around it, in the tenant's time zone: "09:00, вт 02.12"."""
+    if not ms:
+        return ""
+    local = datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(tenant.timezone))
+    return f"{local:%H:%M}, {WEEKDAYS[lang][local.weekday()]} {local:%d.%m}"
 
 
 def stylesheet() -> str:
     return (HERE / "static" / "app.css").read_text(encoding="utf-8")
+
+
+def campaign_script() -> str:
+    """The campaign page's poller: a file of ours, as the stylesheet (nothing from a CDN)."""
+    return (HERE / "static" / "campaign.js").read_text(encoding="utf-8")
 
 
 def safe_next(base: str, target: str) -> str | None:
