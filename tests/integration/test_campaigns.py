@@ -361,7 +361,7 @@ def test_campaign_results_count_answered_and_not_answered_once(rig: Rig, dialer:
     calls.record_dial_result(rig.context, DialResult(job_id="1", phone=ru(2), at=now_ms(), seconds=5))
     counts = rig.service.batch(rig.context, batch.id).counts
     assert (counts.answered, counts.not_answered) == (2, 0)
-    assert calls.calls.get("globex", "x-0").status is CallStatus.ANSWERED  # type: ignore[union-attr]
+    assert calls.calls.get_call("globex", "x-0").status is CallStatus.ANSWERED  # type: ignore[union-attr]
 
 
 def test_campaign_pages_are_idempotent_and_start_the_batch_when_all_are_in(rig: Rig) -> None:
