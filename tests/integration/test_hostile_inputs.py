@@ -35,6 +35,8 @@ WRITES = {
         ("POST", "/app/acme/contacts/new"),
         ("POST", "/app/acme/callbacks/close"),
         ("POST", "/app/acme/contacts/hostile/do-not-call"),
+        ("POST", "/app/acme/campaigns/0123456789abcdef01234567/cancel"),
+        ("POST", "/app/acme/campaigns/0123456789abcdef01234567/chunks/0/resend"),
     ],
     "/api/v1/{proxy+}": [
         ("POST", "/api/v1/contacts"),
@@ -46,6 +48,9 @@ WRITES = {
         ("POST", "/api/v1/do-not-call/imports"),
         ("PATCH", "/api/v1/settings"),
         ("PUT", "/api/v1/settings/credentials/phonet"),
+        ("POST", "/api/v1/dial-batches"),
+        ("PUT", "/api/v1/dial-batches/0123456789abcdef01234567/pages/2"),
+        ("POST", "/api/v1/dial-batches/0123456789abcdef01234567/chunks/0/resend"),
     ],
 }
 PATH_VALUES = {"{tenant}": "acme"}
