@@ -222,6 +222,7 @@ class FreshHub:
         self.api = quietly(load_function("rest_api").handler)
         self.worker = quietly(load_function("dial_worker").handler)
         self.context = LambdaContext()
+        self.longest: dict[str, float] = {}  # step -> the longest invocation handling one
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -261,7 +262,10 @@ class FreshHub:
         handled = 0
         while received := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
             for message in received:
+                started = time.perf_counter()
                 answer = self.worker({"Records": [sqs_record(message)]}, self.context)
+                step = json.loads(message["Body"])["step"]
+                self.longest[step] = max(self.longest.get(step, 0.0), time.perf_counter() - started)
                 assert answer == {"batchItemFailures": []}, answer
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 handled += 1
@@ -281,6 +285,7 @@ class Run:
     tally: Tally
     normalize_s: float
     write_s: float
+    longest: dict[str, float]  # worker step -> its longest invocation (s)
 
 
 def baseline(hub: FreshHub, rows: list[dict[str, Any]]) -> tuple[float, float]:
@@ -328,6 +333,7 @@ def measure(size: int, page_records: int) -> Run:
         hub.submit(records(50), page_records, key="warm-up")
         hub.drain()
         hub.dialer.reset()
+        hub.longest.clear()
         normalize_s, write_s = baseline(hub, rows)
         with INSTRUMENTS.measuring() as tally:
             started, cpu_started = time.perf_counter(), time.thread_time()
@@ -341,7 +347,7 @@ def measure(size: int, page_records: int) -> Run:
     assert len(counts["uuid"]) == size and not hub.dialer.dialed_twice(), "every record once"
     assert len(counts["phone"]) == size and max(counts["phone"].values()) == 1, "every number once"
     assert status.status.value == "done" and status.counts.sent == size, status
-    return Run(size, accept_s, reached_s, cpu_s, handled, tally, normalize_s, write_s)
+    return Run(size, accept_s, reached_s, cpu_s, handled, tally, normalize_s, write_s, dict(hub.longest))
 
 
 def per_1000(count: float, size: int) -> float:
@@ -361,6 +367,10 @@ def report(runs: list[Run], page_records: int) -> None:
             f"| {run.size:,} | {run.accept_s:.2f} s | {run.accept_s / run.write_s:.1f}x"
             f" | {run.reached_s:.2f} s | {run.reached_s / floor:.1f}x | {run.messages_handled} |"
         )
+    print("\nthe longest worker invocation, by step (the last prepare also cuts the batch into chunks)")
+    for run in runs:
+        steps = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in sorted(run.longest.items()))
+        print(f"  {run.size:>7,} records: {steps}")
     print("\nbaseline: normalize_phone on every number, one BatchWriteItem pass over the request's bytes")
     for run in runs:
         print(f"  {run.size:>7,} records: normalize {run.normalize_s:.2f} s, write {run.write_s:.2f} s")
