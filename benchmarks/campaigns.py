@@ -10,11 +10,14 @@ window (all week 08:00-22:00) is open whenever this runs. Workers run one at a t
 the slices and chunks run in parallel, so the time to reach the dialer is a serial sum.
 
 Counts come from a botocore `provide-client-params` handler registered for every client (calls, and
-the items in each BatchWriteItem, TransactWriteItems and SendMessageBatch); moto's share is the time
-inside moto's request dispatch (BotocoreStubber.process_request), the vendor's the time in
-requests.Session.send (moto's `responses` patch
-replaces HTTPAdapter.send). The baseline, in the same run: normalizing the N numbers with
-hub.phones.normalize_phone, and writing the request's bytes once with BatchWriteItem.
+the items in each BatchWriteItem, TransactWriteItems and SendMessageBatch). Where the time goes is
+the main thread's CPU time (time.thread_time: other processes' load does not count): inside moto's
+request dispatch (BotocoreStubber.process_request), inside the boto3 clients' calls around it
+(BaseClient._make_api_call: botocore's share), and the rest; the vendor's is the wall time in
+requests.Session.send (moto's `responses` patch replaces HTTPAdapter.send). moto's Query sizes every
+item of the partition before checking its key condition, so it slows as the batch's items pile up:
+make_moto_item_sizes_cheap is on unless --moto-as-is. The baseline, in the same run: normalizing the
+N numbers with hub.phones.normalize_phone, and writing the request's bytes once with BatchWriteItem.
 
     python benchmarks/campaigns.py --sizes 10000,100000
 """
