@@ -94,12 +94,14 @@ bench: venv
 	$(PY) benchmarks/events.py --calls 200
 	$(PY) benchmarks/imports.py --rows 1000
 	$(PY) benchmarks/utm.py --items 1000
+	$(PY) benchmarks/campaigns.py --sizes 10000,100000
 
 bench-smoke: venv
 	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2 --function-runs 1
 	$(PY) benchmarks/events.py --calls 30
 	$(PY) benchmarks/imports.py --rows 20
 	$(PY) benchmarks/utm.py --items 20 --runs 2
+	$(PY) benchmarks/campaigns.py --sizes 100,200 --page-records 100
 
 run: $(VENV)/.local
 	$(PY) -m hubtools.local $(RUN_ARGS)

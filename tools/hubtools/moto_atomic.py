@@ -99,3 +99,18 @@ def _restore(table: Any, hash_key: Any, range_key: Any, item: Any) -> None:
         table.items[hash_key] = item
     else:
         table.items[hash_key][range_key] = item
+
+
+def make_moto_item_sizes_cheap() -> None:
+    """Patch moto so that an attribute's size is computed once per string. moto's Query computes the
+    size of every item of the partition (UTF-8 encoding each string attribute) before it checks the
+    key condition, so a Query's cost grows with the bytes its partition holds, not with what it
+    returns: ~80 ms per Query over 500 items of 100 KB (~30 ms with this), where DynamoDB reads only
+    the matching items. Sizes depend only on the string, so caching them changes no answer. Idempotent."""
+    import functools
+
+    import moto.dynamodb.models.dynamo_type as dynamo_type
+
+    if isinstance(dynamo_type.bytesize, functools._lru_cache_wrapper):
+        return
+    dynamo_type.bytesize = functools.lru_cache(maxsize=65_536)(dynamo_type.bytesize)  # type: ignore[assignment]
