@@ -443,3 +443,32 @@ def test_campaign_from_a_contact_filter(rig: Rig, seeded: Seeded, dialer: Avtodi
     assert done.counts.received == 4 and done.counts.sent == 3
     assert done.counts.rejected == {"contact_without_phone": 1}
     assert {call.record["name"] for call in dialer.calls} == {"Лид 0", "Лид 1", "Лид 2"}
+
+
+def test_campaign_contact_filter_takes_the_first_batch_full_in_pages(
+    rig: Rig, seeded: Seeded, dialer: AvtodialerFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hub.domain.campaigns as campaigns
+
+    monkeypatch.setattr(campaigns, "MAX_BATCH_RECORDS", 20)
+    monkeypatch.setattr(campaigns, "MAX_PAGE_RECORDS", 10)
+    monkeypatch.setattr(campaigns, "CONTACT_PAGE", 7)
+    for n in range(25):
+        seeded.contact_store.create(
+            Contact(
+                id=f"lead-{n:02d}",
+                tenant="globex",
+                type="lead",
+                name=f"Лид {n:02d}",
+                phones=[ContactPhone(e164=ru(800 + n), raw=ru(800 + n))],
+                created_at=1,
+                updated_at=1,
+            )
+        )
+    batch = rig.service.submit(
+        rig.context, robot_spec(contact_filter=ContactFilter(contact_type="lead")), [], "cap"
+    )
+    rig.run()
+    done = rig.service.batch(rig.context, batch.id)
+    assert (done.pages, done.pages_received, done.counts.received, done.counts.sent) == (2, 2, 20, 20)
+    assert len(dialer.dial_counts()["phone"]) == 20

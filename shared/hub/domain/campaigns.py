@@ -35,6 +35,7 @@ from hub.models.call import Call, CallStatus
 from hub.models.campaign import (
     MAX_BATCH_RECORDS,
     MAX_PAGE_RECORDS,
+    MAX_PAGES,
     SLICE_RECORDS,
     BatchCounts,
     BatchStatus,
@@ -256,9 +257,11 @@ class CampaignService:
             start = found.next_start
             if start is None:
                 break
+        if pages * MAX_PAGE_RECORDS >= MAX_BATCH_RECORDS:
+            records = []  # the first MAX_BATCH_RECORDS only
         if records or not pages:
             pages += 1
-            self._collected_page(batch, pages, records[: MAX_BATCH_RECORDS - (pages - 1) * MAX_PAGE_RECORDS])
+            self._collected_page(batch, pages, records)
         self.store.update_batch(context.slug, batch_id, set_values={"pages": pages})
         self._start_checking(context, batch_id)
 
@@ -954,9 +957,7 @@ def _check_spec(spec: BatchSpec, records: list[dict[str, Any]]) -> None:
             raise BadRequest("give records or a contact filter, not both", code="records_or_filter")
     elif not records:
         raise BadRequest("a batch needs records (or a contact filter)", code="records_required")
-    if spec.pages * MAX_PAGE_RECORDS > MAX_BATCH_RECORDS and spec.pages > math.ceil(
-        MAX_BATCH_RECORDS / MAX_PAGE_RECORDS
-    ):
+    if not 1 <= spec.pages <= MAX_PAGES:
         raise BadRequest(f"a batch holds at most {MAX_BATCH_RECORDS} records", code="batch_too_large")
 
 
