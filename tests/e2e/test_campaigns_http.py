@@ -26,12 +26,12 @@ def wait_for(session: requests.Session, url: str, done: Any, timeout: float = 60
 
 
 def test_campaign_sent_through_the_local_runner_and_its_results_counted(hub: LocalHub) -> None:
-    demo = seed_demo(hub.aws, hub.template, hub.api_url, slug="campaigns")
+    demo = seed_demo(hub.aws, hub.template, hub.api_url, slug="dialbatches")
     session = requests.Session()
     session.headers["X-API-Key"] = demo["tenant"]["api_key"]
     webhook = f"{hub.api_url}/hooks/avtodialer/{demo['tenant']['avtodialer_token']}/result"
     with AvtodialerFake(webhook_url=webhook) as dialer:
-        seed_credentials(hub.aws, hub.template, "campaigns", {"avtodialer": dialer})
+        seed_credentials(hub.aws, hub.template, "dialbatches", {"avtodialer": dialer})
         changed = session.patch(
             f"{hub.api_url}/api/v1/settings", json={"timezone": midday_zone()}, timeout=30
         )

@@ -447,7 +447,17 @@ def test_every_object_route_answers_404_to_another_tenants_key(
     key = acme.get("/api-keys")[2]["items"][0]
     job = acme.post("/contacts/import", {"rows": [{"name": "Imported"}]})[2]
     listed = acme.request("PUT", f"/do-not-call/{callback['phone']}", {"reason": "acme's"})[2]
+    campaign = {
+        "provider": "avtodialer",
+        "scenario": "1",
+        "records": [{"phone": "+380501112233"}],
+        "pages": 2,
+    }
+    batch = acme.post("/dial-batches", campaign, headers={"Idempotency-Key": "acme's"})[2]
     ids = {
+        "batch_id": batch["id"],
+        "number": "0",
+        "page": "2",
         "job_id": job["job_id"],
         "contact_id": contact["id"],
         "system": "crm",
@@ -469,16 +479,17 @@ def test_every_object_route_answers_404_to_another_tenants_key(
         for name in names:
             concrete = concrete.replace(f"{{{name}}}", ids[name])
         for method in operations:
-            status, _, _ = globex.request(
-                method.upper(), concrete, {} if method in ("post", "patch") else None
-            )
+            # a page is checked for its records before its batch is looked for
+            body = {"records": [{"phone": "+380501112244"}]} if "{page}" in path else {}
+            status, _, _ = globex.request(method.upper(), concrete, body if method != "get" else None)
             if path.startswith("/api/v1/do-not-call/") and method in ("put", "delete"):
                 # a number is no object: globex lists (201) and unlists (204) it on its own list
                 assert status == {"put": 201, "delete": 204}[method], (method, path)
                 continue
             assert status == 404, (method, path)
             probed += 1
-    assert probed == 12  # every object operation but the credentials and sync ones
+    assert probed == 19  # every object operation but the credentials and sync ones
+    assert acme.get(f"/dial-batches/{batch['id']}")[2]["pages_received"] == 1
     assert acme.get(f"/do-not-call/{callback['phone']}")[2] == listed
     assert acme.get(f"/contacts/{contact['id']}")[2] == contact
     assert acme.get("/callbacks")[2]["items"] == [callback]
