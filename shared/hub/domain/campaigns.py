@@ -21,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from aws_lambda_powertools import Logger
@@ -48,6 +49,7 @@ from hub.models.campaign import (
     Rejection,
     RejectReason,
 )
+from hub.models.contact import Contact
 from hub.models.tenant import Vendor
 from hub.phones import normalize_phone
 from hub.ports import ContactRepository, Page
@@ -314,89 +316,35 @@ class CampaignService:
         number: int,
         records: list[dict[str, Any]],
     ) -> tuple[list[DialTarget], list[Rejection]]:
-        tenant = context.tenant
-        fallbacks = tenant.phone_fallbacks(Vendor(batch["provider"]))
+        """A slice's records as targets, or rejections with their rows: contacts read in key reads of
+        100, the do-not-call list asked once for the slice."""
         wanted = [str(r["contact_id"]) for r in records if r.get("contact_id")]
-        found = (
-            {contact.id: contact for contact in self.contacts.get_many(context.slug, wanted)}
-            if wanted
-            else {}
+        found = {c.id: c for c in self.contacts.get_many(context.slug, wanted)} if wanted else {}
+        countries = (
+            context.tenant.default_country,
+            context.tenant.phone_fallbacks(Vendor(batch["provider"])),
         )
         targets: list[DialTarget] = []
         rejections: list[Rejection] = []
         for offset, record in enumerate(records):
             index = number * SLICE_RECORDS + offset
-            contact_id = str(record["contact_id"]) if record.get("contact_id") else None
-            contact = found.get(contact_id) if contact_id else None
-            raw = record.get("phone")
-            if contact_id and contact is None:
-                rejections.append(
-                    Rejection(
-                        page=page, index=index, reason=RejectReason.CONTACT_NOT_FOUND, contact_id=contact_id
-                    )
-                )
-                continue
-            if raw is None or str(raw).strip() == "":
-                if contact is None:
-                    rejections.append(
-                        Rejection(
-                            page=page,
-                            index=index,
-                            reason=RejectReason.INVALID_PHONE,
-                            message="no phone and no contact_id",
-                        )
-                    )
-                    continue
-                if not contact.phones:
-                    rejections.append(
-                        Rejection(
-                            page=page,
-                            index=index,
-                            reason=RejectReason.CONTACT_WITHOUT_PHONE,
-                            contact_id=contact_id,
-                        )
-                    )
-                    continue
-                phone = contact.phones[0].e164
+            read = _target(batch["id"], page, index, record, found, countries)
+            if isinstance(read, Rejection):
+                rejections.append(read)
             else:
-                try:
-                    phone = normalize_phone(raw, tenant.default_country, fallbacks)
-                except InvalidPhone as exc:
-                    rejections.append(
-                        Rejection(
-                            page=page,
-                            index=index,
-                            reason=RejectReason.INVALID_PHONE,
-                            phone=str(raw)[:64],
-                            contact_id=contact_id,
-                            message=exc.message[:200],
-                        )
-                    )
-                    continue
-            name = record.get("name") or (contact.display_name if contact else None)
-            targets.append(
-                DialTarget(
-                    id=target_id(batch["id"], page, index),
-                    phone=phone,
-                    page=page,
-                    index=index,
-                    name=name,
-                    vars=tuple("" if v is None else str(v) for v in record.get("vars") or ()),
-                    contact_id=contact_id,
-                )
-            )
+                targets.append(read)
         listed = self.do_not_call.listed_among(context, [target.phone for target in targets])
-        for target in targets:
-            if target.phone in listed:
-                rejections.append(
-                    Rejection(
-                        page=page,
-                        index=target.index,
-                        reason=RejectReason.DO_NOT_CALL,
-                        phone=target.phone,
-                        contact_id=target.contact_id,
-                    )
-                )
+        rejections += [
+            Rejection(
+                page=page,
+                index=t.index,
+                reason=RejectReason.DO_NOT_CALL,
+                phone=t.phone,
+                contact_id=t.contact_id,
+            )
+            for t in targets
+            if t.phone in listed
+        ]
         rejections.sort(key=lambda r: r.index)
         return [target for target in targets if target.phone not in listed], rejections
 
@@ -937,6 +885,43 @@ class CampaignService:
     @staticmethod
     def _message(context: TenantContext, batch_id: str, step: str, **keys: int) -> dict[str, Any]:
         return {"tenant": context.slug, "batch": batch_id, "step": step, **keys}
+
+
+def _target(
+    batch_id: str,
+    page: int,
+    index: int,
+    record: dict[str, Any],
+    contacts: dict[str, Contact],
+    countries: tuple[str, Sequence[str]],
+) -> DialTarget | Rejection:
+    """One record read: its number (given, else its contact's first), or why it cannot be called."""
+    contact_id = str(record["contact_id"]) if record.get("contact_id") else None
+    contact = contacts.get(contact_id) if contact_id else None
+    raw = record.get("phone")
+    refused = partial(Rejection, page=page, index=index, contact_id=contact_id)
+    if contact_id and contact is None:
+        return refused(reason=RejectReason.CONTACT_NOT_FOUND)
+    if raw is None or str(raw).strip() == "":
+        if contact is None:
+            return refused(reason=RejectReason.INVALID_PHONE, message="no phone and no contact_id")
+        if not contact.phones:
+            return refused(reason=RejectReason.CONTACT_WITHOUT_PHONE)
+        phone = contact.phones[0].e164
+    else:
+        try:
+            phone = normalize_phone(raw, *countries)
+        except InvalidPhone as exc:
+            return refused(reason=RejectReason.INVALID_PHONE, phone=str(raw)[:64], message=exc.message[:200])
+    return DialTarget(
+        id=target_id(batch_id, page, index),
+        phone=phone,
+        page=page,
+        index=index,
+        name=record.get("name") or (contact.display_name if contact else None),
+        vars=tuple("" if v is None else str(v) for v in record.get("vars") or ()),
+        contact_id=contact_id,
+    )
 
 
 def _window(item: dict[str, Any]) -> DialWindow:

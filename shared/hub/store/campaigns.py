@@ -176,7 +176,7 @@ class CampaignStore(DynamoStore):
             for number, records in enumerate(slices)
             for part, entries in enumerate(split_parts(records))
         ]
-        self._batch_put(requests)
+        self.batch_put(requests)
         received = sum(len(records) for records in slices)
         writes = [
             {
@@ -247,7 +247,7 @@ class CampaignStore(DynamoStore):
                 self._piece(batch, f"REJ#A{key}#{part:03d}", entries)
                 for part, entries in enumerate(split_parts(rejections))
             ]
-        self._batch_put(requests)
+        self.batch_put(requests)
         marker = {"pk": pieces_pk(tenant, batch_id), "sk": f"PREPD#{key}", "expires_at": self._expires(batch)}
         writes = [
             {
@@ -291,7 +291,7 @@ class CampaignStore(DynamoStore):
             for part, entries in enumerate(split_parts(duplicates))
             if entries
         ]
-        self._batch_put(pieces)
+        self.batch_put(pieces)
         for number, targets in enumerate(chunks):
             item = {
                 "pk": pieces_pk(batch["tenant"], batch["id"]),
@@ -517,11 +517,3 @@ class CampaignStore(DynamoStore):
     def _entries(self, tenant: str, batch_id: str, prefix: str) -> list[dict[str, Any]]:
         items = self._query(tenant, batch_id, prefix)
         return [entry for item in items for entry in json.loads(item["entries"])]
-
-    def _batch_put(self, requests: list[dict[str, Any]]) -> None:
-        # BatchWriteItem takes 25 items and 16 MB a call; a part is at most ~300 KB.
-        for start in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
-            while pending:
-                with translated_errors():
-                    pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}

@@ -103,6 +103,15 @@ class DynamoStore:
                 pending = response.get("UnprocessedKeys") or {}
         return items
 
+    def batch_put(self, requests: list[dict[str, Any]]) -> None:
+        """PutRequests in BatchWriteItem calls of 25 (its limit; 16 MB a call), unprocessed ones sent
+        again until none is left."""
+        for start in range(0, len(requests), 25):
+            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
+            while pending:
+                with translated_errors():
+                    pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
     def query_page(
         self, key_names: tuple[str, ...], limit: int, start: dict[str, str] | None, **query: Any
     ) -> Page[dict[str, Any]]:

@@ -124,7 +124,7 @@ class ImportJobStore(DynamoStore):
             parts[-1].append(text)
             size += len(text.encode())
         expires_at = job["created_at"] // 1000 + RETENTION_SECONDS
-        self._batch_put(
+        self.batch_put(
             [
                 {
                     "PutRequest": {
@@ -151,7 +151,7 @@ class ImportJobStore(DynamoStore):
         for number, rows in enumerate(chunks):
             for part, entries in enumerate(split_parts(rows)):
                 requests.append(self._part(job, f"CHUNK#{number:05d}#{part:03d}", entries))
-        self._batch_put(requests)
+        self.batch_put(requests)
 
     def chunk_rows(self, tenant: str, job_id: str, number: int) -> list[dict[str, Any]]:
         return self._entries(tenant, job_id, f"CHUNK#{number:05d}#")
@@ -163,7 +163,7 @@ class ImportJobStore(DynamoStore):
 
     def put_refused(self, job: dict[str, Any], number: int, results: list[dict[str, Any]]) -> None:
         """Results known at submission (rows that are not contacts), counted in the job already."""
-        self._batch_put(
+        self.batch_put(
             [
                 self._part(job, f"RESULT#{number:05d}#{part:03d}", entries)
                 for part, entries in enumerate(split_parts(results))
@@ -250,11 +250,3 @@ class ImportJobStore(DynamoStore):
             "expires_at": job["created_at"] // 1000 + RETENTION_SECONDS,
         }
         return {"PutRequest": {"Item": to_item(item)}}
-
-    def _batch_put(self, requests: list[dict[str, Any]]) -> None:
-        # BatchWriteItem takes 25 items and 16 MB a call; a part is at most ~300 KB.
-        for start in range(0, len(requests), 25):
-            pending: dict[str, Any] = {self.table: requests[start : start + 25]}
-            while pending:
-                with translated_errors():
-                    pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
