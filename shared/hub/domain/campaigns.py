@@ -333,20 +333,9 @@ class CampaignService:
                 rejections.append(read)
             else:
                 targets.append(read)
-        listed = self.do_not_call.listed_among(context, [target.phone for target in targets])
-        rejections += [
-            Rejection(
-                page=page,
-                index=t.index,
-                reason=RejectReason.DO_NOT_CALL,
-                phone=t.phone,
-                contact_id=t.contact_id,
-            )
-            for t in targets
-            if t.phone in listed
-        ]
-        rejections.sort(key=lambda r: r.index)
-        return [target for target in targets if target.phone not in listed], rejections
+        targets, listed = self._unlisted(context, targets, RejectReason.DO_NOT_CALL)
+        rejections = sorted(rejections + listed, key=lambda r: r.index)
+        return targets, rejections
 
     def cut(self, context: TenantContext, batch_id: str) -> None:
         """Every checked target, each number once (its first record kept), in chunks; then a message
@@ -440,7 +429,7 @@ class CampaignService:
         targets = [
             DialTarget.model_validate(t) for t in self.store.chunk_targets(context.slug, batch_id, number)
         ]
-        targets, late = self._unlisted(context, targets)
+        targets, late = self._unlisted(context, targets, RejectReason.DO_NOT_CALL_LATE)
         if provider is Provider.AVTODIALER:
             return self._send_robot_calls(
                 context, batch, cast("DialerClient", client), number, targets, late, attempts
@@ -467,23 +456,23 @@ class CampaignService:
             return SendOutcome("failed", number)
 
     def _unlisted(
-        self, context: TenantContext, targets: list[DialTarget]
+        self, context: TenantContext, targets: list[DialTarget], reason: RejectReason
     ) -> tuple[list[DialTarget], list[Rejection]]:
-        """The targets still not on the do-not-call list, and a rejection for each one listed since
-        the batch was checked: asked right before the vendor is called."""
+        """The targets not on the do-not-call list, and a rejection for each one on it: asked when a
+        slice is checked and again right before its chunk is sent (listed since: `do_not_call_late`)."""
         listed = self.do_not_call.listed_among(context, [target.phone for target in targets])
-        late = [
+        refused = [
             Rejection(
                 page=t.page,
                 index=t.index,
-                reason=RejectReason.DO_NOT_CALL_LATE,
+                reason=reason,
                 phone=t.phone,
                 contact_id=t.contact_id,
             )
             for t in targets
             if t.phone in listed
         ]
-        return [target for target in targets if target.phone not in listed], late
+        return [target for target in targets if target.phone not in listed], refused
 
     def _recover(
         self,
