@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 SAM := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam
 
 .PHONY: help venv tools browser lint format test test-fast validate build bench bench-smoke run demo clean test-slow \
-	openapi schemathesis invoke
+	openapi schemathesis invoke resilience
 
 help:
 	@echo "make run      start the hub locally (no AWS account, no Docker)"
@@ -28,6 +28,7 @@ help:
 	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
 	@echo "make bench    full benchmarks (100k contacts; minutes)"
 	@echo "make openapi  regenerate docs/openapi.json from the REST API's code"
+	@echo "make resilience  the campaign fault test at 200 chunks of 1000 records (minutes)"
 	@echo "make schemathesis  fuzz the REST API on the local runner with many examples (minutes)"
 
 # Stamps record what is installed: `make run` needs the runtime and moto, `make test` also the test tools.
@@ -77,6 +78,11 @@ schemathesis: venv
 # What `make test` runs at a bounded size, at full size (minutes on moto).
 test-slow: venv
 	TEST_DEPARTMENT_LEGS=200 $(VENV)/bin/pytest -q tests/integration/test_limits.py
+
+# The campaign fault test (timeouts, 5xx and a killed worker) at five times `make test`'s size.
+CAMPAIGN_FAULT_CHUNKS ?= 200
+resilience: venv
+	CAMPAIGN_FAULT_CHUNKS=$(CAMPAIGN_FAULT_CHUNKS) $(VENV)/bin/pytest -q -s tests/e2e/test_campaign_faults.py
 
 test-fast: venv
 	$(VENV)/bin/pytest -x -q tests/unit tests/integration
