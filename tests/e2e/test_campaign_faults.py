@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +41,7 @@ from hub.domain.tenants import TenantContext, create_tenant
 from hub.ids import now_ms
 from hub.models.campaign import MAX_PAGE_RECORDS, BatchStatus, ChunkState, DialChunk, DialWindow, Provider
 from hub.models.tenant import Tenant, Vendor, credentials_for
-from hub.vendors.accounts import VendorAccountsFromSecrets
-from hub.vendors.http import HttpPolicy
+from hub.vendors.accounts import WORKER_POLICY, VendorAccountsFromSecrets
 from hubtools.fakes import AvtodialerFake
 from hubtools.fakes.base import Hit
 from hubtools.local.lambdas import InvocationError, Worker, function_specs
@@ -53,9 +52,10 @@ CHUNKS = int(os.environ.get("CAMPAIGN_FAULT_CHUNKS", "40"))
 RECORDS = CHUNKS * CHUNK_RECORDS[Provider.AVTODIALER]
 SLUG = "faults"
 MAKE = r"/[^/]+/make"
-# The test's own client: a read timeout far above what a 1000-record `make` takes on a loaded
-# machine, so only the `slow` faults outlast it.
-POLICY = HttpPolicy(connect_timeout=3.0, read_timeout=5.0, retries=0, backoff_factor=0)
+# The test's own client: the dial worker's retries (the transport must never resend a `make`), a
+# read timeout far above what a 1000-record `make` takes on a loaded machine, so only the `slow`
+# faults outlast it, and no backoff.
+POLICY = replace(WORKER_POLICY, read_timeout=5.0, backoff_factor=0)
 SLOW_S = 6.0  # a `slow` fault answers after the read timeout: queued, never heard
 HELD_S = 0.5  # a `timeout` fault holds the request this long, then closes it unprocessed
 # The killed worker's client (the worker policy) reads for 10 s: the fake holds its request less,
