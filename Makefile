@@ -28,7 +28,7 @@ help:
 	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
 	@echo "make bench    full benchmarks (100k contacts; minutes)"
 	@echo "make openapi  regenerate docs/openapi.json from the REST API's code"
-	@echo "make resilience  the campaign fault test at 200 chunks of 1000 records (minutes)"
+	@echo "make resilience  the campaign fault test at 100 chunks of 1000 records, the largest batch (minutes)"
 	@echo "make schemathesis  fuzz the REST API on the local runner with many examples (minutes)"
 
 # Stamps record what is installed: `make run` needs the runtime and moto, `make test` also the test tools.
@@ -79,8 +79,8 @@ schemathesis: venv
 test-slow: venv
 	TEST_DEPARTMENT_LEGS=200 $(VENV)/bin/pytest -q tests/integration/test_limits.py
 
-# The campaign fault test (timeouts, 5xx and a killed worker) at five times `make test`'s size.
-CAMPAIGN_FAULT_CHUNKS ?= 200
+# The campaign fault test (timeouts, 5xx and a killed worker) at the largest batch (100 chunks of 1000 records).
+CAMPAIGN_FAULT_CHUNKS ?= 100
 resilience: venv
 	CAMPAIGN_FAULT_CHUNKS=$(CAMPAIGN_FAULT_CHUNKS) $(VENV)/bin/pytest -q -s tests/e2e/test_campaign_faults.py
 

@@ -16,7 +16,7 @@ gone) and finds the chunk uncertain.
 
 Faults are drawn from seeded generators in the order requests arrive, and requests are sequential,
 so every run faults the same requests. `CAMPAIGN_FAULT_CHUNKS` sets the size (chunks of 1000
-records; 40 here, `make resilience` runs 200).
+records; 40 here, `make resilience` runs 100: a full batch of 100,000).
 """
 
 from __future__ import annotations
@@ -39,7 +39,15 @@ from hub import wiring
 from hub.domain.campaigns import CHUNK_RECORDS, BatchSpec, CampaignService
 from hub.domain.tenants import TenantContext, create_tenant
 from hub.ids import now_ms
-from hub.models.campaign import MAX_PAGE_RECORDS, BatchStatus, ChunkState, DialChunk, DialWindow, Provider
+from hub.models.campaign import (
+    MAX_BATCH_RECORDS,
+    MAX_PAGE_RECORDS,
+    BatchStatus,
+    ChunkState,
+    DialChunk,
+    DialWindow,
+    Provider,
+)
 from hub.models.tenant import Tenant, Vendor, credentials_for
 from hub.vendors.accounts import WORKER_POLICY, VendorAccountsFromSecrets
 from hubtools.fakes import AvtodialerFake
@@ -250,6 +258,7 @@ def kill_mid_send(stage: Stage, message: dict[str, Any]) -> Killed:
 
 
 def test_campaign_faults_and_a_killed_worker_leave_no_duplicate_and_no_chunk_open(stage: Stage) -> None:
+    assert RECORDS <= MAX_BATCH_RECORDS, f"CAMPAIGN_FAULT_CHUNKS: a batch holds {MAX_BATCH_RECORDS} records"
     started = time.monotonic()
     service, context, dialer = stage.service, stage.context, stage.dialer
     records = [{"phone": f"+7922{n:07d}", "name": f"Клиент {n}"} for n in range(RECORDS)]
