@@ -1,10 +1,12 @@
-"""Import worker: one SQS message per chunk of an import job. A chunk that fails (a throttled write,
+"""Import worker: one SQS message per chunk of an import job (and one to read a job's rows from a
+vendor, e.g. the Phonet contact book, page by page, before it is planned).
+A chunk that fails (a throttled write,
 a timeout) is reported as a batch item failure and retried, then goes to the DLQ; a chunk already
 recorded is skipped, and a replayed row finds its contact instead of creating another."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -28,6 +30,7 @@ class ChunkMessage(BaseModel):
     job_id: str = Field(min_length=1, max_length=64)
     chunk: int | None = Field(default=None, ge=0)
     plan: bool = False
+    read: Literal["phonet"] | None = None  # read the job's rows from the tenant's Phonet contact book
 
 
 def apply_chunk(record: SQSRecord) -> None:
@@ -35,7 +38,11 @@ def apply_chunk(record: SQSRecord) -> None:
     # NotFound: the job expired (7 days) or its tenant is gone, so the message is moot.
     with settled(logger, moot=(NotFound,), tenant=message.tenant, job=message.job_id, chunk=message.chunk):
         context = wiring.tenant_directory().by_slug(message.tenant)
-        if message.plan:
+        if message.read == "phonet":
+            wiring.import_service().read_source(
+                context, message.job_id, lambda: wiring.phonet_book_rows(context)
+            )
+        elif message.plan:
             wiring.import_service().plan_job(context, message.job_id)
         elif message.chunk is not None:
             wiring.import_service().run_chunk(context, message.job_id, message.chunk)

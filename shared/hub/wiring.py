@@ -4,6 +4,7 @@ what they built to the code they call, which never looks anything up here."""
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from hub.domain.contacts import ContactService
     from hub.domain.dialing import Dialing
     from hub.domain.do_not_call import DoNotCallList
-    from hub.domain.imports import ImportService
+    from hub.domain.imports import ImportService, SourceRows
     from hub.domain.lookup import CallerLookup
     from hub.domain.sync import SyncBoard, SyncService
     from hub.domain.tenants import TenantContext, TenantDirectory, TenantService
@@ -232,6 +233,26 @@ def import_service() -> ImportService:
     from hub.domain.imports import ImportService
 
     return ImportService(contact_service(), import_job_store(), import_queue().send_all)
+
+
+def phonet_book_rows(context: TenantContext, accounts: VendorAccountsFromSecrets | None = None) -> SourceRows:
+    """The tenant's whole Phonet contact book, page after page of 60, as import rows: its enumCodes
+    mapped by the tenant's settings, responsible users by the employees the users sync manages."""
+    from hub.domain.imports import SourceRows
+    from hub.domain.sync import Source
+    from hub.vendors.phonet.contact_book import book_rows, employees_by_user
+
+    client = (accounts or worker_vendor_accounts()).contact_book(context.slug)
+    cursor = sync_store().read(context.slug, Source.PHONET_USERS.value)
+    managed = json.loads(cursor.position).get("managed", {}) if cursor else {}
+    contacts = (contact for page in client.book_contact_pages() for contact in page.rows)
+    read = book_rows(
+        contacts,
+        context.tenant.settings.phonet_book_fields,
+        context.tenant.default_country,
+        employees_by_user(managed),
+    )
+    return SourceRows(read.rows, [(s.ref, s.code, s.message) for s in read.skipped])
 
 
 @cache

@@ -303,10 +303,15 @@ class MemoryImportJobs:
     def mark_submitted(self, tenant: str, job_id: str) -> None:
         self.jobs[(tenant, job_id)]["submitted"] = True
 
-    def accept_plan(self, tenant: str, job_id: str, chunks: int, refused: int) -> None:
+    def accept_plan(
+        self, tenant: str, job_id: str, chunks: int, refused: int, skipped: int = 0, total: int | None = None
+    ) -> None:
         job = self.jobs[(tenant, job_id)]
         if not job.get("accepted"):
             job.update(chunks=chunks, failed=job["failed"] + refused, accepted=True)
+            job["skipped"] = job.get("skipped", 0) + skipped
+            if total is not None:
+                job["total"] = total
 
     def put_raw(self, job: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         self.raw[(job["tenant"], job["job_id"])] = copy.deepcopy(rows)
@@ -336,7 +341,7 @@ class MemoryImportJobs:
         self.results[key] = copy.deepcopy(results)
         stored = self.jobs[(job["tenant"], job["job_id"])]
         for status, count in counts.items():
-            stored[status] += count
+            stored[status] = stored.get(status, 0) + count
         stored["chunks_done"] += 1
         return copy.deepcopy(stored)
 

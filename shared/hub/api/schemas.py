@@ -113,6 +113,8 @@ class ContactPatch(BaseModel):
     external_codes: dict[str, str] | None = Field(default=None, max_length=MAX_EXTERNAL_CODES)
     responsible_employee_id: str | None = Field(default=None, max_length=ID_LENGTH)
     source: str | None = Field(default=None, max_length=NAME_LENGTH)
+    category: str | None = Field(default=None, max_length=NAME_LENGTH)
+    extra_fields: dict[str, list[str]] | None = None  # replaces them all; limits as ContactInput's
     version: int | None = Field(default=None, ge=1)
 
 
@@ -136,9 +138,15 @@ class ImportRequest(BaseModel):
 
 
 class ImportRow(BaseModel):
+    """One row's outcome: `unchanged` when the contact already held all it gives (no new version),
+    `skipped` when the row was not a contact to import (`error` says why). `ref` is the row's id in
+    the system it came from (a Phonet contact id), `notes` what was kept elsewhere than asked."""
+
     row: int
-    status: Literal["created", "updated", "failed"]
+    status: Literal["created", "updated", "unchanged", "skipped", "failed"]
     id: str | None = None
+    ref: str | None = None
+    notes: list[str] = Field(default_factory=list)
     error: ErrorDetail | None = None
 
 
@@ -146,6 +154,8 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     failed: int
+    unchanged: int = 0
+    skipped: int = 0
     rows: list[ImportRow]
     job_id: str | None = None
 
@@ -162,6 +172,9 @@ class ImportJob(BaseModel):
     created: int
     updated: int
     failed: int
+    unchanged: int = 0
+    skipped: int = 0
+    source: str | None = None  # where the rows came from: "phonet" for Phonet's contact book
     chunks: int
     chunks_done: int
     submitted_at: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,8 +16,12 @@ from hub.models.contact import (
     EMAIL_LENGTH,
     EXTERNAL_CODE_LENGTH,
     EXTERNAL_SYSTEM,
+    EXTRA_NAME_LENGTH,
+    EXTRA_VALUE_LENGTH,
     ID_LENGTH,
     MAX_EXTERNAL_CODES,
+    MAX_EXTRA_FIELDS,
+    MAX_EXTRA_VALUES,
     MAX_PHONES,
     NAME_LENGTH,
     PHONE_LENGTH,
@@ -32,6 +36,10 @@ from hub.ports import ContactRepository, Page
 
 ExternalCode = Annotated[LooseStr, Field(min_length=1, max_length=EXTERNAL_CODE_LENGTH)]
 ExternalSystem = Annotated[str, Field(pattern=rf"^{EXTERNAL_SYSTEM}$")]
+ExtraName = Annotated[LooseStr, Field(min_length=1, max_length=EXTRA_NAME_LENGTH)]
+ExtraValues = Annotated[
+    list[Annotated[LooseStr, Field(max_length=EXTRA_VALUE_LENGTH)]], Field(max_length=MAX_EXTRA_VALUES)
+]
 
 
 class PhoneInput(BaseModel):
@@ -60,6 +68,11 @@ class ContactInput(BaseModel):
     )
     responsible_employee_id: str | None = Field(default=None, max_length=ID_LENGTH)
     source: LooseStr | None = Field(default=None, max_length=NAME_LENGTH)
+    category: LooseStr | None = Field(default=None, max_length=NAME_LENGTH)
+    # Fields of the system the contact came from that the hub has no place for, kept as given.
+    extra_fields: dict[ExtraName, ExtraValues] = Field(default_factory=dict, max_length=MAX_EXTRA_FIELDS)
+    origin_created_at: int | None = Field(default=None, ge=0)
+    origin_updated_at: int | None = Field(default=None, ge=0)
 
 
 def normalize_phones(phones: list[PhoneInput], default_country: str) -> list[ContactPhone]:
@@ -291,19 +304,31 @@ class ContactService:
         created_by: str | None = None,
         contact_id: str | None = None,
     ) -> Contact:
+        """`merge_outcome`'s contact."""
+        return self.merge_outcome(context, data, created_by, contact_id)[0]
+
+    def merge_outcome(
+        self,
+        context: TenantContext,
+        data: ContactInput,
+        created_by: str | None = None,
+        contact_id: str | None = None,
+    ) -> tuple[Contact, Literal["created", "updated", "unchanged"]]:
         """The contact holding `data`'s external code, else its numbers, updated with what `data` gives
         (numbers and codes added, other given fields replaced); a new contact when nobody matches.
         Two different matches are ambiguous and change nothing. With `contact_id`, a new contact gets
-        that id, and once it exists the merge is done: a replay returns it and changes nothing."""
+        that id, and once it exists the merge is done: a replay returns it and changes nothing.
+        A match that already holds everything `data` gives is left as it is ("unchanged": no new
+        version, no write), so importing the same rows again moves nothing."""
         if contact_id is not None:
             made = self.repo.get(context.slug, contact_id, consistent=True)
             if made is not None:
-                return made
+                return made, "created"
         match = self._match(context, data)
         if match is None:
             if contact_id is not None:
-                return self.create_with_id(context, data, contact_id, created_by=created_by)
-            return self.create(context, data, created_by=created_by)
+                return self.create_with_id(context, data, contact_id, created_by=created_by), "created"
+            return self.create(context, data, created_by=created_by), "created"
         given = data.model_dump(exclude_none=True, exclude_unset=True, exclude={"phones", "external_codes"})
         held = set(match.phone_numbers())
         added = [
@@ -316,7 +341,12 @@ class ContactService:
             "phones": [*_as_input(match)["phones"], *added],
             "external_codes": {**match.external_codes, **data.external_codes},
         }
-        return self.update(context, match.id, changes, expected_version=match.version)
+        if (
+            ContactInput.model_validate({**_as_input(match), **changes}).model_dump()
+            == ContactInput.model_validate(_as_input(match)).model_dump()
+        ):
+            return match, "unchanged"
+        return self.update(context, match.id, changes, expected_version=match.version), "updated"
 
     def _match(self, context: TenantContext, data: ContactInput) -> Contact | None:
         ids = {

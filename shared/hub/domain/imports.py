@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -30,6 +30,7 @@ from hub.domain.contacts import ContactInput, ContactService, normalize_phones
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, HubError, NotFound, Unavailable, validation_details
 from hub.ids import new_id, now_ms
+from hub.models.contact import MAX_PHONES
 from hub.ports import ImportJobRepository, Page
 
 MAX_IMPORT_ROWS = 10_000
@@ -37,14 +38,32 @@ SYNC_IMPORT_ROWS = 100
 CHUNK_ROWS = 100
 IMPORT_WORKERS = 16
 REFUSED_CHUNK = 99_999  # where the rows refused at submission keep their results
+SKIPPED_CHUNK = 99_998  # where a source's rows that are no contacts keep theirs
+
+
+@dataclass(frozen=True)
+class SourceRows:
+    """What a job reading its rows from a vendor got: ContactInput dicts, and the entries that are
+    no contacts as (their id there, code, message)."""
+
+    rows: list[dict[str, Any]]
+    skipped: list[tuple[str, str, str]]
+
+
+Status = Literal["created", "updated", "unchanged", "skipped", "failed"]
 
 
 @dataclass(frozen=True)
 class RowResult:
+    """A row's outcome. `ref`: its id in the system it came from (the job's `source`, e.g. a Phonet
+    contact id); `notes`: what was kept elsewhere than the row asked (e.g. phones past MAX_PHONES)."""
+
     row: int
-    status: Literal["created", "updated", "failed"]
+    status: Status
     id: str | None = None
     error: dict[str, Any] | None = None
+    ref: str | None = None
+    notes: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,17 +118,20 @@ def apply_rows(
     """Apply `rows` (whole groups), each group in order on one thread. A throttled write raises
     Unavailable for the whole call: the caller retries it, and no row is lost as "failed"."""
     inputs = dict(rows)
+    source = job.get("source")
 
-    def apply(index: int, data: ContactInput) -> tuple[str, bool]:
+    def apply(index: int, data: ContactInput) -> tuple[str, Status]:
         contact_id = row_contact_id(job, index)
         if merge:
-            contact = service.merge(context, data, created_by=created_by, contact_id=contact_id)
-        else:
-            contact = service.create_with_id(context, data, contact_id, created_by=created_by)
-        return contact.id, contact.id == contact_id
+            contact, outcome = service.merge_outcome(
+                context, data, created_by=created_by, contact_id=contact_id
+            )
+            return contact.id, outcome
+        contact = service.create_with_id(context, data, contact_id, created_by=created_by)
+        return contact.id, "created" if contact.id == contact_id else "updated"
 
     def run(group: list[int]) -> list[RowResult]:
-        return [_one(index, apply, inputs[index]) for index in group]
+        return [_one(index, apply, inputs[index], source) for index in group]
 
     groups = _groups(inputs, context.tenant.default_country) if merge else [[i] for i in inputs]
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(groups)))) as pool:
@@ -125,12 +147,13 @@ def import_now(
     created_by: str | None = None,
     job_id: str | None = None,
     workers: int = IMPORT_WORKERS,
+    source: str | None = None,
 ) -> list[RowResult]:
     """One result per row, in the rows' order, applied before this returns and no job stored: for
     callers with no gateway limit, such as hubctl. The rows are validated, grouped and applied as a
     job's are (`plan_import`, `apply_rows`); with `job_id` (e.g. derived from a file's content),
     running the same rows again creates nobody twice."""
-    job = {"tenant": context.slug, "job_id": job_id or new_id(), "created_at": now_ms()}
+    job = {"tenant": context.slug, "job_id": job_id or new_id(), "created_at": now_ms(), "source": source}
     plan = plan_import(rows, merge, context.tenant.default_country)
     results = {result.row: result for result in plan.refused}
     for chunk in plan.chunks:
@@ -180,6 +203,8 @@ class ImportService:
             "chunks": len(plan.chunks) if plan else 0,
             "created": 0,
             "updated": 0,
+            "unchanged": 0,
+            "skipped": 0,
             "failed": len(plan.refused) if plan else 0,
             "chunks_done": 0,
             "created_at": now_ms(),
@@ -208,7 +233,67 @@ class ImportService:
             self._run(context, job, number, chunk)
         return self.job(context, job["job_id"])
 
-    def plan_job(self, context: TenantContext, job_id: str) -> None:
+    def submit_source(
+        self,
+        context: TenantContext,
+        source: str,
+        idempotency_key: str | None = None,
+        created_by: str | None = None,
+    ) -> dict[str, Any]:
+        """A job whose rows the worker reads from `source` (e.g. "phonet": the tenant's Phonet
+        contact book), merged by that source's external code. The request only stores the job and
+        sends one message: reading the vendor page by page happens in the worker."""
+        body_sha256 = request_digest([{"source": source}], True)
+        job = {
+            "tenant": context.slug,
+            "job_id": job_id_for(context.slug, idempotency_key) if idempotency_key else new_id(),
+            "mode": "async",
+            "merge": True,
+            "source": source,
+            "created_by": created_by,
+            "body_sha256": body_sha256,
+            **dict.fromkeys(("total", "chunks", "created", "updated", "unchanged", "skipped", "failed"), 0),
+            "chunks_done": 0,
+            "created_at": now_ms(),
+        }
+        existing = self.jobs.create_job(job)
+        if existing is not None:
+            if existing.get("body_sha256") != body_sha256:
+                raise Conflict(
+                    "this Idempotency-Key was used with a different request", code="idempotency_key_reused"
+                )
+            job = existing
+            if job_status(job) == "done" or job.get("submitted"):
+                return job
+        self.send_chunks([{"tenant": context.slug, "job_id": job["job_id"], "read": source}])
+        self.jobs.mark_submitted(context.slug, job["job_id"])
+        return self.job(context, job["job_id"])
+
+    def read_source(self, context: TenantContext, job_id: str, read: Callable[[], SourceRows]) -> None:
+        """The reader's step (in the worker): the source read whole (`read`), its rows stored, then
+        planned as any job's. Rows are numbered in the source's order, the skipped after them. A
+        redelivery after the plan was accepted only replans (the stored rows, not a second read)."""
+        job = self.job(context, job_id)
+        if job_status(job) == "done":
+            return
+        if job.get("accepted"):
+            self.plan_job(context, job_id)
+            return
+        got = read()
+        self.jobs.put_raw(job, got.rows)
+        if got.skipped:
+            skipped = [
+                RowResult(
+                    row=len(got.rows) + n, status="skipped", ref=ref, error={"code": code, "message": text}
+                )
+                for n, (ref, code, text) in enumerate(got.skipped)
+            ]
+            self.jobs.put_refused(job, SKIPPED_CHUNK, [_as_dict(result) for result in skipped])
+        self.plan_job(context, job_id, skipped=len(got.skipped), total=len(got.rows) + len(got.skipped))
+
+    def plan_job(
+        self, context: TenantContext, job_id: str, skipped: int = 0, total: int | None = None
+    ) -> None:
         """The planner's step (in the worker): the stored rows validated, grouped and cut into
         chunks, one message per chunk. A redelivery rewrites the same chunks and resends their
         messages (a chunk already applied is skipped); the counts are set once."""
@@ -220,7 +305,7 @@ class ImportService:
         if plan.refused:
             self.jobs.put_refused(job, REFUSED_CHUNK, [_as_dict(result) for result in plan.refused])
         self.jobs.put_chunks(job, [[{"row": i, "data": rows[i]} for i, _ in chunk] for chunk in plan.chunks])
-        self.jobs.accept_plan(context.slug, job_id, len(plan.chunks), len(plan.refused))
+        self.jobs.accept_plan(context.slug, job_id, len(plan.chunks), len(plan.refused), skipped, total)
         if not plan.chunks:
             self.jobs.set_finished(context.slug, job_id, now_ms())
         self.send_chunks(
@@ -261,7 +346,7 @@ class ImportService:
             self.jobs.set_finished(context.slug, job["job_id"], now_ms())
 
 
-STATUSES = ("created", "updated", "failed")
+STATUSES: tuple[Status, ...] = ("created", "updated", "unchanged", "skipped", "failed")
 
 
 def job_status(job: dict[str, Any]) -> Literal["planning", "queued", "running", "done"]:
@@ -289,16 +374,39 @@ def _as_dict(result: RowResult) -> dict[str, Any]:
     return {key: value for key, value in asdict(result).items() if value is not None}
 
 
-def _one(index: int, apply: Callable[[int, ContactInput], tuple[str, bool]], data: ContactInput) -> RowResult:
+def _one(
+    index: int,
+    apply: Callable[[int, ContactInput], tuple[str, Status]],
+    data: ContactInput,
+    source: str | None = None,
+) -> RowResult:
+    ref = data.external_codes.get(source) if source else None
     try:
-        contact_id, created = apply(index, data)
+        contact_id, status = apply(index, data)
     except Unavailable:
         raise
     except HubError as exc:
-        return _failed(index, exc.code, exc.message, exc.details)
+        return replace(_failed(index, exc.code, exc.message, exc.details), ref=ref)
     except ValidationError as exc:  # the merged contact broke a limit (e.g. more than 10 numbers)
-        return _failed(index, "invalid_row", "the merged contact is not valid", validation_details(exc))
-    return RowResult(row=index, status="created" if created else "updated", id=contact_id)
+        failed = _failed(index, "invalid_row", "the merged contact is not valid", validation_details(exc))
+        return replace(failed, ref=ref)
+    notes = overflow_notes(data, source) if source else None
+    return RowResult(row=index, status=status, id=contact_id, ref=ref, notes=notes or None)
+
+
+def overflow_notes(data: ContactInput, source: str) -> list[str]:
+    """What a row from `source` keeps in `extra_fields` because the hub has no room for it."""
+    kept = data.extra_fields.get(overflow_key(source), [])
+    return (
+        [f"{len(kept)} phone number(s) past the hub's {MAX_PHONES} kept in extra_fields: {', '.join(kept)}"]
+        if kept
+        else []
+    )
+
+
+def overflow_key(source: str) -> str:
+    """The `extra_fields` key holding the numbers of a contact from `source` past MAX_PHONES."""
+    return f"{source}:phones_over_limit"
 
 
 def _failed(index: int, code: str, message: str, details: Any = None) -> RowResult:

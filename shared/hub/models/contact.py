@@ -21,6 +21,12 @@ REMARK_LENGTH = 200
 EXTERNAL_CODE_LENGTH = 100
 EXTERNAL_SYSTEM = r"[a-z0-9_-]{1,40}"  # the system an external code belongs to
 ID_LENGTH = 40  # an employee's id, as a contact's responsible
+# Fields another system keeps that the hub has no place for (a vendor's own field codes): kept as
+# given, bounded so a contact stays a small item.
+MAX_EXTRA_FIELDS = 30
+MAX_EXTRA_VALUES = 20
+EXTRA_NAME_LENGTH = 100
+EXTRA_VALUE_LENGTH = 500
 # The phone index keeps this much of a name: what a phone's display shows, and a bound on each entry.
 MAX_INDEX_NAME = 100
 
@@ -52,6 +58,12 @@ class Contact(BaseModel):
     external_codes: dict[str, str] = Field(default_factory=dict)
     responsible_employee_id: str | None = None
     source: str | None = Field(default=None, max_length=NAME_LENGTH)
+    category: str | None = Field(default=None, max_length=NAME_LENGTH)
+    # What the system the contact came from holds beyond the hub's fields, e.g. {"Skype": ["ann.k"]}.
+    extra_fields: dict[str, list[str]] = Field(default_factory=dict)
+    # When the system the contact came from created and last changed it (UTC ms), as it says.
+    origin_created_at: int | None = None
+    origin_updated_at: int | None = None
     # First-touch marketing attribution (UTM labels of the first call that carried them).
     attribution: dict[str, Any] | None = None
     created_by: str | None = None

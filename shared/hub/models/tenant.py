@@ -81,6 +81,29 @@ class AvtodialerFields(BaseModel):
     query_id: FieldNames = Field(default_factory=lambda: ["query_id"])
 
 
+BookField = Literal["first_name", "last_name", "phone", "email", "company", "category"]
+# Phonet's contact book: which `enumCode` fills which hub field. The seed's Russian codes, their
+# Ukrainian and English twins; an account with other codes sets its own (TenantSettings).
+PHONET_BOOK_FIELDS: dict[str, BookField] = {
+    "Имя": "first_name",
+    "Ім'я": "first_name",
+    "First name": "first_name",
+    "Фамилия": "last_name",
+    "Прізвище": "last_name",
+    "Last name": "last_name",
+    "Телефон": "phone",
+    "Phone": "phone",
+    "Email": "email",
+    "Електронна пошта": "email",
+    "Компания": "company",
+    "Компанія": "company",
+    "Company": "company",
+    "Категория": "category",
+    "Категорія": "category",
+    "Category": "category",
+}
+
+
 class TenantSettings(BaseModel):
     """What a tenant may change about how the hub treats it."""
 
@@ -101,6 +124,11 @@ class TenantSettings(BaseModel):
     leads_from_avtodialer: bool = False
     # Where this tenant's users open the hub's pages (its own domain); empty: the deployment's.
     public_base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/?#]+[^\s?#]*$")
+    # Phonet's contact book: enumCode -> hub field (codes differ per account; unmapped ones are kept
+    # on the contact as extra fields).
+    phonet_book_fields: dict[Annotated[str, Field(min_length=1, max_length=100)], BookField] = Field(
+        default_factory=lambda: dict(PHONET_BOOK_FIELDS), max_length=100
+    )
 
     @field_validator("phonet_ip_allowlist")
     @classmethod

@@ -96,16 +96,25 @@ class ImportJobStore(DynamoStore):
                 ExpressionAttributeValues={":yes": to_value(True)},
             )
 
-    def accept_plan(self, tenant: str, job_id: str, chunks: int, refused: int) -> None:
-        """The planner's counts, set once (a redelivered plan message changes nothing here)."""
+    def accept_plan(
+        self, tenant: str, job_id: str, chunks: int, refused: int, skipped: int = 0, total: int | None = None
+    ) -> None:
+        """The planner's counts, set once (a redelivered plan message changes nothing here); `total`
+        when only the planner knows it (a job that reads its rows from a vendor)."""
+        values: dict[str, Any] = {":yes": True, ":chunks": chunks, ":refused": refused, ":skipped": skipped}
+        sets = "accepted = :yes, chunks = :chunks"
+        if total is not None:
+            sets += ", #total = :total"
+            values[":total"] = total
         try:
             with translated_errors():
                 self.client.update_item(
                     TableName=self.table,
                     Key=to_item({"pk": job_pk(tenant, job_id), "sk": JOB_SK}),
-                    UpdateExpression="SET accepted = :yes, chunks = :chunks ADD failed :refused",
+                    UpdateExpression=f"SET {sets} ADD failed :refused, skipped :skipped",
                     ConditionExpression="attribute_exists(pk) AND attribute_not_exists(accepted)",
-                    ExpressionAttributeValues=to_item({":yes": True, ":chunks": chunks, ":refused": refused}),
+                    ExpressionAttributeValues=to_item(values),
+                    **({"ExpressionAttributeNames": {"#total": "total"}} if total is not None else {}),
                 )
         except Conflict:
             return
@@ -191,9 +200,18 @@ class ImportJobStore(DynamoStore):
                 "Update": {
                     "TableName": self.table,
                     "Key": key,
-                    "UpdateExpression": "ADD created :c, updated :u, failed :f, chunks_done :one",
+                    "UpdateExpression": (
+                        "ADD created :c, updated :u, unchanged :n, skipped :s, failed :f, chunks_done :one"
+                    ),
                     "ExpressionAttributeValues": to_item(
-                        {":c": counts["created"], ":u": counts["updated"], ":f": counts["failed"], ":one": 1}
+                        {
+                            ":c": counts.get("created", 0),
+                            ":u": counts.get("updated", 0),
+                            ":n": counts.get("unchanged", 0),
+                            ":s": counts.get("skipped", 0),
+                            ":f": counts.get("failed", 0),
+                            ":one": 1,
+                        }
                     ),
                 }
             }

@@ -75,6 +75,12 @@ class VendorAccountsFromSecrets:
 
         return self._client(tenant, Vendor.PHONET, build, (country, fallbacks))  # type: ignore[no-any-return]
 
+    def contact_book(self, tenant: str) -> PhonetClient:
+        """The tenant's Phonet client for its contact book (§B2): the PBX's own, sharing its session."""
+        pbx = self.pbx(tenant)
+        assert isinstance(pbx, PhonetPbx)
+        return pbx.client
+
     def dialer(self, tenant: str) -> DialerClient:
         record = self.tenants(tenant)
         country, fallbacks = record.default_country, record.phone_fallbacks(Vendor.AVTODIALER)

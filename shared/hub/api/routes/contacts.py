@@ -136,7 +136,9 @@ def import_rows(
         if (start := page.next_start) is None:
             break
     rows.sort(key=lambda row: row.row)
-    counts = {status: job[status] for status in ("created", "updated", "failed")}
+    counts = {
+        status: job.get(status, 0) for status in ("created", "updated", "unchanged", "skipped", "failed")
+    }
     logger.info("contacts imported", extra={f"rows_{status}": count for status, count in counts.items()})
     return ImportResult(**counts, rows=rows, job_id=job["job_id"])
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from hub.api import paging
-from hub.api.common import PREFIX, Cursor, documented, services, tenant
+from hub.api.common import PREFIX, Cursor, IdempotencyKey, created_by, documented, services, tenant
 from hub.api.schemas import ImportJob, ImportRow
 from hub.domain.imports import job_status
 from hub.domain.tenants import TenantContext
@@ -22,6 +23,29 @@ router = Router()
 JOB_ID = re.compile(r"[0-9a-f]{24,32}")
 IMPORT_RESULT_ITEMS = 5  # result items per page of an import's rows: each holds a chunk (<= 100 rows)
 # The handler may set another in the context ("import_result_items"): a test pages through a small job.
+
+
+@router.post(
+    "/imports/phonet-contacts",
+    tags=["contacts"],
+    responses=documented(
+        202, "The import job, reading the tenant's Phonet contact book in the background", 409
+    ),
+)
+def import_phonet_contacts(idempotency_key: IdempotencyKey = None) -> ImportJob:
+    """Every contact of the tenant's Phonet contact book merged into the hub's contacts by its
+    `phonet` external code (a second import updates, or leaves unchanged, what the first made).
+    The book is read page by page in the import worker; follow `status_url` for the counts and the
+    per-row results (each with `ref`, the Phonet id). An Idempotency-Key names the job."""
+    context = tenant(router)
+    job = services(router).imports.submit_source(context, "phonet", idempotency_key, created_by(router))
+    accepted = import_job(context, job)
+    return Response(  # type: ignore[return-value]
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=accepted,
+        headers={"Location": accepted.status_url},
+    )
 
 
 @router.get(
@@ -53,6 +77,9 @@ def import_job(
 ) -> ImportJob:
     return ImportJob(
         **{name: job[name] for name in ("job_id", "merge", "total", "created", "updated", "failed")},
+        unchanged=job.get("unchanged", 0),
+        skipped=job.get("skipped", 0),
+        source=job.get("source"),
         chunks=job["chunks"],
         chunks_done=job["chunks_done"],
         status=job_status(job),
