@@ -401,6 +401,7 @@ class TenantSettingsPatch(BaseModel):
     own_numbers: list[str] | None = Field(default=None, max_length=100)
     avtodialer_fields: AvtodialerFields | None = None
     public_base_url: str | None = Field(default=None, max_length=300)
+    phonet_call_notes: bool | None = None
 
 
 class SettingsPatch(BaseModel):

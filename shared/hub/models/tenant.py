@@ -101,6 +101,9 @@ class TenantSettings(BaseModel):
     leads_from_avtodialer: bool = False
     # Where this tenant's users open the hub's pages (its own domain); empty: the deployment's.
     public_base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/?#]+[^\s?#]*$")
+    # Every ended external call written back as a note on the caller's contact in Phonet's own
+    # contact book (hub.domain.call_notes); off until the tenant asks, as it writes into their PBX.
+    phonet_call_notes: bool = False
 
     @field_validator("phonet_ip_allowlist")
     @classmethod
