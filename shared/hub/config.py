@@ -39,6 +39,8 @@ class HubSettings(BaseModel):
     # Dial campaigns (hub.domain.campaigns): their table and the dial worker's queue.
     campaigns_table: str = ""
     dial_queue_url: str = ""
+    # Call notes (hub.domain.call_notes): the FIFO queue of the worker that writes them into Phonet.
+    call_notes_queue_url: str = ""
     # The deployment stage (template.yaml's Stage): in `prod` a tenant's vendor base_url must be a
     # public https URL; elsewhere the local fakes on loopback stand in.
     stage: str = "dev"

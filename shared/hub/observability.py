@@ -124,3 +124,15 @@ def chunk_sent(outcome: str, records: int) -> None:
     if records:
         with single_metric(name=DIAL_RECORDS_SENT, unit=MetricUnit.Count, value=records) as metric:
             metric.add_dimension(name="outcome", value=outcome)
+
+
+CALL_NOTE = "CallNote"  # dimension: outcome (hub.domain.call_notes.NoteOutcome: written | no_contact | ...)
+
+
+def call_noted(outcome: str) -> None:
+    """One call-note message worked, by what it did: `no_contact` counts the calls that had no Phonet
+    contact to go on. Not counted outside a function (no namespace)."""
+    if not os.environ.get(NAMESPACE_VARIABLE):
+        return
+    with single_metric(name=CALL_NOTE, unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="outcome", value=outcome)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from hub.domain.attribution import AttributionService, UtmIntake
     from hub.domain.auth import Authenticator, PageSessions
     from hub.domain.call_log import CallLog
+    from hub.domain.call_notes import CallNotes, NoteRequest
     from hub.domain.calls import CallService, LeadRequest
     from hub.domain.campaigns import CampaignService
     from hub.domain.cards import ContactCards
@@ -154,6 +155,29 @@ def _request_lead(request: LeadRequest) -> None:
     leads_queue().send(request)
 
 
+@cache
+def call_notes_queue() -> QueuePublisher:
+    from hub.store.queues import QueuePublisher
+
+    return QueuePublisher(get_settings().call_notes_queue_url, delay_seconds=0)
+
+
+def _request_note(request: NoteRequest) -> None:
+    """One message group per call: its notes are written one at a time (hub.domain.call_notes)."""
+    call_notes_queue().send(
+        request,
+        group=f"{request.tenant}:{request.call_uuid}",
+        deduplication=f"{request.tenant}:{request.call_uuid}:{request.version}",
+    )
+
+
+@cache
+def call_notes() -> CallNotes:
+    from hub.domain.call_notes import CallNotes
+
+    return CallNotes(call_store(), contact_store(), worker_vendor_accounts().call_notes)
+
+
 def _robot_call_outcome(context: TenantContext, call: Call) -> None:
     """A robot call's result on its dial batch's counts (built only when a robot call comes)."""
     campaign_service().record_outcome(context, call)
@@ -169,6 +193,7 @@ def call_service() -> CallService:
         _request_lead,
         deliveries=webhook_log(),
         robot_outcomes=_robot_call_outcome,
+        request_note=_request_note,
     )
 
 
@@ -416,5 +441,7 @@ def reset() -> None:
         campaign_store,
         dial_queue,
         campaign_service,
+        call_notes_queue,
+        call_notes,
     ):
         cached.cache_clear()

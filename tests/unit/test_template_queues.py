@@ -19,6 +19,8 @@ SENDS = {
     r"wiring\.import_service\(": ("ImportQueue", "IMPORT_QUEUE_URL"),
     r"\.record_pbx_event\(|\.record_robot_call\(|wiring\.sync_service\(": ("LeadsQueue", "LEADS_QUEUE_URL"),
     r"wiring\.utm_intake\(": ("UtmQueue", "UTM_QUEUE_URL"),
+    # an ended Phonet call's note: asked for by the merges that can end a call or link its contact
+    r"\.record_pbx_event\(|wiring\.sync_service\(|capture_lead\(": ("CallNotesQueue", "CALL_NOTES_QUEUE_URL"),
 }
 
 TEMPLATE = load_template()

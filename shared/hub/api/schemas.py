@@ -27,6 +27,7 @@ from hub.models.tenant import (
     SLUG_PATTERN,
     ApiKey,
     AvtodialerFields,
+    BookField,
     Employee,
     Language,
     NumberFormat,
@@ -414,6 +415,11 @@ class TenantSettingsPatch(BaseModel):
     own_numbers: list[str] | None = Field(default=None, max_length=100)
     avtodialer_fields: AvtodialerFields | None = None
     public_base_url: str | None = Field(default=None, max_length=300)
+    phonet_call_notes: bool | None = None
+    # enumCode -> hub field for a Phonet contact-book import (the whole map replaces the old one)
+    phonet_book_fields: dict[Annotated[str, Field(min_length=1, max_length=100)], BookField] | None = Field(
+        default=None, max_length=100
+    )
 
 
 class SettingsPatch(BaseModel):

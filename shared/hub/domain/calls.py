@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hub.domain.call_notes import NoteRequest, note_due
 from hub.domain.deliveries import RawDelivery, keep
 from hub.domain.tenants import TenantContext
 from hub.errors import BadRequest, Conflict, NotFound, Unavailable
@@ -509,13 +510,17 @@ class CallService:
         request_lead: Callable[[LeadRequest], None],
         deliveries: WebhookLog | None = None,
         robot_outcomes: Callable[[TenantContext, Call], None] | None = None,
+        request_note: Callable[[NoteRequest], None] | None = None,
     ) -> None:
-        """`robot_outcomes` hears every robot call once merged (a dial campaign counts its results)."""
+        """`robot_outcomes` hears every robot call once merged (a dial campaign counts its results);
+        `request_note` queues a call's Phonet note when a save changes what it says
+        (hub.domain.call_notes)."""
         self.calls = calls
         self.phones = phones
         self.request_lead = request_lead
         self.deliveries = deliveries
         self.robot_outcomes = robot_outcomes
+        self.request_note = request_note
 
     def record_pbx_event(
         self,
@@ -655,6 +660,8 @@ class CallService:
             if lead is not None:
                 # Before the save: a failed send then fails the webhook, and the PBX's retry sends again.
                 self.request_lead(lead)
+            if self.request_note is not None and note_due(context.tenant.settings, current, merged):
+                self.request_note(NoteRequest(context.slug, merged.uuid, merged.version))  # as the lead
             try:
                 self.calls.save_call(current, merged, changes)
             except Conflict:

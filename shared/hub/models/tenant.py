@@ -129,6 +129,9 @@ class TenantSettings(BaseModel):
     phonet_book_fields: dict[Annotated[str, Field(min_length=1, max_length=100)], BookField] = Field(
         default_factory=lambda: dict(PHONET_BOOK_FIELDS), max_length=100
     )
+    # Every ended external call written back as a note on the caller's contact in Phonet's own
+    # contact book (hub.domain.call_notes); off until the tenant asks, as it writes into their PBX.
+    phonet_call_notes: bool = False
 
     @field_validator("phonet_ip_allowlist")
     @classmethod

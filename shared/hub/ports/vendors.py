@@ -250,6 +250,10 @@ class CallNote:
     other_number: str | None = None
     talk_seconds: int | None = None
     recording: str | None = None
+    other_name: str | None = None
+    ended_at: int | None = None  # ms
+    direction: Direction | None = None
+    trunk: str | None = None
 
 
 class ContactBook(Protocol):
@@ -408,3 +412,34 @@ class DialBatches(Protocol):
         self, tenant: str, batch_id: str, limit: int, start: dict[str, str] | None
     ) -> Page[dict[str, Any]]: ...
     def record_outcome(self, batch: dict[str, Any], phone: str, answered: bool, at: int) -> bool: ...
+
+
+@dataclass(frozen=True)
+class BookNote:
+    """A note a PBX's contact book holds, as much as the hub compares: its id and what it says."""
+
+    note_id: str
+    note: CallNote
+
+
+class CallNoteBook(Protocol):
+    """Where a PBX's contact book takes call notes (Phonet's `/rest/crm/contacts/v2/{id}/notes`):
+    hub.domain.call_notes writes one per call, finding the call's note among the contact's first, so a
+    note written but never confirmed is not written again."""
+
+    def contacts_with_number(self, number: str) -> list[str]:
+        """The ids of the book's contacts with phone `number`, in the book's order."""
+        ...
+
+    def call_notes(self, contact_id: str) -> dict[str, BookNote] | None:
+        """The contact's call notes by call uuid (notes without one left out); None when the book
+        has no such contact."""
+        ...
+
+    def add_note(self, contact_id: str, note: CallNote) -> str:
+        """Add a note; its new id."""
+        ...
+
+    def update_note(self, contact_id: str, note_id: str, note: CallNote) -> None:
+        """Replace what the note `note_id` says of its call with `note`."""
+        ...

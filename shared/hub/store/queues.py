@@ -1,4 +1,4 @@
-"""SQS: the async half of the hub (lead capture now; dial chunks and syncs later)."""
+"""SQS: the async half of the hub (leads, UTM labels, imports, syncs, dial chunks, call notes)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import boto3
 from botocore.config import Config
 
 from hub.errors import Unavailable
+from hub.secrets import sha256_hex
 from hub.store.dynamo import throttling_as_unavailable, translated_errors
 
 
@@ -30,13 +31,26 @@ class QueuePublisher:
         self.delay_seconds = delay_seconds
         self._client = client
 
-    def send(self, message: Any, delay_seconds: int | None = None) -> None:
-        """One message, after this publisher's delay or `delay_seconds` (SQS waits at most 900)."""
+    def send(
+        self,
+        message: Any,
+        delay_seconds: int | None = None,
+        *,
+        group: str | None = None,
+        deduplication: str | None = None,
+    ) -> None:
+        """One message, after this publisher's delay or `delay_seconds` (SQS waits at most 900). To a
+        FIFO queue: in message `group` (worked on one at a time, in order), a repeat of `deduplication`
+        within SQS's five minutes dropped; a FIFO queue takes no per-message delay."""
         body = asdict(message) if is_dataclass(message) and not isinstance(message, type) else message
         delay = self.delay_seconds if delay_seconds is None else delay_seconds
+        text = json.dumps(body)
+        extra: dict[str, Any] = {"DelaySeconds": delay}
+        if group is not None:
+            extra = {"MessageGroupId": group, "MessageDeduplicationId": deduplication or sha256_hex(text)}
         client = self._client or default_sqs_client()
         with translated_errors():
-            client.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(body), DelaySeconds=delay)
+            client.send_message(QueueUrl=self.queue_url, MessageBody=text, **extra)
 
     def send_all(self, messages: list[Any]) -> None:
         """Many messages in SendMessageBatch calls of ten (the API's limit; the caller keeps ten

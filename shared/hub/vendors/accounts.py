@@ -27,13 +27,14 @@ from hub.models.tenant import (
     VendorCredentials,
 )
 from hub.ports import VendorSecrets
-from hub.ports.vendors import CallListClient, DialerClient, PbxClient, SessionCache
+from hub.ports.vendors import CallListClient, CallNoteBook, DialerClient, PbxClient, SessionCache
 from hub.vendors.avtodialer.client import AvtodialerClient
 from hub.vendors.avtodialer.dialer import AvtodialerDialer
 from hub.vendors.http import HttpPolicy
 from hub.vendors.obzvonilka.call_list import ObzvonilkaCallList
 from hub.vendors.obzvonilka.client import ObzvonilkaClient
 from hub.vendors.phonet.client import PhonetClient
+from hub.vendors.phonet.notes import PhonetCallNotes
 from hub.vendors.phonet.pbx import PhonetPbx
 
 REQUEST_POLICY = HttpPolicy(connect_timeout=3.05, read_timeout=5.0, retries=1)
@@ -80,6 +81,12 @@ class VendorAccountsFromSecrets:
         pbx = self.pbx(tenant)
         assert isinstance(pbx, PhonetPbx)
         return pbx.client
+
+    def call_notes(self, tenant: str) -> CallNoteBook:
+        """The tenant's Phonet contact book for call notes, over the same warm client as `pbx`."""
+        pbx = self.pbx(tenant)
+        assert isinstance(pbx, PhonetPbx)
+        return PhonetCallNotes(pbx.client)
 
     def dialer(self, tenant: str) -> DialerClient:
         record = self.tenants(tenant)
