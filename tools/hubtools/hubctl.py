@@ -269,7 +269,7 @@ def import_rows(hub: Hub, context: TenantContext, rows: Iterable[dict[str, str]]
     for line, result in zip(lines, results, strict=True):
         if result.status == "failed" and result.error:
             errors.append({"line": line, "code": result.error["code"], "message": result.error["message"]})
-    counts = {status: sum(1 for r in results if r.status == status) for status in ("created", "updated")}
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "unchanged")}
     return {**counts, "failed": len(errors), "errors": sorted(errors, key=lambda e: e["line"])}
 
 
