@@ -341,7 +341,11 @@ def sync_service() -> SyncService:
 
     limits = SyncLimits(backfill_days=get_settings().sync_backfill_days)
     store = sync_store()
-    return SyncService(worker_vendor_accounts(), call_service(), tenant_store(), store, store, limits)
+    from hub.vendors.phonet.book_sync import PhonetBookSync
+
+    accounts = worker_vendor_accounts()
+    book = PhonetBookSync(accounts, contact_service(), store, limits)
+    return SyncService(accounts, call_service(), tenant_store(), store, store, limits, book=book)
 
 
 # How long a run asked for waits, each time it finds another run of its source under way.

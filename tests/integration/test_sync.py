@@ -178,6 +178,7 @@ def test_sync_api_status_and_run_on_demand(
         "avtodialer_cdr",
         "obzvonilka_users",
         "obzvonilka_bases",
+        "phonet_contacts",
     ]
     assert {item["source"]: item["credentials"] for item in body["items"]}["obzvonilka_bases"] is True
     assert all(item["last_run"] is None for item in body["items"])

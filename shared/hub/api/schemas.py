@@ -420,6 +420,7 @@ class TenantSettingsPatch(BaseModel):
     phonet_book_fields: dict[Annotated[str, Field(min_length=1, max_length=100)], BookField] | None = Field(
         default=None, max_length=100
     )
+    phonet_book_sync: bool | None = None
 
 
 class SettingsPatch(BaseModel):

@@ -329,6 +329,17 @@ class ContactService:
             if contact_id is not None:
                 return self.create_with_id(context, data, contact_id, created_by=created_by), "created"
             return self.create(context, data, created_by=created_by), "created"
+        changes = self.merge_changes(context, match, data)
+        if changes is None:
+            return match, "unchanged"
+        return self.update(context, match.id, changes, expected_version=match.version), "updated"
+
+    def merge_changes(
+        self, context: TenantContext, match: Contact, data: ContactInput
+    ) -> dict[str, Any] | None:
+        """What merging `data` into `match` would change (numbers and codes added, other given fields
+        replaced); None when `match` already holds all of it. A sync asks this before it decides
+        whether two sides really disagree."""
         given = data.model_dump(exclude_none=True, exclude_unset=True, exclude={"phones", "external_codes"})
         held = set(match.phone_numbers())
         added = [
@@ -345,8 +356,8 @@ class ContactService:
             ContactInput.model_validate({**_as_input(match), **changes}).model_dump()
             == ContactInput.model_validate(_as_input(match)).model_dump()
         ):
-            return match, "unchanged"
-        return self.update(context, match.id, changes, expected_version=match.version), "updated"
+            return None
+        return changes
 
     def _match(self, context: TenantContext, data: ContactInput) -> Contact | None:
         ids = {

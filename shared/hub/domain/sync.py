@@ -53,6 +53,8 @@ class Source(StrEnum):
     AVTODIALER_CDR = "avtodialer_cdr"
     OBZVONILKA_USERS = "obzvonilka_users"
     OBZVONILKA_BASES = "obzvonilka_bases"
+    # Phonet's own contact book kept in step with the hub's contacts (a tenant setting: BookStep).
+    PHONET_CONTACTS = "phonet_contacts"
 
     @property
     def vendor(self) -> Vendor:
@@ -171,6 +173,14 @@ class SyncRun:
         return data | asdict(self.tally)
 
 
+class BookStep(Protocol):
+    """What the `phonet_contacts` source asks of the contact-book sync
+    (hub.vendors.phonet.book_sync.PhonetBookSync): one run from the cursor's position (None on the
+    first), answering the new position; it fills `run`'s tally and details itself."""
+
+    def step(self, context: TenantContext, position: str | None, until: int, run: SyncRun) -> str: ...
+
+
 class CallMerge(Protocol):
     """What a sync asks of the call log (hub.domain.calls.CallService): one vendor record merged into
     the call it belongs to, the same merge the webhooks use, answering what it did."""
@@ -234,8 +244,10 @@ class SyncService:
         runs: SyncRuns,
         limits: SyncLimits | None = None,
         clock: Callable[[], int] = now_ms,
+        book: BookStep | None = None,
     ) -> None:
         self.accounts = accounts
+        self.book = book
         self.calls = calls
         self.tenants = tenants
         self.cursors = cursors
@@ -283,6 +295,8 @@ class SyncService:
                 self._bases(context, run)
             case Source.AVTODIALER_CDR:
                 self._cdr(context, run, now)
+            case Source.PHONET_CONTACTS:
+                self._book(context, run, now)
 
     def _finish(self, run: SyncRun, now: int) -> None:
         run.finished_at = max(self.clock(), now)
@@ -429,6 +443,22 @@ class SyncService:
         position = json.dumps({"date_from": date_from.isoformat(), "date_to": today.isoformat(), "at": now})
         self._advance(context.slug, run.source, cursor, position)
         run.tally.add(tally)
+        run.cursor = position
+
+    # -- Phonet's contact book
+
+    def _book(self, context: TenantContext, run: SyncRun, now: int) -> None:
+        """Off unless the tenant's `phonet_book_sync` is on (it writes into their PBX): then nothing
+        is read, pushed or moved. The cursor advances only after the whole step, so a run that failed
+        part-way is done again from the same mark (its merges and pushes are idempotent)."""
+        if not context.tenant.settings.phonet_book_sync or self.book is None:
+            run.details = {"off": "phonet_book_sync is off for this tenant"}
+            return
+        cursor = self.cursors.read(context.slug, run.source)
+        position = self.book.step(
+            context, cursor.position if cursor else None, now - self.limits.settle_ms, run
+        )
+        self._advance(context.slug, run.source, cursor, position)
         run.cursor = position
 
 

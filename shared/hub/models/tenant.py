@@ -132,6 +132,9 @@ class TenantSettings(BaseModel):
     # Every ended external call written back as a note on the caller's contact in Phonet's own
     # contact book (hub.domain.call_notes); off until the tenant asks, as it writes into their PBX.
     phonet_call_notes: bool = False
+    # Phonet's contact book kept in step with the hub's contacts (the `phonet_contacts` sync: hub
+    # changes pushed, book changes read back); off until the tenant asks, as it writes into their PBX.
+    phonet_book_sync: bool = False
 
     @field_validator("phonet_ip_allowlist")
     @classmethod
