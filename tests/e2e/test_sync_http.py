@@ -20,7 +20,7 @@ def test_sync_http_status_lists_every_source_a_run_is_queued_an_unknown_one_is_4
     assert status.status_code == 200, status.text
     items = status.json()["items"]
     assert [item["source"] for item in items][:3] == ["phonet_calls", "phonet_missed", "phonet_users"]
-    assert len(items) == 6 and all(item["last_run"] is None for item in items)
+    assert len(items) == 7 and all(item["last_run"] is None for item in items)
 
     refused = requests.post(f"{hub.api_url}/api/v1/sync/obzvonilka_bases", headers=headers, timeout=30)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "credentials_missing"
@@ -43,6 +43,7 @@ def test_sync_http_runner_brings_up_the_worker_queue_and_schedules(hub: LocalHub
         "CallHistory",
         "RobotOutcomes",
         "Directories",
+        "ContactBook",
     }
     assert schedules[("SyncSchedulerFunction", "CallHistory")].interval_s() == 300
     assert schedules[("SyncSchedulerFunction", "Directories")].event(hub.region) == {
