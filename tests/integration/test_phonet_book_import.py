@@ -155,3 +155,22 @@ def test_phonet_import_session_expiring_mid_import_resumes_without_loss(
     assert contact_count(seeded) == 150
     assert pbx.count("POST", "/rest/security/authorize") == 2
     assert [h.status for h in pbx.hits("GET", BOOK)].count(403) == 1
+
+
+def test_hubctl_phonet_import_merges_the_book_and_a_second_run_changes_nothing(
+    seeded: Seeded, pbx: PhonetFake, template: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hubtools.hubctl import main
+
+    put_phonet_credentials(seeded, "acme", pbx)
+    for i in range(70):  # two pages of the book
+        pbx.add_contact(first_name=f"Клиент{i}", phones=[f"067{2000000 + i:07d}"])
+    pbx.add_contact(first_name="")  # nothing to import: skipped
+    runs = []
+    for _ in range(2):
+        assert main(["--stack", template.stack_name, "contact", "phonet-import", "--tenant", "acme"]) == 0
+        out = capsys.readouterr().out  # the report is the last, indented JSON object (log lines first)
+        runs.append(json.loads(out[out.rindex("\n{\n") + 1 :] if "\n{\n" in out else out))
+    assert (runs[0]["created"], runs[0]["skipped"], runs[0]["failed"]) == (70, 1, 0)
+    assert (runs[1]["created"], runs[1]["updated"], runs[1]["unchanged"]) == (0, 0, 70)
+    assert len(all_contacts(seeded)) == 70

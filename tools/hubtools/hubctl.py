@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from pydantic import ValidationError
 
+from hub import wiring
 from hub.api.schemas import TenantSettingsPatch
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.imports import import_now
@@ -63,10 +64,12 @@ class Hub:
                 connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
             ),
         )
-        self.tenants = TenantStore(os.environ.get("TENANTS_TABLE") or f"{stack}-tenants", client)
-        self.contacts = ContactService(
-            ContactStore(os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts", client)
-        )
+        self.tables = {
+            "TENANTS_TABLE": os.environ.get("TENANTS_TABLE") or f"{stack}-tenants",
+            "CONTACTS_TABLE": os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts",
+        }
+        self.tenants = TenantStore(self.tables["TENANTS_TABLE"], client)
+        self.contacts = ContactService(ContactStore(self.tables["CONTACTS_TABLE"], client))
 
     def context(self, slug: str) -> TenantContext:
         return TenantDirectory(self.tenants, ttl_seconds=0).by_slug(slug)
@@ -281,6 +284,31 @@ def cmd_contact_import(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     return {**result, "ignored_columns": ignored} if ignored else result
 
 
+def cmd_phonet_import(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    """The tenant's Phonet contact book merged by its `phonet` codes, as POST
+    /imports/phonet-contacts does but applied at once: the book read with the tenant's stored Phonet
+    credentials (the stack's SSM parameters), each row through the one import path."""
+    for name, table in hub.tables.items():  # the wiring reads the function's environment
+        os.environ.setdefault(name, table)
+    os.environ.setdefault("CREDENTIALS_PARAMETER_PREFIX", f"/telephony-hub/{args.stack}")
+    wiring.reset()
+    context = hub.context(args.tenant)
+    read = wiring.phonet_book_rows(context)
+    results = import_now(
+        hub.contacts, context, read.rows, merge=True, created_by="hubctl-phonet-import", source="phonet"
+    )
+    counts = {
+        s: sum(1 for r in results if r.status == s) for s in ("created", "updated", "unchanged", "failed")
+    }
+    errors = [
+        {"row": r.row, "code": r.error["code"], "message": r.error["message"]}
+        for r in results
+        if r.status == "failed" and r.error
+    ]
+    skipped = [{"ref": ref, "code": code, "message": message} for ref, code, message in read.skipped]
+    return {**counts, "skipped": len(skipped), "skipped_rows": skipped, "errors": errors}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hubctl", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default=os.environ.get("HUB_STACK_NAME", "telephony-hub"))
@@ -343,6 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--tenant", required=True)
     imp.add_argument("file")
     imp.set_defaults(run=cmd_contact_import)
+    book = contact.add_parser(
+        "phonet-import", help="import the tenant's Phonet contact book (merged by its phonet codes)"
+    )
+    book.add_argument("--tenant", required=True)
+    book.set_defaults(run=cmd_phonet_import)
     return parser
 
 
