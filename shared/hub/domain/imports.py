@@ -209,15 +209,9 @@ class ImportService:
             "chunks_done": 0,
             "created_at": now_ms(),
         }
-        existing = self.jobs.create_job(job)
-        if existing is not None:
-            if existing.get("body_sha256") != body_sha256:
-                raise Conflict(
-                    "this Idempotency-Key was used with a different request", code="idempotency_key_reused"
-                )
-            job = existing
-            if job_status(job) == "done" or job.get("submitted"):
-                return job
+        job, settled = self._job_for_key(job)
+        if settled:
+            return job
         # New, or an earlier attempt stopped part-way: every step below may safely run again.
         if plan is None:
             self.jobs.put_raw(job, rows)
@@ -232,6 +226,18 @@ class ImportService:
         for number, chunk in enumerate(plan.chunks):
             self._run(context, job, number, chunk)
         return self.job(context, job["job_id"])
+
+    def _job_for_key(self, job: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """`job` stored, or the job its Idempotency-Key made already (another body with the key is a
+        Conflict); and whether that one needs nothing more (done, or its work already sent)."""
+        existing = self.jobs.create_job(job)
+        if existing is None:
+            return job, False
+        if existing.get("body_sha256") != job["body_sha256"]:
+            raise Conflict(
+                "this Idempotency-Key was used with a different request", code="idempotency_key_reused"
+            )
+        return existing, job_status(existing) == "done" or bool(existing.get("submitted"))
 
     def submit_source(
         self,
@@ -256,15 +262,9 @@ class ImportService:
             "chunks_done": 0,
             "created_at": now_ms(),
         }
-        existing = self.jobs.create_job(job)
-        if existing is not None:
-            if existing.get("body_sha256") != body_sha256:
-                raise Conflict(
-                    "this Idempotency-Key was used with a different request", code="idempotency_key_reused"
-                )
-            job = existing
-            if job_status(job) == "done" or job.get("submitted"):
-                return job
+        job, settled = self._job_for_key(job)
+        if settled:
+            return job
         self.send_chunks([{"tenant": context.slug, "job_id": job["job_id"], "read": source}])
         self.jobs.mark_submitted(context.slug, job["job_id"])
         return self.job(context, job["job_id"])
