@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 # Nobody is called at night, whatever a batch asks: every window lies inside these local hours.
 EARLIEST_CALL = dt.time(8, 0)
@@ -32,6 +40,14 @@ VARIABLE_LENGTH = 100
 MAX_VARIABLES = 3
 
 
+# A local wall-clock time, "HH:MM" both ways (JSON Schema's `format: time` wants a UTC offset).
+LocalTime = Annotated[
+    dt.time,
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:00)?$"}),
+]
+
+
 class Provider(StrEnum):
     """Who dials: Avtodialer's robot (a scenario), or Obzvonilka's operators (a contact base)."""
 
@@ -45,8 +61,8 @@ class DialWindow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
-    start: dt.time = Field(default=DEFAULT_WINDOW_FROM, alias="from", description="HH:MM, local time")
-    end: dt.time = Field(default=DEFAULT_WINDOW_TO, alias="to", description="HH:MM, local time")
+    start: LocalTime = Field(default=DEFAULT_WINDOW_FROM, alias="from", description="HH:MM, local time")
+    end: LocalTime = Field(default=DEFAULT_WINDOW_TO, alias="to", description="HH:MM, local time")
     days: tuple[int, ...] = Field(default=WEEKDAYS, min_length=1, max_length=7)
 
     @field_validator("days")
