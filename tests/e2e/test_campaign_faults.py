@@ -28,7 +28,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from hubtools.fakes import AvtodialerFake
 from hubtools.fakes.base import Hit
 from hubtools.local.lambdas import InvocationError, Worker, function_specs
 from hubtools.template import TEMPLATE_PATH, Template
+from tests.integration.test_campaigns import Clock, Queue
 from tests.integration.test_dial_batches_api import ALL_WEEK, midday_zone
 
 CHUNKS = int(os.environ.get("CAMPAIGN_FAULT_CHUNKS", "40"))
@@ -116,38 +117,6 @@ def wait_until(done: Callable[[], bool], what: str, timeout: float = WAIT_S) -> 
     while not done():
         assert time.monotonic() < deadline, f"timed out waiting: {what}"
         time.sleep(0.02)
-
-
-@dataclass
-class Clock:
-    now: int
-
-    def __call__(self) -> int:
-        return self.now
-
-
-@dataclass
-class Queue:
-    """The dial queue, in the test: `now` in order, `later` with each message's delay (seconds)."""
-
-    now: list[dict[str, Any]] = field(default_factory=list)
-    later: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-
-    def send_all(self, messages: list[dict[str, Any]]) -> None:
-        self.now.extend(messages)
-
-    def send(self, message: dict[str, Any], delay: int) -> None:
-        self.later.append((delay, message))
-
-    def next(self, clock: Clock) -> dict[str, Any]:
-        """The next message delivered; a delayed one after the clock moved by its delay."""
-        if self.now:
-            return self.now.pop(0)
-        self.later.sort(key=lambda pair: pair[0])
-        delay, message = self.later.pop(0)
-        self.later = [(d - delay, m) for d, m in self.later]
-        clock.now += delay * 1000
-        return message
 
 
 @dataclass

@@ -63,6 +63,16 @@ class Queue:
     def send(self, message: dict[str, Any], delay: int) -> None:
         self.later.append((delay, message))
 
+    def next(self, clock: Clock) -> dict[str, Any]:
+        """The next message delivered; a delayed one after the clock moved by its delay."""
+        if self.now:
+            return self.now.pop(0)
+        self.later.sort(key=lambda pair: pair[0])
+        delay, message = self.later.pop(0)
+        self.later = [(d - delay, m) for d, m in self.later]
+        clock.now += delay * 1000
+        return message
+
 
 @dataclass
 class Rig:
@@ -88,10 +98,7 @@ class Rig:
             while self.queue.now:
                 self.deliver(self.queue.now.pop(0))
             if self.queue.later:
-                self.queue.later.sort(key=lambda pair: pair[0])
-                delay, message = self.queue.later.pop(0)
-                self.queue.later = [(d - delay, m) for d, m in self.queue.later]
-                self.clock.now += delay * 1000
+                message = self.queue.next(self.clock)
                 hops += 1
                 if on_hop:
                     on_hop()
