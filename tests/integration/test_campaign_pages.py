@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from hub.models.campaign import BatchStatus, ChunkState, DialBatch, DialWindow, Provider
+from hub.pages.routes import campaigns as campaign_routes
 from hubtools.fakes import AvtodialerFake
 from tests.conftest import Seeded
 from tests.integration.test_app_pages import Browser, pages  # noqa: F401 - the pages fixture
@@ -82,7 +83,7 @@ def test_campaign_pages_list_and_batch_show_status_progress_outcomes_and_chunks(
 
 def test_campaign_pages_list_pages_with_a_signed_cursor(rig: Rig, boris: Browser, monkeypatch) -> None:  # noqa: F811
     made = [rig.service.submit(rig.context, robot_spec(), numbers(1), f"k{n}") for n in range(3)]
-    monkeypatch.setattr(boris.module, "CAMPAIGNS_PAGE", 2)
+    monkeypatch.setattr(campaign_routes, "CAMPAIGNS_PAGE", 2)
     _, _, first = boris.get("/app/globex/campaigns")
     after = re.search(r'rel="next" href="(/app/globex/campaigns\?after=[^"]+)"', first)
     assert after and first.count('class="campaign-item"') == 2
@@ -197,9 +198,9 @@ def test_campaign_view_of_a_waiting_batch_says_when_its_window_opens(seeded: See
         next_window_at=NEXT_OPENING,
         created_at=NEXT_OPENING - 3_600_000,
     )
-    ru = pages.campaign_view(seeded.globex.tenant, "ru", waiting)
+    ru = campaign_routes.campaign_view(seeded.globex.tenant, "ru", waiting)
     assert ru["status_label"] == "Ждёт окна"
     assert ru["meaning"] == "Сейчас звонить нельзя: окно откроется 09:00, ср 02.12"
     assert ru["provider"] == "Обзвонилка, база 12" and ru["final"] is False
-    en = pages.campaign_view(seeded.globex.tenant, "en", waiting)
+    en = campaign_routes.campaign_view(seeded.globex.tenant, "en", waiting)
     assert en["meaning"] == "No calls allowed now: the window opens 09:00, Wed 02.12"

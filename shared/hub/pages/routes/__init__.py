@@ -1,0 +1,1 @@
+"""The page routes, one Router per group of pages, included by functions/app_pages."""
