@@ -15,4 +15,11 @@ LABELS: dict[str, dict[str, str]] = {
         "mark_done": "Called back",
         "who": "Who is it?",
     },
+    "uk": {
+        "open_callbacks": "Треба передзвонити",
+        "missed_times": "Пропущено",
+        "no_callbacks": "Усім передзвонили",
+        "mark_done": "Передзвонив",
+        "who": "Хто це?",
+    },
 }

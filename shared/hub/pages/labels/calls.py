@@ -25,4 +25,16 @@ LABELS: dict[str, dict[str, str]] = {
         "no_answer": "no answer",
         "in_progress": "in progress",
     },
+    "uk": {
+        "calls": "Дзвінки",
+        "no_calls": "Дзвінків поки немає",
+        "robot_answer": "Відповідь роботу",
+        "inbound": "вхідний",
+        "outbound": "вихідний",
+        "internal": "внутрішній",
+        "answered": "прийнятий",
+        "missed": "пропущений",
+        "no_answer": "без відповіді",
+        "in_progress": "триває",
+    },
 }
