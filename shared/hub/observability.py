@@ -87,15 +87,15 @@ def vendor_call(vendor: str) -> Iterator[VendorOutcome]:
 
 
 def _count_vendor_call(vendor: str, outcome: str) -> None:
-    """One EMF line, two dimension sets: {vendor, outcome, service} says which function saw what,
-    {vendor} alone is what an alarm on a vendor's error rate reads (Powertools adds `service` to the
-    first set; a single_metric cannot leave it out)."""
-    line = AmazonCloudWatchEMFProvider()
-    line.add_metric(name=VENDOR_CALL, unit=MetricUnit.Count, value=1)
+    with single_metric(name=VENDOR_CALL, unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="vendor", value=vendor)
+        metric.add_dimension(name="outcome", value=outcome)
+    # Its own line, by vendor alone: one series per vendor whichever function called (`service=""`
+    # leaves out the dimension Powertools adds from POWERTOOLS_SERVICE_NAME), so an alarm reads the
+    # vendor's error rate as its Average, and no series is paid for twice.
+    line = AmazonCloudWatchEMFProvider(service="")
     line.add_metric(name=VENDOR_ERROR, unit=MetricUnit.Count, value=int(outcome in VENDOR_ERROR_OUTCOMES))
     line.add_dimension(name="vendor", value=vendor)
-    line.add_dimension(name="outcome", value=outcome)
-    line.add_dimensions(vendor=vendor)
     line.flush_metrics()
 
 
