@@ -447,3 +447,33 @@ def test_dlq_replay_of_a_whole_queue_asks_sqs_for_a_move_task() -> None:
     out = dlq.replay(sqs, queue)
     assert (out["mode"], out["task_handle"], out["messages"]) == ("move_task", "handle-1", 7)
     assert sqs.asked == [{"SourceArn": "arn:d", "DestinationArn": "arn:s"}]
+
+
+def test_dlq_replay_a_refused_send_leaves_the_message_in_the_dlq_and_stops(template, tables) -> None:
+    """Only what the source queue accepted is deleted: a message SQS refused is neither lost nor
+    sent again behind the ones after it."""
+    dlq_url = _dead_letters(template, 5)
+    real = boto3.client("sqs")
+
+    class RefusesOne:
+        def __getattr__(self, name: str):  # everything else as SQS does it
+            return getattr(real, name)
+
+        def send_message_batch(self, QueueUrl: str, Entries: list[dict]) -> dict:  # noqa: N803 - boto3's names
+            refused, accepted = Entries[1], Entries[:1] + Entries[2:]
+            answer = real.send_message_batch(QueueUrl=QueueUrl, Entries=accepted)
+            failure = {
+                "Id": refused["Id"],
+                "Code": "InternalError",
+                "Message": "try again",
+                "SenderFault": False,
+            }
+            return {"Successful": answer["Successful"], "Failed": [failure]}
+
+    queue = dlq.dead_letter_queue(real, template.stack_name, "Leads")
+    out = dlq.replay(RefusesOne(), queue, max_messages=100, wait_seconds=0)
+    assert out["moved"] == 4 and len(out["failed"]) == 1 and out["sent_not_deleted"] == []
+    left = _drain(dlq_url)
+    assert [m["MessageId"] for m in left] == [out["failed"][0]["message_id"]]
+    moved = _drain(real.get_queue_url(QueueName=template.queue_name("LeadsQueue"))["QueueUrl"])
+    assert sorted(json.loads(m["Body"])["n"] for m in moved + left) == [0, 1, 2, 3, 4]

@@ -25,6 +25,7 @@ from hub.errors import BadRequest, NotFound
 BATCH = 10  # SQS's most per receive, send and delete
 # How long a received message stays hidden from other readers while hubctl sends it on (or lists it).
 HOLD_SECONDS = 120
+DRY_RUN_LIMIT = 100
 # Error codes meaning "this endpoint has no message move tasks": hubctl then moves them itself.
 MOVE_TASK_UNSUPPORTED = frozenset(
     {"UnsupportedOperation", "InvalidAction", "NotImplemented", "InternalFailure"}
@@ -160,7 +161,7 @@ def _receive(sqs: Any, dlq: DeadLetterQueue, count: int, wait_seconds: int) -> l
 
 
 def _move(sqs: Any, dlq: DeadLetterQueue, max_messages: int | None, wait_seconds: int) -> dict[str, Any]:
-    moved, failed = 0, []
+    moved, failed, left = 0, [], []
     while max_messages is None or moved < max_messages:
         count = BATCH if max_messages is None else min(BATCH, max_messages - moved)
         messages = _receive(sqs, dlq, count, wait_seconds)
@@ -173,10 +174,12 @@ def _move(sqs: Any, dlq: DeadLetterQueue, max_messages: int | None, wait_seconds
         )
         sent = [entries[entry["Id"]] for entry in answer.get("Successful", [])]
         if sent:
-            sqs.delete_message_batch(
+            deleted = sqs.delete_message_batch(
                 QueueUrl=dlq.url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(sent)],
             )
+            # sent but still in the DLQ: a later replay would send it again (the workers tolerate it)
+            left += [sent[int(entry["Id"])]["MessageId"] for entry in deleted.get("Failed", [])]
         moved += len(sent)
         if answer.get("Failed"):
             unsent = [entries[entry["Id"]] for entry in answer["Failed"]]
@@ -196,6 +199,7 @@ def _move(sqs: Any, dlq: DeadLetterQueue, max_messages: int | None, wait_seconds
         "mode": "moved",
         "moved": moved,
         "failed": failed,
+        "sent_not_deleted": left,
     }
 
 
@@ -216,9 +220,10 @@ def _resend(entry_id: str, message: dict[str, Any], fifo: bool) -> dict[str, Any
 
 def _list(sqs: Any, dlq: DeadLetterQueue, max_messages: int | None, wait_seconds: int) -> dict[str, Any]:
     """Read without deleting; every message read is held (so the next receive finds the others) and
-    made visible again at the end."""
+    made visible again at the end. At most DRY_RUN_LIMIT unless told: all of them must be read
+    within HOLD_SECONDS, or the first come round again."""
     held: list[dict[str, Any]] = []
-    limit = dlq.depth if max_messages is None else max_messages
+    limit = DRY_RUN_LIMIT if max_messages is None else max_messages
     try:
         while len(held) < limit:
             messages = _receive(sqs, dlq, min(BATCH, limit - len(held)), wait_seconds)
