@@ -237,8 +237,9 @@ def rotate_webhook_token(
 class TenantDirectory:
     """Resolves tenants by slug or webhook token, caching each answer for `ttl_seconds`.
 
-    Unknown tokens are not cached, so a tenant created a second ago is found at once. A revoked
-    token or a changed setting takes at most `ttl_seconds` to reach every warm function.
+    A token is read on every webhook (one GetItem on its hash), so a revoked or retired token is
+    refused at once by every warm function; what it resolves to (the tenant's settings, employees)
+    is cached, so a changed setting takes at most `ttl_seconds` to reach them.
     """
 
     def __init__(
@@ -278,7 +279,7 @@ class TenantDirectory:
         if not _TOKEN_SHAPE.match(token):
             raise NotFound("not found")
         digest = sha256_hex(token)
-        record = self._cached(f"token:{digest}", lambda: self.repo.get_webhook_token(digest))
+        record = self.repo.get_webhook_token(digest)
         if (
             record is None
             or not same_digest(str(record.get("token_hash", "")), digest)
