@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.domain.team import PbxState, Team
+from hub.domain.team import PbxState, Team, name_key
 from hub.domain.tenants import TenantContext, TenantDirectory, TenantService
 from hub.errors import CredentialsMissing, VendorAuthExpired, VendorRejected, VendorUnavailable
 from hub.models.call import Direction, LegEvent
@@ -104,3 +104,21 @@ def test_team_view_without_the_pbx_keeps_the_team_and_its_presence(pbx: Pbx | No
     view = team(pbx).view(CONTEXT)
     assert view.pbx is state and view.on_call == 0 and view.other_calls == []
     assert len(view.members) == 3 and view.members[1].presence == "away"
+
+
+def test_team_name_key_sorts_ukrainian_and_russian_letters_in_their_alphabets() -> None:
+    names = ["Олена", "Іван", "Ярема", "Їжак", "Ґанна", "Гліб", "Ёлкин", "Єва", "Евгений", "Йосип", "Игорь"]
+    expected = [
+        "Гліб",
+        "Ґанна",
+        "Евгений",
+        "Ёлкин",
+        "Єва",
+        "Игорь",
+        "Іван",
+        "Їжак",
+        "Йосип",
+        "Олена",
+        "Ярема",
+    ]
+    assert sorted(names, key=name_key) == expected
