@@ -23,6 +23,7 @@ from hub.domain.cards import ContactCards
 from hub.domain.contacts import ContactService
 from hub.domain.dialing import Dialing
 from hub.domain.do_not_call import DoNotCallList
+from hub.domain.team import Team
 from hub.domain.tenants import TenantContext, TenantDirectory
 from hub.errors import Unauthorized
 from hub.http import request_body
@@ -46,6 +47,7 @@ class PageServices:
     call_log: CallLog
     calls: CallService
     campaigns: CampaignService
+    team: Team
 
 
 def services(router: Router) -> PageServices:
