@@ -235,7 +235,6 @@ def edit_page(
         people=sorted(people, key=lambda e: e.name.casefold()),
         employees=page.context.employees,
         types=[t.value for t in ContactType],
-        max_phones=MAX_PHONES,
     )
 
 
