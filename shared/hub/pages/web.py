@@ -102,7 +102,13 @@ class Page:
     def fragment(self, template: str, **context: Any) -> str:
         """A template rendered as this page's (a whole page, or a part a script puts in place)."""
         return pages.render(
-            template, self.tenant, self.lang, employee=self.employee, csrf=self.csrf, **context
+            template,
+            self.tenant,
+            self.lang,
+            employee=self.employee,
+            csrf=self.csrf,
+            tenant_country=self.tenant.default_country,  # the `phone` filter's home country
+            **context,
         )
 
     def message(self, key: str, status: int) -> Response:
