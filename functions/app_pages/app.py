@@ -19,12 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.errors import HubError
 from hub.http import http_status
-from hub.pages.routes import callbacks, campaigns, contacts, session, team
+from hub.pages.routes import callbacks, calls, campaigns, contacts, session, team
 from hub.pages.web import HTML, PageServices
 
 logger = Logger()
 app = APIGatewayHttpResolver()
-for pages in (session, contacts, callbacks, campaigns, team):
+for pages in (session, contacts, calls, callbacks, campaigns, team):
     app.include_router(pages.router)
 
 

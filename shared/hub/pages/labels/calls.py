@@ -1,4 +1,4 @@
-"""Labels of calls wherever they are listed: direction, status, the robot"s answer."""
+"""Labels of calls wherever they are listed: direction, status, the robot's answer, the call log's filters."""
 
 LABELS: dict[str, dict[str, str]] = {
     "ru": {
@@ -12,6 +12,18 @@ LABELS: dict[str, dict[str, str]] = {
         "missed": "пропущен",
         "no_answer": "без ответа",
         "in_progress": "идёт",
+        "calls_direction": "Направление",
+        "calls_any": "все",
+        "calls_anyone": "все сотрудники",
+        "calls_employee": "Сотрудник",
+        "calls_from": "Дата (или с)",
+        "calls_to": "по",
+        "calls_reset": "Сбросить",
+        "calls_talk": "Разговор",
+        "calls_recording": "Запись разговора",
+        "calls_none_found": "Таких звонков нет",
+        "calls_bad_number": "Не удалось распознать номер",
+        "calls_bad_date": "Не удалось распознать дату",
     },
     "en": {
         "calls": "Calls",
@@ -24,6 +36,18 @@ LABELS: dict[str, dict[str, str]] = {
         "missed": "missed",
         "no_answer": "no answer",
         "in_progress": "in progress",
+        "calls_direction": "Direction",
+        "calls_any": "any",
+        "calls_anyone": "anyone",
+        "calls_employee": "Employee",
+        "calls_from": "Date (or from)",
+        "calls_to": "to",
+        "calls_reset": "Reset",
+        "calls_talk": "Talk",
+        "calls_recording": "Call recording",
+        "calls_none_found": "No such calls",
+        "calls_bad_number": "This number could not be read",
+        "calls_bad_date": "This date could not be read",
     },
     "uk": {
         "calls": "Дзвінки",
@@ -36,5 +60,17 @@ LABELS: dict[str, dict[str, str]] = {
         "missed": "пропущений",
         "no_answer": "без відповіді",
         "in_progress": "триває",
+        "calls_direction": "Напрямок",
+        "calls_any": "усі",
+        "calls_anyone": "усі працівники",
+        "calls_employee": "Працівник",
+        "calls_from": "Дата (або з)",
+        "calls_to": "по",
+        "calls_reset": "Скинути",
+        "calls_talk": "Розмова",
+        "calls_recording": "Запис розмови",
+        "calls_none_found": "Таких дзвінків немає",
+        "calls_bad_number": "Не вдалося розпізнати номер",
+        "calls_bad_date": "Не вдалося розпізнати дату",
     },
 }
