@@ -313,6 +313,16 @@ def test_callbacks_mark_an_unknown_caller_new_with_a_link_to_create_the_contact(
     assert "callback-contact" not in item
 
 
+def test_callbacks_name_an_auto_lead_by_its_card_not_by_its_number_twice(
+    seeded: Seeded, pages: Any, lambda_context: Any
+) -> None:
+    lead = add(seeded, name=STRANGER, numbers=[STRANGER], type="lead")
+    missed_department_call(seeded, "lead-call", STRANGER, 1_764_000_000)
+    item = callback_items(signed_in(pages, lambda_context).get("/app/acme/callbacks")[2])[STRANGER]
+    card = f'<a class="callback-contact" href="/app/acme/contacts/{lead.id}">без имени</a>'
+    assert f'{card} <span class="badge">Лид</span>' in item and "badge-new" not in item
+
+
 def test_callbacks_show_the_line_who_missed_it_how_often_and_since_when(
     seeded: Seeded, pages: Any, lambda_context: Any
 ) -> None:

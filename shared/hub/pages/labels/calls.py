@@ -24,6 +24,7 @@ LABELS: dict[str, dict[str, str]] = {
         "calls_none_found": "Таких звонков нет",
         "calls_bad_number": "Не удалось распознать номер",
         "calls_bad_date": "Не удалось распознать дату",
+        "calls_unnamed": "без имени",
     },
     "en": {
         "calls": "Calls",
@@ -48,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
         "calls_none_found": "No such calls",
         "calls_bad_number": "This number could not be read",
         "calls_bad_date": "This date could not be read",
+        "calls_unnamed": "no name yet",
     },
     "uk": {
         "calls": "Дзвінки",
@@ -72,5 +74,6 @@ LABELS: dict[str, dict[str, str]] = {
         "calls_none_found": "Таких дзвінків немає",
         "calls_bad_number": "Не вдалося розпізнати номер",
         "calls_bad_date": "Не вдалося розпізнати дату",
+        "calls_unnamed": "без імені",
     },
 }
