@@ -670,7 +670,7 @@ class CallService:
         if employee_id is not None:
             employee = context.employees.get(employee_id)
             if employee is None or not employee.active:
-                raise BadRequest("no such active employee", code="employee_not_found")
+                raise BadRequest("no such active employee", code="unknown_employee")
         before = self.calls.get_callback(context.slug, phone)
         if before is None or not before.open:
             raise NotFound("no open callback for this number")
@@ -684,7 +684,10 @@ class CallService:
                 "version": before.version + 1,
             }
         )
-        self.calls.save_callback(before, after)
+        try:
+            self.calls.save_callback(before, after)
+        except Conflict as exc:  # written between our read and our write
+            raise Conflict("the callback changed meanwhile", code="version_mismatch") from exc
         return after
 
     def _update(
