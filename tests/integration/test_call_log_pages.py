@@ -461,3 +461,40 @@ def test_callbacks_page_with_a_signed_cursor(
     assert link is not None
     assert list(callback_items(browser.get(link.group(1).replace("&amp;", "&"))[2])) == [KNOWN]
     assert browser.get("/app/acme/callbacks?after=forged")[0] == 400
+
+
+@pytest.mark.parametrize("module", ["calls", "callbacks"])
+def test_call_log_and_callback_labels_exist_in_every_language(module: str) -> None:
+    import importlib
+
+    labels = importlib.import_module(f"hub.pages.labels.{module}").LABELS
+    assert set(labels) == {"ru", "en", "uk"}
+    keys = set(labels["ru"])
+    for lang, found in labels.items():
+        assert set(found) == keys, lang
+        assert all(text.strip() for text in found.values()), lang
+
+
+def test_call_log_number_filter_finds_calls_saved_before_its_index_once_hubctl_indexed_them(
+    seeded: Seeded, pages: Any, lambda_context: Any, template: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    import boto3
+
+    from hubtools.hubctl import main
+
+    logged(seeded, "old", ms("2026-11-21T10:00:00"))
+    logged(seeded, "new", ms("2026-11-21T11:00:00"), number=STRANGER)
+    boto3.client("dynamodb").update_item(  # as a call saved before the index existed
+        TableName=store(seeded).table,
+        Key={"pk": {"S": "acme#CALL#old"}, "sk": {"S": "CALL"}},
+        UpdateExpression="REMOVE gsi1pk, gsi1sk",
+    )
+    browser = signed_in(pages, lambda_context)
+    assert listed(browser.get(f"/app/acme/calls?number={quote(KNOWN)}")[2]) == []
+    for expected in (1, 0):  # the second run finds nothing left to do
+        assert main(["--stack", template.stack_name, "calls", "index-numbers", "--tenant", "acme"]) == 0
+        assert json.loads(capsys.readouterr().out) == {"tenant": "acme", "indexed": expected}
+    assert listed(browser.get(f"/app/acme/calls?number={quote(KNOWN)}")[2]) == ["old"]
+    assert listed(browser.get(f"/app/acme/calls?number={quote(STRANGER)}")[2]) == ["new"]

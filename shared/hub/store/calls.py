@@ -272,6 +272,41 @@ class CallStore(DynamoStore):
         page = self.query_page(BY_NUMBER_KEYS if number else BY_TIME_KEYS, limit, start, **query)
         return Page([Call.model_validate(item) for item in page.items], page.next_start)
 
+    def index_numbers(self, tenant: str) -> int:
+        """Put the tenant's calls saved before the per-number index existed into it; returns how many.
+        The tenant's calls are read by time (a Query, page by page); each one missing is updated only
+        at the version read, so a save meanwhile (which indexes the call itself) is left alone. Run it
+        again and it finds nothing to do."""
+        indexed, start = 0, None
+        while True:
+            page = self.query_page(
+                BY_TIME_KEYS,
+                100,
+                start,
+                IndexName="gsi2",
+                KeyConditionExpression="gsi2pk = :pk",
+                ExpressionAttributeValues=to_item({":pk": f"{tenant}#CALLS"}),
+            )
+            for item in page.items:
+                if not item.get("other_number") or "gsi1pk" in item:
+                    continue
+                keys = {":pk": number_calls_pk(tenant, str(item["other_number"])), ":sk": item["gsi2sk"]}
+                try:
+                    with translated_errors():
+                        self.client.update_item(
+                            TableName=self.table,
+                            Key=to_item({"pk": item["pk"], "sk": item["sk"]}),
+                            UpdateExpression="SET gsi1pk = :pk, gsi1sk = :sk",
+                            ConditionExpression="version = :version",
+                            ExpressionAttributeValues=to_item({**keys, ":version": item["version"]}),
+                        )
+                except Conflict:
+                    continue  # saved meanwhile: that save indexed it
+                indexed += 1
+            start = page.next_start
+            if start is None:
+                return indexed
+
     def contact_call_page(
         self,
         tenant: str,
