@@ -498,3 +498,14 @@ def test_call_log_number_filter_finds_calls_saved_before_its_index_once_hubctl_i
         assert json.loads(capsys.readouterr().out) == {"tenant": "acme", "indexed": expected}
     assert listed(browser.get(f"/app/acme/calls?number={quote(KNOWN)}")[2]) == ["old"]
     assert listed(browser.get(f"/app/acme/calls?number={quote(STRANGER)}")[2]) == ["new"]
+
+
+def test_contact_store_phone_entries_of_reads_many_numbers_holders_at_once(seeded: Seeded) -> None:
+    first = add(seeded, name="Перша", numbers=["0501111111"])
+    second = add(seeded, name="Друга", numbers=["0501111111", "0672223344"])
+    add(seeded, tenant="globex", name="Чужий", numbers=["+380501111111"])
+    found = seeded.contact_store.phone_entries_of("acme", [KNOWN, STRANGER, "+380990000000"])
+    assert {number: [e.id for e in entries] for number, entries in found.items()} == {
+        KNOWN: [second.id, first.id],  # by name
+        STRANGER: [second.id],
+    }
