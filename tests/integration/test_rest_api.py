@@ -358,6 +358,31 @@ def test_callbacks_open_then_closed_by_hand(acme: Api, globex: Api, seeded: Seed
     assert acme.post(f"/callbacks/{callback['phone']}/close")[0] == 404
 
 
+def test_callbacks_assigned_on_the_version_read_and_listed_by_assignee(
+    acme: Api, globex: Api, seeded: Seeded
+) -> None:
+    record_call(seeded, "phonet_events/missed_hangup.json")
+    (callback,) = acme.get("/callbacks")[2]["items"]
+    assert (callback["lines"], callback["missed_by"]) == (
+        [{"number": "+380442246595", "name": "www.phonet.com.ua"}],
+        ["001"],
+    )
+    path = f"/callbacks/{callback['phone'].replace('+', '%2B')}/assignee"
+    mine = {"employee_id": seeded.manager.id, "version": callback["version"]}
+    assert globex.request("PUT", path, {**mine, "employee_id": None})[0] == 404  # not theirs
+    assert globex.request("PUT", path, mine)[0] == 400  # nor is acme's employee
+    status, _, assigned = acme.request("PUT", path, mine)
+    assert status == 200 and assigned["assigned_to"] == seeded.manager.id
+    assert assigned["version"] == callback["version"] + 1
+    status, _, body = acme.request("PUT", path, {"employee_id": None, "version": callback["version"]})
+    assert (status, body["error"]["code"]) == (409, "version_mismatch")  # a stale second assignment
+    status, _, body = acme.request("PUT", path, {"employee_id": "nobody", "version": assigned["version"]})
+    assert (status, body["error"]["code"]) == (400, "unknown_employee")
+    assert acme.get("/callbacks", assigned_to=seeded.manager.id)[2]["items"] == [assigned]
+    assert acme.get("/callbacks", assigned_to="someone-else")[2]["items"] == []
+    assert acme.request("PUT", path, {"employee_id": None})[0] == 400  # the version is required
+
+
 # -- employees and settings ----------------------------------------------------------------------
 
 
@@ -481,6 +506,8 @@ def test_every_object_route_answers_404_to_another_tenants_key(
         for method in operations:
             # a page is checked for its records before its batch is looked for
             body = {"records": [{"phone": "+380501112244"}]} if "{page}" in path else {}
+            if path.endswith("/assignee"):
+                body = {"employee_id": None, "version": 1}
             status, _, _ = globex.request(method.upper(), concrete, body if method != "get" else None)
             if path.startswith("/api/v1/do-not-call/") and method in ("put", "delete"):
                 # a number is no object: globex lists (201) and unlists (204) it on its own list
@@ -488,7 +515,7 @@ def test_every_object_route_answers_404_to_another_tenants_key(
                 continue
             assert status == 404, (method, path)
             probed += 1
-    assert probed == 19  # every object operation but the credentials and sync ones
+    assert probed == 20  # every object operation but the credentials and sync ones
     assert acme.get(f"/dial-batches/{batch['id']}")[2]["pages_received"] == 1
     assert acme.get(f"/do-not-call/{callback['phone']}")[2] == listed
     assert acme.get(f"/contacts/{contact['id']}")[2] == contact

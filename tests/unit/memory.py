@@ -46,6 +46,10 @@ class MemoryContacts:
             if owner == tenant and e164 in contact.phone_numbers()
         ]
 
+    def phone_entries_of(self, tenant: str, numbers: list[str]) -> dict[str, list[PhoneEntry]]:
+        found = {number: self.phone_entries(tenant, number) for number in dict.fromkeys(numbers)}
+        return {number: entries for number, entries in found.items() if entries}
+
     def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None:
         found = self.contacts.get((tenant, contact_id))
         return found.model_copy(deep=True) if found else None

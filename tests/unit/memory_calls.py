@@ -69,6 +69,10 @@ class MemoryCalls:
         self.callbacks[(after.tenant, after.phone)] = after
         self.closed_callbacks.append(closed)
 
+    def save_callback(self, before: Callback, after: Callback) -> None:
+        self._expect(self.callbacks.get((after.tenant, after.phone)), before, "the callback changed")
+        self.callbacks[(after.tenant, after.phone)] = after
+
     def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool:
         kept = self.presence.get((tenant, ext))
         if kept is not None and kept[1] >= at:

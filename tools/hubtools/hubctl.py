@@ -2,10 +2,10 @@
 
 Every command prints JSON on stdout; errors print one line of JSON on stderr and exit non-zero (an
 import with failed rows prints its report and exits 1). Table names come from TENANTS_TABLE /
-CONTACTS_TABLE, else from the stack name (`{stack}-tenants`, `{stack}-contacts`); queues are the
-stack's (`{stack}-...`). Imports and settings go through the same domain code as the REST API.
-Operations (docs/operations.md): `dlq list` / `dlq replay`, `tenant rotate-token`, `apikey
-list` / `revoke` / `rotate`.
+CONTACTS_TABLE / CALLS_TABLE, else from the stack name (`{stack}-tenants`, `{stack}-contacts`,
+`{stack}-calls`); queues are the stack's (`{stack}-...`). Imports and settings go through the same
+domain code as the REST API. Operations (docs/operations.md): `dlq list` / `dlq replay`, `tenant
+rotate-token`, `apikey list` / `revoke` / `rotate`, `calls index-numbers` (once, after upgrading).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from hub.ids import now_ms
 from hub.models.contact import MAX_PHONES, ContactType
 from hub.models.tenant import Language, Tenant, TenantSettings, Vendor
 from hub.secrets import new_password
+from hub.store.calls import CallStore
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
 from hubtools import dlq
@@ -71,9 +72,13 @@ class Hub:
         self.tables = {
             "TENANTS_TABLE": os.environ.get("TENANTS_TABLE") or f"{stack}-tenants",
             "CONTACTS_TABLE": os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts",
+            "CALLS_TABLE": os.environ.get("CALLS_TABLE") or f"{stack}-calls",
         }
         self.tenants = TenantStore(self.tables["TENANTS_TABLE"], client)
         self.contacts = ContactService(ContactStore(self.tables["CONTACTS_TABLE"], client))
+        self.calls = CallStore(
+            self.tables["CALLS_TABLE"], self.tables["CONTACTS_TABLE"], self.tables["TENANTS_TABLE"], client
+        )
 
     def context(self, slug: str) -> TenantContext:
         return TenantDirectory(self.tenants, ttl_seconds=0).by_slug(slug)
@@ -388,6 +393,12 @@ def cmd_phonet_import(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     return {**counts, "skipped": len(skipped), "skipped_rows": skipped, "errors": errors}
 
 
+def cmd_calls_index_numbers(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    """Once after upgrading: the call log's number filter finds the calls saved before it existed."""
+    context = hub.context(args.tenant)
+    return {"tenant": context.slug, "indexed": hub.calls.index_numbers(context.slug)}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hubctl", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default=os.environ.get("HUB_STACK_NAME", "telephony-hub"))
@@ -491,6 +502,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     book.add_argument("--tenant", required=True)
     book.set_defaults(run=cmd_phonet_import)
+
+    calls = sub.add_parser("calls").add_subparsers(dest="action", required=True)
+    index = calls.add_parser(
+        "index-numbers", help="index the calls saved before the call log's number filter (run once)"
+    )
+    index.add_argument("--tenant", required=True)
+    index.set_defaults(run=cmd_calls_index_numbers)
     return parser
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from hub.domain.contacts import ContactInput, PhoneInput
 from hub.domain.imports import MAX_IMPORT_ROWS
 from hub.domain.tenants import TenantContext
-from hub.models.call import Call, CallState, CallStatus, Direction, Disposition, HistoryLeg
+from hub.models.call import Call, Callback, CallState, CallStatus, Direction, Disposition, HistoryLeg
 from hub.models.call import LegEvent as LegSnapshot
 from hub.models.contact import (
     ADDRESS_LENGTH,
@@ -312,8 +312,17 @@ class CallList(BaseModel):
 # -- callbacks -----------------------------------------------------------------------------------
 
 
+class CallbackLine(BaseModel):
+    """One of the tenant's lines a callback's missed calls came in on."""
+
+    number: str
+    name: str | None = None
+
+
 class CallbackOut(BaseModel):
-    """Missed calls from one number: open until someone talks to it or closes it by hand."""
+    """Missed calls from one number: open until someone talks to it or closes it by hand. `lines`
+    (the latest miss's first) and `missed_by` (the extensions rung) are known for misses counted
+    since the hub kept them; `version` is what an assignment names."""
 
     phone: str
     open: bool
@@ -321,9 +330,24 @@ class CallbackOut(BaseModel):
     first_missed_at: int | None = None
     last_missed_at: int | None = None
     missed_calls: list[str] = Field(default_factory=list)
+    lines: list[CallbackLine] = Field(default_factory=list)
+    missed_by: list[str] = Field(default_factory=list)
+    assigned_to: str | None = None
+    assigned_at: int | None = None
     closed_at: int | None = None
     closed_by_employee_ext: str | None = None
     closed_by_call: str | None = None
+    version: int = 0
+
+    @classmethod
+    def of(cls, callback: Callback) -> CallbackOut:
+        return cls.model_validate(
+            {
+                **callback.model_dump(exclude={"misses"}),
+                "lines": [{"number": number, "name": name} for number, name in callback.lines],
+                "missed_by": callback.missed_by,
+            }
+        )
 
 
 class CallbackList(BaseModel):
@@ -335,6 +359,16 @@ class CloseCallback(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     employee_id: str | None = Field(default=None, max_length=40)
+
+
+class AssignCallback(BaseModel):
+    """Who is to call back (null: nobody), on the callback's `version` as last read: a callback
+    changed meanwhile (assigned by someone else, or missed again) is a 409 `version_mismatch`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    employee_id: str | None = Field(max_length=40)
+    version: int = Field(ge=0, le=10**15)
 
 
 # -- employees -----------------------------------------------------------------------------------

@@ -25,15 +25,25 @@ class CallLog:
         status: CallStatus | None = None,
         employee_id: str | None = None,
         contact_id: str | None = None,
+        number: str | None = None,
     ) -> Page[Call]:
-        """A page of calls dialed in [since, until] ms, newest first, with the given direction, status
-        and employee: the tenant's, or one contact's (read from its timeline, filtered here as the
-        calls index filters the tenant's)."""
+        """A page of calls dialed in [since, until] ms, newest first, with the given direction, status,
+        employee and other side's number (E.164): the tenant's (a number's read from that number's
+        index), or one contact's (read from its timeline, filtered here as the calls index filters
+        the tenant's)."""
         wanted = call_filters(direction, status, employee_id)
         if not contact_id:
             return self.repo.list_calls(
-                context.slug, since=since, until=until, limit=limit, start=start, filters=wanted
+                context.slug,
+                since=since,
+                until=until,
+                limit=limit,
+                start=start,
+                filters=wanted,
+                number=number,
             )
+        if number:
+            wanted["other_number"] = number
         page = self.repo.contact_call_page(
             context.slug, contact_id, since=since, until=until, limit=limit, start=start
         )
@@ -50,10 +60,19 @@ class CallLog:
         return self.repo.get_calls(context.slug, uuids)
 
     def callbacks(
-        self, context: TenantContext, *, closed: bool, limit: int, start: dict[str, str] | None = None
+        self,
+        context: TenantContext,
+        *,
+        closed: bool,
+        limit: int,
+        start: dict[str, str] | None = None,
+        assigned_to: str | None = None,
     ) -> Page[Callback]:
-        """Open callbacks by last miss, or returned ones by when they were closed; newest first."""
-        return self.repo.list_callbacks(context.slug, closed=closed, limit=limit, start=start)
+        """Open callbacks by last miss, or returned ones by when they were closed; newest first; with
+        `assigned_to`, only that employee's."""
+        return self.repo.list_callbacks(
+            context.slug, closed=closed, limit=limit, start=start, assigned_to=assigned_to
+        )
 
     def open_callbacks(self, context: TenantContext, limit: int = 100) -> list[Callback]:
         """Open callbacks, the most recently missed first."""

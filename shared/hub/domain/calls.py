@@ -37,6 +37,7 @@ from hub.models.call import (
     HistoryLeg,
     LegEvent,
     MergeOutcome,
+    Miss,
     PresenceChange,
     RobotReport,
     TimeSource,
@@ -283,6 +284,9 @@ def apply_missed(callback: Callback, call: Call) -> Callback | None:
         return None
     if call.uuid in callback.missed_calls:
         return None
+    missed_calls = ([*callback.missed_calls] if callback.open else [])[-_MAX_MISSED_KEPT + 1 :] + [call.uuid]
+    misses = {**(callback.misses if callback.open else {}), call.uuid: miss_of(call, missed_at)}
+    fresh = {} if callback.open else {"assigned_to": None, "assigned_by": None, "assigned_at": None}
     return callback.model_copy(
         update={
             "open": True,
@@ -291,18 +295,42 @@ def apply_missed(callback: Callback, call: Call) -> Callback | None:
                 filter(None, [callback.first_missed_at if callback.open else None, missed_at])
             ),
             "last_missed_at": max(callback.last_missed_at or 0, missed_at) if callback.open else missed_at,
-            "missed_calls": ([*callback.missed_calls] if callback.open else [])[-_MAX_MISSED_KEPT + 1 :]
-            + [call.uuid],
+            "missed_calls": missed_calls,
+            "misses": {uuid: misses[uuid] for uuid in sorted(misses) if uuid in missed_calls},
             "closed_at": None,
             "closed_by_employee_ext": None,
             "closed_by_call": None,
+            **fresh,
         }
     )
 
 
+def miss_of(call: Call, at: int) -> Miss:
+    """What the callbacks list shows of a missed call: the line it came in on and every extension
+    it rang (a department call rings several), from its events and its history rows alike."""
+    sources: list[LegEvent | HistoryLeg] = [
+        *(event for events in call.legs.values() for event in events.values()),
+        *call.history.values(),
+    ]
+    rung = {source.employee_ext for source in sources if source.employee_ext}
+    if call.employee_ext:
+        rung.add(call.employee_ext)
+    return Miss(at=at, line=call.trunk_num, line_name=call.trunk_name, rung=sorted(rung))
+
+
 def _nothing_missed(callback: Callback, **changes: Any) -> Callback:
     """The number's callback with no miss left to return (and `changes`)."""
-    emptied = {"open": False, "count": 0, "first_missed_at": None, "last_missed_at": None, "missed_calls": []}
+    emptied = {
+        "open": False,
+        "count": 0,
+        "first_missed_at": None,
+        "last_missed_at": None,
+        "missed_calls": [],
+        "misses": {},
+        "assigned_to": None,
+        "assigned_by": None,
+        "assigned_at": None,
+    }
     return callback.model_copy(update=emptied | changes)
 
 
@@ -315,7 +343,11 @@ def retract_missed(callback: Callback, call: Call) -> Callback:
     if count <= 0:
         return _nothing_missed(callback)
     return callback.model_copy(
-        update={"count": count, "missed_calls": [uuid for uuid in callback.missed_calls if uuid != call.uuid]}
+        update={
+            "count": count,
+            "missed_calls": [uuid for uuid in callback.missed_calls if uuid != call.uuid],
+            "misses": {uuid: miss for uuid, miss in callback.misses.items() if uuid != call.uuid},
+        }
     )
 
 
@@ -624,6 +656,40 @@ class CallService:
         self.calls.close_callback(before, after.model_copy(update={"version": before.version + 1}), closed)
         return closed
 
+    def assign_callback(
+        self,
+        context: TenantContext,
+        phone: str,
+        employee_id: str | None,
+        expected_version: int,
+        by_employee_id: str | None,
+    ) -> Callback:
+        """Give a number's open callback to an employee (None: to nobody), if it is still the version
+        the person saw: two people assigning at once, the second hears a Conflict instead of silently
+        undoing the first. A miss counted meanwhile changes the version too: look again, then assign."""
+        if employee_id is not None:
+            employee = context.employees.get(employee_id)
+            if employee is None or not employee.active:
+                raise BadRequest("no such active employee", code="unknown_employee")
+        before = self.calls.get_callback(context.slug, phone)
+        if before is None or not before.open:
+            raise NotFound("no open callback for this number")
+        if before.version != expected_version:
+            raise Conflict("the callback changed meanwhile", code="version_mismatch")
+        after = before.model_copy(
+            update={
+                "assigned_to": employee_id,
+                "assigned_by": by_employee_id if employee_id else None,
+                "assigned_at": now_ms() if employee_id else None,
+                "version": before.version + 1,
+            }
+        )
+        try:
+            self.calls.save_callback(before, after)
+        except Conflict as exc:  # written between our read and our write
+            raise Conflict("the callback changed meanwhile", code="version_mismatch") from exc
+        return after
+
     def _update(
         self,
         context: TenantContext,
@@ -702,7 +768,7 @@ class CallService:
                 )
         linked_before = set(before.contact_ids) if before else set()
         changes = CallChanges(new_contact_links=[cid for cid in call.contact_ids if cid not in linked_before])
-        return self._callback_effects(context, call, changes), changes, lead
+        return self._callback_effects(context, before, call, changes), changes, lead
 
     def _wants_lead(self, context: TenantContext, call: Call) -> bool:
         """An unknown external number becomes a lead when the tenant wants it for that direction (a
@@ -719,18 +785,23 @@ class CallService:
             return False
         return call.other_number not in self.calls.own_numbers(context.slug)
 
-    def _callback_effects(self, context: TenantContext, call: Call, changes: CallChanges) -> Call:
+    def _callback_effects(
+        self, context: TenantContext, before: Call | None, call: Call, changes: CallChanges
+    ) -> Call:
         """A missed inbound call opens (or counts on) its number's callback; an answered call with the
         number, either direction, closes it. Marks on the call keep a replay from applying either twice.
         A call that looked missed until later news said it was answered (a department leg that gave
         up came first; a history row) takes its miss back before it closes anything: the record and
-        the callback end as if the news had come in order. Only people's calls count: a robot
-        reaching the customer returns nobody's call."""
+        the callback end as if the news had come in order. A counted miss that learns more (a leg
+        it rang, its line) after it was counted tells its callback too. Only people's calls count: a
+        robot reaching the customer returns nobody's call."""
         if call.source != "phonet" or not (call.is_external and call.other_number):
             return call
         missed = call.status == CallStatus.MISSED and "missed" not in call.callback_effects
         answered = call.bridge_at is not None and "answered" not in call.callback_effects
         if not (missed or answered):
+            if "missed" in call.callback_effects and before is not None and _miss(before) != _miss(call):
+                self._retell_miss(context, call, changes)
             return call
         stored = self.calls.get_callback(context.slug, call.other_number)
         callback = stored or Callback(tenant=context.slug, phone=call.other_number)
@@ -749,6 +820,19 @@ class CallService:
             update={"version": (stored.version if stored else 0) + 1}
         )
         return call.model_copy(update={"callback_effects": effects})
+
+    def _retell_miss(self, context: TenantContext, call: Call, changes: CallChanges) -> None:
+        """The counted miss's details on its callback brought up to date with the call, if still open."""
+        stored = self.calls.get_callback(context.slug, call.other_number or "")
+        if stored is None or call.uuid not in stored.misses or stored.misses[call.uuid] == _miss(call):
+            return
+        misses = {**stored.misses, call.uuid: _miss(call)}
+        changes.callback_before = stored
+        changes.callback_after = stored.model_copy(update={"misses": misses, "version": stored.version + 1})
+
+
+def _miss(call: Call) -> Miss:
+    return miss_of(call, call.dial_at or call.ended_at or 0)
 
 
 def _lead_source(call: Call) -> str | None:

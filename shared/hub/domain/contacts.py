@@ -29,6 +29,7 @@ from hub.models.contact import (
     Contact,
     ContactPhone,
     ContactType,
+    PhoneEntry,
 )
 from hub.names import contact_name_words, matches_name, name_words
 from hub.phones import normalize_phone
@@ -299,6 +300,15 @@ class ContactService:
     def timeline(self, context: TenantContext, contact_id: str) -> list[dict[str, Any]]:
         """The events on the contact's timeline (calls, SMS, notes), newest first."""
         return list(reversed(self.repo.events(context.slug, contact_id)))
+
+    def many(self, context: TenantContext, contact_ids: list[str]) -> dict[str, Contact]:
+        """Contacts by id in batched key reads (a page of calls' contacts at once); missing ones left out."""
+        return {contact.id: contact for contact in self.repo.get_many(context.slug, contact_ids)}
+
+    def holders_of(self, context: TenantContext, numbers: list[str]) -> dict[str, list[PhoneEntry]]:
+        """Who holds each E.164 number (a page of callbacks' callers), in batched key reads of the
+        phone index; a number nobody holds is left out."""
+        return self.repo.phone_entries_of(context.slug, numbers)
 
     def call_uuids(self, context: TenantContext, contact_id: str) -> list[str]:
         """The contact's calls, newest first."""

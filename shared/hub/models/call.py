@@ -197,6 +197,16 @@ class Call(BaseModel):
         return self.direction in (Direction.INBOUND, Direction.OUTBOUND)
 
 
+class Miss(BaseModel):
+    """One missed call as its callback shows it, kept when the miss is counted so the list never
+    reads the calls: when, the tenant's line it came in on, and the extensions it rang."""
+
+    at: int = 0
+    line: str | None = None  # the trunk's number (E.164)
+    line_name: str | None = None
+    rung: list[str] = Field(default_factory=list)  # extensions, sorted
+
+
 class Callback(BaseModel):
     """Missed calls from one number still to return; repeated misses are one callback with a count."""
 
@@ -207,11 +217,32 @@ class Callback(BaseModel):
     first_missed_at: int | None = None
     last_missed_at: int | None = None
     missed_calls: list[str] = Field(default_factory=list)
+    # The counted misses by call uuid (the ones in `missed_calls`): a dict, so the order they were
+    # counted in does not matter, and a miss taken back takes its details with it.
+    misses: dict[str, Miss] = Field(default_factory=dict)
     last_answered_at: int | None = None
     closed_at: int | None = None
     closed_by_employee_ext: str | None = None
     closed_by_call: str | None = None
+    # Who is to call back (an employee id), chosen on the callbacks page; cleared when it is returned.
+    assigned_to: str | None = None
+    assigned_by: str | None = None
+    assigned_at: int | None = None
     version: int = 0
+
+    @property
+    def lines(self) -> list[tuple[str, str | None]]:
+        """The tenant's lines the misses came in on, (number, name), the latest miss's first."""
+        found: dict[str, str | None] = {}
+        for miss in sorted(self.misses.values(), key=lambda m: (-m.at, m.line or "")):
+            if miss.line and (miss.line not in found or found[miss.line] is None):
+                found[miss.line] = found.get(miss.line) or miss.line_name
+        return list(found.items())
+
+    @property
+    def missed_by(self) -> list[str]:
+        """The extensions the misses rang, each once, sorted."""
+        return sorted({ext for miss in self.misses.values() for ext in miss.rung})
 
 
 class PendingAttribution(BaseModel):

@@ -64,6 +64,10 @@ class ContactRepository(PhoneIndex, Protocol):
     """Contacts with their phone, external-code, name and unique-key indexes, always written together;
     every write of a changed contact is conditional on the version it was read at (else Conflict)."""
 
+    def phone_entries_of(self, tenant: str, numbers: list[str]) -> dict[str, list[PhoneEntry]]:
+        """Who holds each of these E.164 numbers, in key reads of 100; numbers nobody holds left out."""
+        ...
+
     def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None: ...
     def get_many(self, tenant: str, contact_ids: list[str]) -> list[Contact]:
         """Contacts by id in key reads of 100; missing ones left out, in no particular order."""
@@ -170,6 +174,10 @@ class CallRepository(Protocol):
     def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
     def own_numbers(self, tenant: str) -> set[str]: ...
     def close_callback(self, before: Callback, after: Callback, closed: Callback) -> None: ...
+    def save_callback(self, before: Callback, after: Callback) -> None:
+        """The number's callback replaced, if still at `before`'s version (else Conflict)."""
+        ...
+
     def set_presence(self, tenant: str, ext: str, status: str, at: int) -> bool: ...
 
 
@@ -187,7 +195,11 @@ class CallLogRepository(Protocol):
         limit: int,
         start: dict[str, str] | None = None,
         filters: dict[str, str] | None = None,
-    ) -> Page[Call]: ...
+        number: str | None = None,
+    ) -> Page[Call]:
+        """`number` (E.164): only the calls with it, read from that number's own index."""
+        ...
+
     def contact_call_page(
         self,
         tenant: str,
@@ -201,7 +213,13 @@ class CallLogRepository(Protocol):
     def get_callback(self, tenant: str, phone: str) -> Callback | None: ...
     def open_callbacks(self, tenant: str, limit: int = 100) -> list[Callback]: ...
     def list_callbacks(
-        self, tenant: str, *, closed: bool, limit: int, start: dict[str, str] | None = None
+        self,
+        tenant: str,
+        *,
+        closed: bool,
+        limit: int,
+        start: dict[str, str] | None = None,
+        assigned_to: str | None = None,
     ) -> Page[Callback]: ...
 
 

@@ -2,7 +2,9 @@
 
 Keys in the calls table:
 - `{tenant}#CALL#{uuid}` / `CALL` — a call record (a conversation), with `gsi2pk = {tenant}#CALLS`,
-  `gsi2sk = {dialed at}#{uuid}`: the tenant's calls by time.
+  `gsi2sk = {dialed at}#{uuid}`: the tenant's calls by time; and, when it has the other side's number,
+  `gsi1pk = {tenant}#NUMCALLS#{e164}`, `gsi1sk = {dialed at}#{uuid}`: one number's calls by time (a
+  call saved before this index existed is in it from its next save).
 - `{tenant}#NUM#{e164}` / `CALLBACK` — the number's callback state; while open it carries
   `gsi1pk = {tenant}#CALLBACKS` and `gsi1sk = {last missed at}#{e164}`, so the open list is one
   Query on gsi1, newest first. `{tenant}#NUM#{e164}` / `CLOSED#{at}#{call}` — a returned callback,
@@ -53,6 +55,10 @@ def number_pk(tenant: str, e164: str) -> str:
     return f"{tenant}#NUM#{e164}"
 
 
+def number_calls_pk(tenant: str, e164: str) -> str:
+    return f"{tenant}#NUMCALLS#{e164}"
+
+
 def open_callbacks_pk(tenant: str) -> str:
     return f"{tenant}#CALLBACKS"
 
@@ -70,6 +76,7 @@ def _time_key(ms: int) -> str:
 
 BY_TIME_KEYS = ("pk", "sk", "gsi2pk", "gsi2sk")
 CALLBACK_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
+BY_NUMBER_KEYS = CALLBACK_KEYS  # the same index, another partition
 TIMELINE_KEYS = ("pk", "sk")
 
 
@@ -156,6 +163,9 @@ class CallStore(DynamoStore):
             "gsi2pk": f"{new.tenant}#CALLS",
             "gsi2sk": f"{_time_key(new.dial_at or new.created_at)}#{new.uuid}",
         }
+        if new.other_number:
+            item["gsi1pk"] = number_calls_pk(new.tenant, new.other_number)
+            item["gsi1sk"] = item["gsi2sk"]
         writes = [versioned_put(self.table, item, old.version if old else None), *leg_writes]
         if changes.callback_after is not None:
             writes.append(self._callback_write(changes.callback_before, changes.callback_after))
@@ -238,17 +248,20 @@ class CallStore(DynamoStore):
         limit: int,
         start: dict[str, str] | None = None,
         filters: dict[str, str] | None = None,
+        number: str | None = None,
     ) -> Page[Call]:
         """The tenant's calls dialed in [since, until] ms, newest first, whose `filters` fields
-        (direction, status, employee_id) equal the given values."""
+        (direction, status, employee_id) equal the given values; with `number` (E.164), only the
+        calls with it, from that number's index (a Query of its own partition, never a Scan)."""
         values: dict[str, Any] = {
-            ":pk": f"{tenant}#CALLS",
+            ":pk": number_calls_pk(tenant, number) if number else f"{tenant}#CALLS",
             ":since": _time_key(since),
             ":until": f"{_time_key(until)}~",
         }
+        index = "gsi1" if number else "gsi2"
         query: dict[str, Any] = {
-            "IndexName": "gsi2",
-            "KeyConditionExpression": "gsi2pk = :pk AND gsi2sk BETWEEN :since AND :until",
+            "IndexName": index,
+            "KeyConditionExpression": f"{index}pk = :pk AND {index}sk BETWEEN :since AND :until",
             "ScanIndexForward": False,
         }
         if filters:
@@ -256,8 +269,43 @@ class CallStore(DynamoStore):
             query["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
             values.update({f":{name}": value for name, value in filters.items()})
         query["ExpressionAttributeValues"] = to_item(values)
-        page = self.query_page(BY_TIME_KEYS, limit, start, **query)
+        page = self.query_page(BY_NUMBER_KEYS if number else BY_TIME_KEYS, limit, start, **query)
         return Page([Call.model_validate(item) for item in page.items], page.next_start)
+
+    def index_numbers(self, tenant: str) -> int:
+        """Put the tenant's calls saved before the per-number index existed into it; returns how many.
+        The tenant's calls are read by time (a Query, page by page); each one missing is updated only
+        at the version read, so a save meanwhile (which indexes the call itself) is left alone. Run it
+        again and it finds nothing to do."""
+        indexed, start = 0, None
+        while True:
+            page = self.query_page(
+                BY_TIME_KEYS,
+                100,
+                start,
+                IndexName="gsi2",
+                KeyConditionExpression="gsi2pk = :pk",
+                ExpressionAttributeValues=to_item({":pk": f"{tenant}#CALLS"}),
+            )
+            for item in page.items:
+                if not item.get("other_number") or "gsi1pk" in item:
+                    continue
+                keys = {":pk": number_calls_pk(tenant, str(item["other_number"])), ":sk": item["gsi2sk"]}
+                try:
+                    with translated_errors():
+                        self.client.update_item(
+                            TableName=self.table,
+                            Key=to_item({"pk": item["pk"], "sk": item["sk"]}),
+                            UpdateExpression="SET gsi1pk = :pk, gsi1sk = :sk",
+                            ConditionExpression="version = :version",
+                            ExpressionAttributeValues=to_item({**keys, ":version": item["version"]}),
+                        )
+                except Conflict:
+                    continue  # saved meanwhile: that save indexed it
+                indexed += 1
+            start = page.next_start
+            if start is None:
+                return indexed
 
     def contact_call_page(
         self,
@@ -301,6 +349,12 @@ class CallStore(DynamoStore):
         writes = [self._callback_write(before, after), self._closed_write(closed)]
         transact_write(self.client, writes, "the callback changed meanwhile")
 
+    def save_callback(self, before: Callback, after: Callback) -> None:
+        """The number's callback replaced (an assignment), if nobody wrote it since `before` was read."""
+        put = self._callback_write(before, after)["Put"]
+        with translated_errors("the callback changed meanwhile"):
+            self.client.put_item(**put)
+
     def get_callback(self, tenant: str, phone: str) -> Callback | None:
         item = self.get_item(number_pk(tenant, phone), "CALLBACK", consistent=True)
         return Callback.model_validate(item) if item else None
@@ -318,19 +372,30 @@ class CallStore(DynamoStore):
         return [Callback.model_validate(from_item(item)) for item in response["Items"]]
 
     def list_callbacks(
-        self, tenant: str, *, closed: bool, limit: int, start: dict[str, str] | None = None
+        self,
+        tenant: str,
+        *,
+        closed: bool,
+        limit: int,
+        start: dict[str, str] | None = None,
+        assigned_to: str | None = None,
     ) -> Page[Callback]:
-        """Open callbacks by last miss, or returned ones by when they were closed; newest first."""
+        """Open callbacks by last miss, or returned ones by when they were closed; newest first;
+        with `assigned_to`, only those given to that employee."""
+        values = {":pk": closed_callbacks_pk(tenant) if closed else open_callbacks_pk(tenant)}
+        query: dict[str, Any] = {}
+        if assigned_to:
+            values[":assigned"] = assigned_to
+            query["FilterExpression"] = "assigned_to = :assigned"
         page = self.query_page(
             CALLBACK_KEYS,
             limit,
             start,
             IndexName="gsi1",
             KeyConditionExpression="gsi1pk = :pk",
-            ExpressionAttributeValues=to_item(
-                {":pk": closed_callbacks_pk(tenant) if closed else open_callbacks_pk(tenant)}
-            ),
+            ExpressionAttributeValues=to_item(values),
             ScanIndexForward=False,
+            **query,
         )
         return Page([Callback.model_validate(item) for item in page.items], page.next_start)
 

@@ -114,6 +114,20 @@ class ContactStore(DynamoStore):
             PhoneEntry.model_validate(value) for key, value in item.items() if key.startswith(ENTRY_PREFIX)
         ]
 
+    def phone_entries_of(self, tenant: str, numbers: list[str]) -> dict[str, list[PhoneEntry]]:
+        """Who holds each of these numbers: BatchGetItem over their phone-index items."""
+        prefix = phone_pk(tenant, "")
+        found: dict[str, list[PhoneEntry]] = {}
+        for item in self.get_items([(phone_pk(tenant, number), PHONE_SK) for number in numbers]):
+            entries = [
+                PhoneEntry.model_validate(value)
+                for key, value in item.items()
+                if key.startswith(ENTRY_PREFIX)
+            ]
+            if entries:
+                found[str(item["pk"]).removeprefix(prefix)] = sorted(entries, key=lambda e: (e.name, e.id))
+        return found
+
     def get(self, tenant: str, contact_id: str, consistent: bool = False) -> Contact | None:
         item = self.get_item(contact_pk(tenant, contact_id), CONTACT_SK, consistent=consistent)
         return Contact.model_validate(item) if item else None

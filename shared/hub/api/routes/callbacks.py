@@ -1,4 +1,4 @@
-"""/callbacks: the missed calls still to return (or returned), and closing one."""
+"""/callbacks: the missed calls still to return (or returned), closing one, and who is to call back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from hub.api import paging
 from hub.api.common import Cursor, IdempotencyKey, Limit, documented, services, tenant
-from hub.api.schemas import CallbackList, CallbackOut, CloseCallback
+from hub.api.schemas import AssignCallback, CallbackList, CallbackOut, CloseCallback
 from hub.errors import BadRequest
 from hub.phones import normalize_phone
 
@@ -22,18 +22,18 @@ def list_callbacks(
     limit: Limit = 50,
     cursor: Cursor = None,
     status: Annotated[str, Query(pattern="^(open|closed)$")] = "open",
+    assigned_to: Annotated[str | None, Query(max_length=40, description="Only this employee's")] = None,
 ) -> CallbackList:
     context = tenant(router)
     callbacks, next_cursor = paging.read(
         context,
-        paging.scope("callbacks", status=status),
+        paging.scope("callbacks", status=status, assigned_to=assigned_to),
         cursor,
         lambda start: services(router).call_log.callbacks(
-            context, closed=status == "closed", limit=limit, start=start
+            context, closed=status == "closed", limit=limit, start=start, assigned_to=assigned_to
         ),
     )
-    items = [CallbackOut.model_validate(callback.model_dump()) for callback in callbacks]
-    return CallbackList(items=items, next_cursor=next_cursor)
+    return CallbackList(items=[CallbackOut.of(callback) for callback in callbacks], next_cursor=next_cursor)
 
 
 @router.post(
@@ -54,4 +54,20 @@ def close_callback(
             raise BadRequest("no such employee", code="unknown_employee")
     e164 = normalize_phone(unquote(phone), context.tenant.default_country)
     closed = services(router).calls.close_callback(context, e164, employee.ext if employee else None)
-    return CallbackOut.model_validate(closed.model_dump())
+    return CallbackOut.of(closed)
+
+
+@router.put(
+    "/callbacks/<phone>/assignee",
+    tags=["callbacks"],
+    responses=documented(200, "The callback with its assignee", 404, 409, 415),
+)
+def assign_callback(phone: str, request: Annotated[AssignCallback, Body()]) -> CallbackOut:
+    """400 `unknown_employee` for an unknown or deactivated employee; 404 when the number has no
+    open callback; 409 `version_mismatch` when it changed since `version` was read."""
+    context = tenant(router)
+    e164 = normalize_phone(unquote(phone), context.tenant.default_country)
+    assigned = services(router).calls.assign_callback(
+        context, e164, request.employee_id, request.version, by_employee_id=None
+    )
+    return CallbackOut.of(assigned)
