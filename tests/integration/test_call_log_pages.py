@@ -15,6 +15,7 @@ from hub.domain.calls import CallService
 from hub.domain.tenants import add_employee
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.tenant import Employee
+from hub.pages.formats import format_phone
 from hub.pages.routes import calls as calls_route
 from hub.ports import CallChanges
 from hub.store.calls import CallStore
@@ -128,7 +129,10 @@ def test_call_log_lists_newest_first_with_contact_employee_talk_and_recording(
         '<span class="call-employee">Анна</span>' in first and '<span class="call-talk">1:05</span>' in first
     )
     assert f'<audio controls preload="none" src="{audio}"' in first
-    assert f'<span class="call-number">{STRANGER}</span>' in second and "<audio" not in second
+    assert (
+        f'<span class="call-number">{format_phone(STRANGER, "UA")}</span>' in second
+        and "<audio" not in second
+    )
     assert "21.11.2026 12:00" in first  # 10:00 UTC in Kyiv
 
 
@@ -308,7 +312,7 @@ def test_callbacks_mark_an_unknown_caller_new_with_a_link_to_create_the_contact(
     page = signed_in(pages, lambda_context).get("/app/acme/callbacks")[2]
     assert "новый" in page and "/app/acme/contacts/new?phone=%2B380672223344" in page
     item = callback_items(page)[STRANGER]
-    assert f'href="telf:{STRANGER}">{STRANGER}</a>' in item
+    assert f'href="telf:{STRANGER}">{format_phone(STRANGER, "UA")}</a>' in item
     assert '<a class="badge badge-new" href="/app/acme/contacts/new?phone=%2B380672223344">новый</a>' in item
     assert "callback-contact" not in item
 
@@ -337,7 +341,7 @@ def test_callbacks_show_the_line_who_missed_it_how_often_and_since_when(
     assert '<dd class="callback-count">2</dd>' in item
     assert '<dd class="callback-since">24.11.2025 18:00</dd>' in item  # Kyiv
     assert '<dd class="callback-last">24.11.2025 19:00</dd>' in item
-    assert f'<dd class="callback-line">Офис ({LINE})</dd>' in item
+    assert f'<dd class="callback-line">Офис ({format_phone(LINE, "UA")})</dd>' in item
     assert '<dd class="callback-missed-by">Иван Менеджер, Анна</dd>' in item
     assert '<button type="submit" class="primary">Called back</button>' in item
 
