@@ -153,6 +153,18 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def merged(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Reports of different scripts as one, the scripts in SCRIPTS' order (times: their sums)."""
+    order = [name for name, *_ in SCRIPTS]
+    runs = sorted((run for report in reports for run in report["runs"]), key=lambda r: order.index(r["name"]))
+    first = reports[0]
+    return first | {
+        "runs": runs,
+        "wall_s": sum(run["wall_s"] for run in runs),
+        "cpu_s": sum(run["cpu_s"] for run in runs),
+    }
+
+
 def write_readme(text: str) -> None:
     readme = ROOT / "README.md"
     content = readme.read_text()
@@ -166,10 +178,12 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated scripts (default: all)")
     parser.add_argument("--out", default=str(ROOT / ".bench"), help="where the JSON and logs go")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
-    parser.add_argument("--table", metavar="JSON", help="print the table of a report already written")
+    parser.add_argument(
+        "--table", metavar="JSON", nargs="+", help="print the table of reports already written (merged)"
+    )
     args = parser.parse_args()
     if args.table:
-        text = table(json.loads(Path(args.table).read_text()))
+        text = table(merged([json.loads(Path(path).read_text()) for path in args.table]))
         print(text)
         if args.readme:
             write_readme(text)
