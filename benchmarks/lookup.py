@@ -126,6 +126,21 @@ def make_contacts(start: int, stop: int, manager_id: str) -> list[Contact]:
     ]
 
 
+def put_into_moto(table_name: str) -> Callable[[list[dict[str, Any]]], None]:
+    """ContactStore.bulk_put_new's writes put straight into moto's table, not through 16,000
+    BatchWriteItem requests: 100,000 contacts in seconds instead of minutes of moto's request path."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].get_table(table_name)
+
+    def write(requests: list[dict[str, Any]]) -> None:
+        for request in requests:
+            table.put_item(request["PutRequest"]["Item"])
+
+    return write
+
+
 def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
     """Per size: the handler's and the floor's median and p95, the handler's CPU, moto's share of
     it and DynamoDB requests per lookup, and the bytes the contacts table holds per contact."""
@@ -143,6 +158,8 @@ def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
         tenants.create_tenant(tenant, {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN)})
         manager = add_employee(tenants, tenant, name="Manager", email="m@example.com", ext="001")
         contacts = ContactStore(template.table_name("ContactsTable"), client)
+        # The store builds the items; they go straight into moto's table (setup, not measured).
+        contacts._batch_write = put_into_moto(template.table_name("ContactsTable"))  # type: ignore[method-assign]
         lookup = load_function("phonet_lookup")
         context = LambdaContext(function_name="bench")
         event = load_event("phonet_lookup/known_contact.json")

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import subprocess
 import sys
 import time
@@ -154,9 +155,11 @@ def table(report: dict[str, Any]) -> str:
 
 
 def merged(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    """Reports of different scripts as one, the scripts in SCRIPTS' order (times: their sums)."""
+    """Reports of different scripts as one, the scripts in SCRIPTS' order (times: their sums); of a
+    script run more than once, the last run that wrote figures."""
     order = [name for name, *_ in SCRIPTS]
-    runs = sorted((run for report in reports for run in report["runs"]), key=lambda r: order.index(r["name"]))
+    latest = {run["name"]: run for report in reports for run in report["runs"] if run["figures"]}
+    runs = sorted(latest.values(), key=lambda r: order.index(r["name"]))
     first = reports[0]
     return first | {
         "runs": runs,
@@ -178,6 +181,13 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated scripts (default: all)")
     parser.add_argument("--out", default=str(ROOT / ".bench"), help="where the JSON and logs go")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    parser.add_argument(
+        "--sizes",
+        metavar="SCRIPT=ARGS",
+        action="append",
+        default=[],
+        help="other arguments for one script, e.g. --sizes 'sync=--rows 2000' (repeatable)",
+    )
     parser.add_argument(
         "--table", metavar="JSON", nargs="+", help="print the table of reports already written (merged)"
     )
@@ -201,11 +211,11 @@ def main() -> None:
         "machine": machine(),
         "runs": [],
     }
+    sizes = {name: shlex.split(rest) for name, _, rest in (size.partition("=") for size in args.sizes)}
     for name, full, smoke in SCRIPTS:
         if name in chosen:
-            report["runs"].append(
-                {"name": name, **run_script(name, smoke if args.smoke else full, out, stamp)}
-            )
+            script_args = sizes.get(name, smoke if args.smoke else full)
+            report["runs"].append({"name": name, **run_script(name, script_args, out, stamp)})
             # Written after every script: a run cut short keeps what it measured.
             report["wall_s"] = time.perf_counter() - wall_started
             report["cpu_s"] = sum(run["cpu_s"] for run in report["runs"])
