@@ -188,6 +188,11 @@ def main() -> None:
     for run in (fresh, merge):
         calls = ", ".join(f"{k} {v / args.rows:.2f}" for k, v in sorted(run.tally.calls.items()))
         print(f"  {run.label}, per row: {calls}")
+        costliest = ", ".join(
+            f"{op} {seconds * 1000 / max(1, run.tally.calls[op]):.1f} ms x {run.tally.calls[op]}"
+            for op, seconds in run.tally.moto_op_s.most_common(3)
+        )
+        print(f"    moto's CPU per call, the costliest: {costliest}")
     print(f"  stored per contact: {stored / args.rows:.0f} bytes (every table, the job's items included)")
 
     floor = f"ContactService.create one by one ({baseline_rows:,} rows)"
