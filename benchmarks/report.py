@@ -140,15 +140,18 @@ def table(report: dict[str, Any]) -> str:
     loads = [load for run in report["runs"] for load in (run["load_before"][0], run["load_after"][0])]
     lines += [
         "",
-        f"{report['date']}, {'smoke sizes' if report['smoke'] else 'full sizes'}: {m['cpus']} cores"
+        f"{report['date']}: {m['cpus']} cores"
         f" ({m['cpu_model']}), Python {m['python']}, moto {m['moto']}, boto3 {m['boto3']};"
         f" {report['wall_s'] / 60:.1f} min wall, {report['cpu_s'] / 60:.1f} min CPU;"
         f" 1-minute load average {min(loads):.1f}-{max(loads):.1f} during the run.",
         "moto as benchmarked (benchmarks/instruments.py, hubtools/moto_atomic.py): requests serialized; "
         + "; ".join(dict.fromkeys(p for run in report["runs"] for p in run.get("moto_patches", [])))
         + ".",
-        "Per script (wall / CPU): "
-        + ", ".join(f"{run['name']} {run['wall_s']:.0f} / {run['cpu_s']:.0f} s" for run in report["runs"])
+        "Per script (its arguments: wall / CPU, children included): "
+        + "; ".join(
+            f"{run['command'].removeprefix('python benchmarks/')}: {run['wall_s']:.0f} / {run['cpu_s']:.0f} s"
+            for run in report["runs"]
+        )
         + ".",
     ]
     return "\n".join(lines)
