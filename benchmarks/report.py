@@ -2,8 +2,7 @@
 interpreter, two at a time on 2 cores, as `make bench` sizes them, or small with --smoke), collects
 the figures each writes with --json into `.bench/<date>.json` (with the machine, versions, load and
 every script's wall and CPU time), and prints one table: figure, value, baseline, ratio, moto's
-share. Each script's own
-output goes to `.bench/<date>-<script>.log`.
+share. Each script's own output goes to `.bench/<date>-<script>.log`.
 
     python benchmarks/report.py            # make bench: the full sizes, two scripts at a time on 2 cores
     python benchmarks/report.py --smoke    # make bench-smoke: the same table at small sizes (1-2 min)
