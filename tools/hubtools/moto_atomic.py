@@ -139,8 +139,9 @@ def make_moto_responses_cheap() -> None:
     with `json.dumps` of their result. moto 5.2 parses every request and writes every answer through
     a model-driven parser and serializer that walk the operation's shapes value by value (moto's CPU
     time per duplicate call event, a GetItem and a PutItem, went from 24 to 4 ms without them), where
-    the request and the result already are the wire's JSON: the same values, without the walk. Requests that may hold binary values (which
-    moto's parser decodes), errors and every other operation go the original way. Idempotent."""
+    the request and the result already are the wire's JSON: the same values, without the walk.
+    Requests that may hold binary values (which moto's parser decodes), errors and every other
+    operation go the original way. Idempotent."""
     import base64
     import json
 
