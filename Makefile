@@ -26,7 +26,7 @@ help:
 	@echo "             one function with one event, like sam local invoke (no Docker)"
 	@echo "make test     install what is missing, lint, run every test suite"
 	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
-	@echo "make bench    every benchmark at full size, one table (~15 min; JSON in .bench/)"
+	@echo "make bench    every benchmark at full size, one table (~10 min on 2 idle cores; JSON in .bench/)"
 	@echo "make openapi  regenerate docs/openapi.json from the REST API's code"
 	@echo "make resilience  the campaign fault test at 100 chunks of 1000 records, the largest batch (minutes)"
 	@echo "make schemathesis  fuzz the REST API on the local runner with many examples (minutes)"
@@ -95,7 +95,8 @@ build: tools venv
 	$(SAM) build
 
 # Every benchmark, one table (benchmarks/report.py; JSON and each script's output in .bench/): `bench`
-# at full size (about 15 minutes on 2 cores), `bench-smoke` the same table at small sizes (1-2 minutes).
+# at full size (two scripts at a time: about 10 minutes on 2 idle cores), `bench-smoke` the same table
+# at small sizes (about a minute).
 bench: venv
 	$(PY) benchmarks/report.py $(BENCH_ARGS)
 
