@@ -26,7 +26,7 @@ help:
 	@echo "             one function with one event, like sam local invoke (no Docker)"
 	@echo "make test     install what is missing, lint, run every test suite"
 	@echo "make validate cfn-lint + sam validate --lint;  make build  sam build (no Docker)"
-	@echo "make bench    full benchmarks (100k contacts; minutes)"
+	@echo "make bench    every benchmark at full size, one table (~10 min on 2 idle cores; JSON in .bench/)"
 	@echo "make openapi  regenerate docs/openapi.json from the REST API's code"
 	@echo "make resilience  the campaign fault test at 100 chunks of 1000 records, the largest batch (minutes)"
 	@echo "make schemathesis  fuzz the REST API on the local runner with many examples (minutes)"
@@ -94,20 +94,14 @@ validate: tools
 build: tools venv
 	$(SAM) build
 
-# The benchmarks print figures; the smoke run proves the script works at small sizes.
+# Every benchmark, one table (benchmarks/report.py; JSON and each script's output in .bench/): `bench`
+# at full size (two scripts at a time: about 10 minutes on 2 idle cores), `bench-smoke` the same table
+# at small sizes (about a minute).
 bench: venv
-	$(PY) benchmarks/lookup.py --sizes 1000,10000,100000
-	$(PY) benchmarks/events.py --calls 200
-	$(PY) benchmarks/imports.py --rows 1000
-	$(PY) benchmarks/utm.py --items 1000
-	$(PY) benchmarks/campaigns.py --sizes 10000,100000
+	$(PY) benchmarks/report.py $(BENCH_ARGS)
 
 bench-smoke: venv
-	$(PY) benchmarks/lookup.py --sizes 200,1000 --requests 100 --cold-runs 2 --function-runs 1
-	$(PY) benchmarks/events.py --calls 30
-	$(PY) benchmarks/imports.py --rows 20
-	$(PY) benchmarks/utm.py --items 20 --runs 2
-	$(PY) benchmarks/campaigns.py --sizes 100,200 --page-records 100
+	$(PY) benchmarks/report.py --smoke $(BENCH_ARGS)
 
 run: $(VENV)/.local
 	$(PY) -m hubtools.local $(RUN_ARGS)

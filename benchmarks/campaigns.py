@@ -9,14 +9,10 @@ against the Avtodialer fake on loopback HTTP. The tenant's zone is one where it 
 window (all week 08:00-22:00) is open whenever this runs. Workers run one at a time here; on Lambda
 the slices and chunks run in parallel, so the time to reach the dialer is a serial sum.
 
-Counts come from a botocore `provide-client-params` handler registered for every client (calls, and
-the items in each BatchWriteItem, TransactWriteItems and SendMessageBatch). Where the time goes is
-the main thread's CPU time (time.thread_time: other processes' load does not count): inside moto's
-request dispatch (BotocoreStubber.process_request), inside the boto3 clients' calls around it
-(BaseClient._make_api_call: botocore's share), and the rest; the vendor's is the wall time in
-requests.Session.send (moto's `responses` patch replaces HTTPAdapter.send). moto's Query sizes every
+Counts and where the main thread's CPU time goes (inside moto's request dispatch, botocore, the
+rest; the vendor's wall time): benchmarks/instruments.py. moto's Query sizes every
 item of the partition before checking its key condition, so it slows as the batch's items pile up:
-make_moto_item_sizes_cheap is on unless --moto-as-is. The baseline, in the same run: normalizing the
+instruments.patch_moto's cuts are on unless --moto-as-is. The baseline, in the same run: normalizing the
 N numbers with hub.phones.normalize_phone, and writing the request's bytes once with BatchWriteItem.
 
     python benchmarks/campaigns.py --sizes 10000,100000
@@ -29,12 +25,8 @@ import datetime as dt
 import json
 import os
 import sys
-import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +37,9 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 import boto3  # noqa: E402
-import botocore.client  # noqa: E402
-import botocore.handlers  # noqa: E402
-import requests  # noqa: E402
+from figures import Figures, share  # noqa: E402
+from instruments import INSTRUMENTS, Tally, patch_moto  # noqa: E402
 from moto import mock_aws  # noqa: E402
-from moto.core.botocore_stubber import BotocoreStubber  # noqa: E402
 from quiet import quietly  # noqa: E402
 
 from hub import wiring  # noqa: E402
@@ -61,16 +51,10 @@ from hub.phones import normalize_phone  # noqa: E402
 from hub.store.dynamo import to_item  # noqa: E402
 from hub.store.imports import split_parts  # noqa: E402
 from hubtools.fakes import AvtodialerFake  # noqa: E402
-from hubtools.moto_atomic import (  # noqa: E402
-    make_moto_item_sizes_cheap,
-    make_moto_requests_atomic,
-    make_moto_transactions_cheap,
-)
 from hubtools.template import Template  # noqa: E402
 from tests.support import LambdaContext, load_event, load_function, sqs_record  # noqa: E402
 
 ALL_WEEK = {"from": "08:00", "to": "22:00", "days": [1, 2, 3, 4, 5, 6, 7]}
-DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 
 
 def midday_zone() -> str:
@@ -85,112 +69,6 @@ def records(count: int) -> list[dict[str, Any]]:
         {"phone": f"+7922{i:07d}", "name": f"Клиент {i}", "vars": [f"заказ {i}", "100", "вт"]}
         for i in range(count)
     ]
-
-
-# -- instruments ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """AWS calls and the items they carry, time inside moto and inside the vendor's HTTP."""
-
-    calls: Counter[str] = field(default_factory=Counter)  # "dynamodb.PutItem" -> calls
-    items: Counter[str] = field(default_factory=Counter)  # items written / messages sent, by call
-    moto_s: Counter[str] = field(default_factory=Counter)  # service -> seconds inside moto
-    moto_op_s: Counter[str] = field(default_factory=Counter)  # "dynamodb.Query" -> seconds inside moto
-    client_s: float = 0.0  # CPU seconds inside boto3 clients' calls (botocore's work and moto's)
-    vendor_s: float = 0.0
-    vendor_calls: int = 0
-
-    def dynamodb_writes(self) -> tuple[int, int]:
-        """Write calls, and item writes (each item of a batch or a transaction counted)."""
-        calls = sum(self.calls[f"dynamodb.{op}"] for op in DYNAMODB_WRITES)
-        items = sum(self.items[f"dynamodb.{op}"] for op in DYNAMODB_WRITES)
-        return calls, items
-
-    def dynamodb_reads(self) -> int:
-        """Read calls (GetItem, BatchGetItem, Query pages)."""
-        return sum(
-            n
-            for name, n in self.calls.items()
-            if name.startswith("dynamodb.") and name.removeprefix("dynamodb.") not in DYNAMODB_WRITES
-        )
-
-    def sqs_sent(self) -> tuple[int, int]:
-        """Send calls, and messages sent."""
-        ops = ("sqs.SendMessage", "sqs.SendMessageBatch")
-        return sum(self.calls[op] for op in ops), sum(self.items[op] for op in ops)
-
-
-class Instruments:
-    """Installed once, before any boto3 session exists: every client then carries the counting handler
-    (botocore copies BUILTIN_HANDLERS into each new session), and moto's dispatch and requests'
-    adapter are wrapped to time what happens inside them. `tally` is swapped per measurement."""
-
-    def __init__(self) -> None:
-        self.tally = Tally()
-        self._local = threading.local()
-
-    def install(self) -> None:
-        botocore.handlers.BUILTIN_HANDLERS.append(("provide-client-params", self._count))
-        original_dispatch = BotocoreStubber.process_request
-        original_call = botocore.client.BaseClient._make_api_call
-        original_send = requests.Session.send
-        instruments = self
-
-        def process_request(stubber: BotocoreStubber, request: Any) -> Any:
-            started = time.thread_time()
-            try:
-                return original_dispatch(stubber, request)
-            finally:
-                seconds = time.thread_time() - started
-                service = request.url.split("//", 1)[-1].split(".", 1)[0]
-                target = request.headers.get("X-Amz-Target") or b""
-                target = target.decode() if isinstance(target, bytes) else target
-                instruments.tally.moto_s[service] += seconds
-                instruments.tally.moto_op_s[f"{service}.{target.rpartition('.')[2]}"] += seconds
-
-        def send(session: requests.Session, request: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return original_send(session, request, **kwargs)
-            finally:
-                instruments.tally.vendor_s += time.perf_counter() - started
-                instruments.tally.vendor_calls += 1
-
-        def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            started = time.thread_time()
-            try:
-                return original_call(client, operation, params)
-            finally:
-                instruments.tally.client_s += time.thread_time() - started
-
-        BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
-        botocore.client.BaseClient._make_api_call = make_api_call  # type: ignore[method-assign]
-        requests.Session.send = send  # type: ignore[method-assign]
-
-    def _count(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        name = f"{model.service_model.endpoint_prefix}.{model.name}"
-        self.tally.calls[name] += 1
-        if model.name == "BatchWriteItem":
-            self.tally.items[name] += sum(len(v) for v in params.get("RequestItems", {}).values())
-        elif model.name == "TransactWriteItems":
-            self.tally.items[name] += len(params.get("TransactItems", []))
-        elif model.name == "SendMessageBatch":
-            self.tally.items[name] += len(params.get("Entries", []))
-        else:
-            self.tally.items[name] += 1
-
-    @contextmanager
-    def measuring(self) -> Iterator[Tally]:
-        self.tally = tally = Tally()
-        try:
-            yield tally
-        finally:
-            self.tally = Tally()
-
-
-INSTRUMENTS = Instruments()
 
 
 # -- the hub -------------------------------------------------------------------------------------------
@@ -289,17 +167,20 @@ class Run:
     normalize_s: float
     write_s: float
     longest: dict[str, float]  # worker step -> its longest invocation (s)
+    accept_cpu_s: float  # the main thread's CPU time over the accept alone
+    baseline_cpu_s: tuple[float, float]  # CPU time of normalize, of write
 
 
-def baseline(hub: FreshHub, rows: list[dict[str, Any]]) -> tuple[float, float]:
+def baseline(hub: FreshHub, rows: list[dict[str, Any]]) -> tuple[float, float, tuple[float, float]]:
     """The floor: every number normalized once, and the request's records written once, as JSON text
-    in items of at most ~300 KB, with BatchWriteItem (the store's own part size)."""
-    started = time.perf_counter()
+    in items of at most ~300 KB, with BatchWriteItem (the store's own part size). Wall seconds of
+    each, and their CPU seconds."""
+    started, cpu = time.perf_counter(), time.thread_time()
     for row in rows:
         normalize_phone(row["phone"], "RU")
-    normalize_s = time.perf_counter() - started
+    normalize_s, normalize_cpu = time.perf_counter() - started, time.thread_time() - cpu
     client = boto3.client("dynamodb")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     items = [
         {
             "PutRequest": {
@@ -315,11 +196,11 @@ def baseline(hub: FreshHub, rows: list[dict[str, Any]]) -> tuple[float, float]:
         for number, part in enumerate(split_parts(rows))
     ]
     write(client, hub.table, items)
-    write_s = time.perf_counter() - started
+    write_s, write_cpu = time.perf_counter() - started, time.thread_time() - cpu
     # Gone again, so the batch's Queries find the table as a fresh one (moto's grow with the table).
     keys = [{k: v for k, v in item["PutRequest"]["Item"].items() if k in ("pk", "sk")} for item in items]
     write(client, hub.table, [{"DeleteRequest": {"Key": key}} for key in keys])
-    return normalize_s, write_s
+    return normalize_s, write_s, (normalize_cpu, write_cpu)
 
 
 def write(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
@@ -337,11 +218,11 @@ def measure(size: int, page_records: int) -> Run:
         hub.drain()
         hub.dialer.reset()
         hub.longest.clear()
-        normalize_s, write_s = baseline(hub, rows)
+        normalize_s, write_s, baseline_cpu = baseline(hub, rows)
         with INSTRUMENTS.measuring() as tally:
             started, cpu_started = time.perf_counter(), time.thread_time()
             batch_id = hub.submit(rows, page_records)
-            accept_s = time.perf_counter() - started
+            accept_s, accept_cpu = time.perf_counter() - started, time.thread_time() - cpu_started
             handled = hub.drain()
             reached_s = time.perf_counter() - started
             cpu_s = time.thread_time() - cpu_started
@@ -350,7 +231,19 @@ def measure(size: int, page_records: int) -> Run:
     assert len(counts["uuid"]) == size and not hub.dialer.dialed_twice(), "every record once"
     assert len(counts["phone"]) == size and max(counts["phone"].values()) == 1, "every number once"
     assert status.status.value == "done" and status.counts.sent == size, status
-    return Run(size, accept_s, reached_s, cpu_s, handled, tally, normalize_s, write_s, dict(hub.longest))
+    return Run(
+        size,
+        accept_s,
+        reached_s,
+        cpu_s,
+        handled,
+        tally,
+        normalize_s,
+        write_s,
+        dict(hub.longest),
+        accept_cpu,
+        baseline_cpu,
+    )
 
 
 def per_1000(count: float, size: int) -> float:
@@ -449,16 +342,58 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="batch sizes, comma-separated")
     parser.add_argument("--page-records", type=int, default=MAX_PAGE_RECORDS, help="records per request")
     parser.add_argument(
-        "--moto-as-is", action="store_true", help="without make_moto_item_sizes_cheap (Query slows with data)"
+        "--moto-as-is",
+        action="store_true",
+        help="without the benchmarks' cuts of moto's costs (instruments.py)",
     )
+    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
     args = parser.parse_args()
+    figures = Figures("campaigns", vars(args))
     INSTRUMENTS.install()
-    make_moto_requests_atomic()
-    make_moto_transactions_cheap()
-    if not args.moto_as_is:
-        make_moto_item_sizes_cheap()
+    figures.moto_patches = patch_moto(args.moto_as_is)
     runs = [measure(int(size), args.page_records) for size in args.sizes.split(",")]
     report(runs, args.page_records)
+    for run in runs:
+        add_figures(figures, run)
+    figures.write(args.json)
+
+
+def add_figures(figures: Figures, run: Run) -> None:
+    """The batch's accept time and delivery throughput against their floors, and its requests."""
+    size = f"{run.size:,}"
+    normalize_cpu, write_cpu = run.baseline_cpu_s
+    figures.add(
+        f"campaign of {size} records: accept (every page 202)",
+        run.accept_s,
+        "s",
+        baseline="one BatchWriteItem pass over the request's bytes",
+        baseline_value=run.write_s,
+        cpu=run.accept_cpu_s,
+        baseline_cpu=write_cpu,
+        note=f"pages of {MAX_PAGE_RECORDS:,}" if run.size > MAX_PAGE_RECORDS else None,
+    )
+    figures.add(
+        f"campaign of {size} records: delivered to the dialer, records/s",
+        run.size / run.reached_s,
+        "records/s",
+        baseline="normalize every number + the BatchWriteItem pass",
+        baseline_value=run.size / (run.normalize_s + run.write_s),
+        cpu=run.size / run.cpu_s,
+        baseline_cpu=run.size / (normalize_cpu + write_cpu),
+        moto_share=share(run.tally.moto_total_s(), run.cpu_s),
+        note=f"accept + {run.messages_handled} worker messages, serial here",
+    )
+    write_calls, write_items = run.tally.dynamodb_writes()
+    figures.add(
+        f"campaign of {size}: DynamoDB requests per 1,000 records",
+        run.tally.dynamodb_requests() * 1000 / run.size,
+        "requests",
+        per="1,000 records",
+        note=f"{write_items * 1000 / run.size:.1f} item writes"
+        f" in {write_calls * 1000 / run.size:.1f} write calls;"
+        f" {run.tally.sqs_sent()[1] * 1000 / run.size:.1f} SQS messages,"
+        f" {run.tally.vendor_calls * 1000 / run.size:.1f} vendor requests",
+    )
 
 
 if __name__ == "__main__":

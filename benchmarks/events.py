@@ -16,7 +16,6 @@ import os
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,8 @@ os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
+from figures import Figures, share  # noqa: E402
+from instruments import INSTRUMENTS, Tally, patch_moto, stored_bytes  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from quiet import quietly  # noqa: E402
 
@@ -36,39 +37,6 @@ from hub.store.dynamo import default_client  # noqa: E402
 from hub.store.tenants import TenantStore  # noqa: E402
 from hubtools.template import Template  # noqa: E402
 from tests.support import ACME_PHONET_TOKEN, LambdaContext, load_event, load_function  # noqa: E402
-
-WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
-
-
-class RequestCounter:
-    """Counts DynamoDB requests by operation, items written, writes refused by a condition, and the
-    time spent inside those requests (moto's time, not the hub's)."""
-
-    def __init__(self, client: Any) -> None:
-        self.calls: Counter[str] = Counter()
-        self.items_written = 0
-        self.refused = 0
-        self.inside_ms = 0.0
-        self._started = 0
-        client.meta.events.register("provide-client-params.dynamodb.*", self._before)
-        client.meta.events.register("after-call.dynamodb.*", self._after)
-
-    def _before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        self._started = time.perf_counter_ns()
-        self.calls[model.name] += 1
-        if model.name == "TransactWriteItems":
-            self.items_written += len(params["TransactItems"])
-        elif model.name in WRITES:
-            self.items_written += 1
-
-    def _after(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
-        self.inside_ms += (time.perf_counter_ns() - self._started) / 1e6
-        code = parsed.get("Error", {}).get("Code", "")
-        if code in ("ConditionalCheckFailedException", "TransactionCanceledException"):
-            self.refused += 1
-
-    def snapshot(self) -> tuple[Counter[str], int, int, float]:
-        return Counter(self.calls), self.items_written, self.refused, self.inside_ms
 
 
 def event_bodies(count: int) -> list[list[dict[str, Any]]]:
@@ -107,7 +75,16 @@ def event_bodies(count: int) -> list[list[dict[str, Any]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument(
+        "--moto-as-is",
+        action="store_true",
+        help="without the benchmarks' cuts of moto's costs (instruments.py)",
+    )
+    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
     args = parser.parse_args()
+    figures = Figures("events", vars(args))
+    INSTRUMENTS.install()
+    figures.moto_patches = patch_moto(args.moto_as_is)
     with mock_aws():
         template = Template(stack_name="bench", region="eu-central-1")
         template.create_tables(boto3.client("dynamodb"))
@@ -126,7 +103,6 @@ def main() -> None:
         handler = quietly(load_function("phonet_events").handler)
         context = LambdaContext(function_name="bench")
         event = load_event("phonet_events/call_dial.json")
-        counter = RequestCounter(default_client())
 
         def deliver(body: dict[str, Any]) -> float:
             event["body"] = json.dumps(body)
@@ -138,41 +114,55 @@ def main() -> None:
 
         calls = event_bodies(args.calls)
         deliver(calls[0][0])  # warm: imports, clients, tenant cache
-        before = counter.snapshot()
-        first_ms = [deliver(body) for call in calls for body in call]
-        after_first = counter.snapshot()
-        duplicate_ms = [deliver(body) for call in calls for body in call]
-        after_duplicates = counter.snapshot()
+        stored_before = stored_bytes()
+        with INSTRUMENTS.measuring() as first:
+            first_cpu = time.thread_time()
+            first_ms = [deliver(body) for call in calls for body in call]
+            first_cpu = time.thread_time() - first_cpu
+        stored = stored_bytes() - stored_before
+        with INSTRUMENTS.measuring() as duplicates:
+            duplicate_cpu = time.thread_time()
+            duplicate_ms = [deliver(body) for call in calls for body in call]
+            duplicate_cpu = time.thread_time() - duplicate_cpu
 
         table = template.table_name("CallsTable")
         client = default_client()
         floor_ms = []
+        floor_cpu = time.thread_time()
         for i in range(len(first_ms)):
             item = {"pk": {"S": f"acme#FLOOR#{i}"}, "sk": {"S": "CALL"}, "body": {"S": "x" * 2000}}
             started = time.perf_counter_ns()
             client.put_item(TableName=table, Item=item)
             floor_ms.append((time.perf_counter_ns() - started) / 1e6)
+        floor_cpu = time.thread_time() - floor_cpu
 
-    def per_event(start: tuple, end: tuple, events: int) -> str:
-        ops = end[0] - start[0]
-        listed = ", ".join(f"{name} {count / events:.2f}" for name, count in sorted(ops.items()))
-        written, refused = (end[1] - start[1]) / events, (end[2] - start[2]) / events
+    def per_event(tally: Tally, events: int) -> str:
+        listed = ", ".join(f"{name} {count / events:.2f}" for name, count in sorted(tally.calls.items()))
+        written, refused = tally.dynamodb_writes()[1] / events, tally.refused / events
         return f"{written:.2f} items written, {refused:.2f} writes refused; requests: {listed}"
 
     events = len(first_ms)
     floor = statistics.median(floor_ms)
     print(f"\nPhonet call events, in-process on moto: {args.calls} calls x 3 events, then all again\n")
-    columns = ["deliveries", "events/s", "median ms", "p95 ms", "vs PutItem floor", "in moto ms", "in hub ms"]
+    columns = [
+        "deliveries",
+        "events/s",
+        "median ms",
+        "p95 ms",
+        "vs PutItem floor",
+        "CPU ms",
+        "in moto CPU ms",
+    ]
     print("| " + " | ".join(columns) + " |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, samples, (start_at, end_at) in (
-        ("first", first_ms, (before, after_first)),
-        ("duplicate", duplicate_ms, (after_first, after_duplicates)),
+    for label, samples, tally, cpu_s in (
+        ("first", first_ms, first, first_cpu),
+        ("duplicate", duplicate_ms, duplicates, duplicate_cpu),
     ):
         ordered = sorted(samples)
         median = statistics.median(ordered)
-        inside = (end_at[3] - start_at[3]) / len(samples)
-        own = sum(samples) / len(samples) - inside
+        inside = tally.moto_total_s() * 1000 / len(samples)
+        own = cpu_s * 1000 / len(samples)
         p95 = ordered[int(len(ordered) * 0.95) - 1]
         rate = 1000 * len(samples) / sum(samples)
         cells = [
@@ -181,14 +171,52 @@ def main() -> None:
             f"{median:.2f}",
             f"{p95:.2f}",
             f"{median / floor:.1f}x",
-            f"{inside:.2f}",
+            f"{own:.2f}",
         ]
-        print("| " + " | ".join([*cells, f"{own:.2f}"]) + " |")
+        print("| " + " | ".join([*cells, f"{inside:.2f}"]) + " |")
+        rate_name = "events ingested per second" + (", duplicates" if label == "duplicate" else "")
+        figures.add(
+            rate_name,
+            rate,
+            "events/s",
+            baseline="PutItem of a call-sized item",
+            baseline_value=1000 / floor,
+            moto_share=share(tally.moto_total_s(), cpu_s),
+            cpu=len(samples) / cpu_s,
+            baseline_cpu=len(floor_ms) / floor_cpu,
+            note=f"{args.calls} calls x 3 events, one at a time",
+        )
+        figures.add(
+            "events: DynamoDB requests per event" + (", duplicates" if label == "duplicate" else ""),
+            tally.dynamodb_requests() / len(samples),
+            "requests",
+            per="event",
+            baseline="one PutItem",
+            baseline_value=1.0,
+            note=f"{tally.dynamodb_reads() / len(samples):.2f} reads, "
+            f"{tally.dynamodb_writes()[1] / len(samples):.2f} item writes",
+        )
     print(f"| bare PutItem (floor) | {1000 / floor:.0f} | {floor:.2f} | | 1.0x | | |")
-    print(f"\nDynamoDB per first delivery: {per_event(before, after_first, events)}")
-    print(f"DynamoDB per duplicate:      {per_event(after_first, after_duplicates, events)}")
+    print(f"\nDynamoDB per first delivery: {per_event(first, events)}")
+    print(f"DynamoDB per duplicate:      {per_event(duplicates, events)}")
+    print(f"stored per call (3 events): {stored / args.calls:.0f} bytes, every table")
     print("(each item of a transaction counts as written; the raw body is one PutItem per delivery;")
-    print(" 'in moto' is the mean time inside DynamoDB requests, 'in hub' the rest of the handler)")
+    print(" CPU ms is the handler's CPU time per event, 'in moto' the part inside moto's dispatch)")
+    figures.add(
+        "events: item writes per event",
+        first.dynamodb_writes()[1] / events,
+        "items",
+        per="event",
+        note="each item of a transaction counted",
+    )
+    figures.add(
+        "events: bytes stored per call",
+        stored / args.calls,
+        "bytes",
+        per="call",
+        note="3 events (dial, bridge, hangup), every table",
+    )
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +27,8 @@ os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
+from figures import Figures, share  # noqa: E402
+from instruments import INSTRUMENTS, Tally, patch_moto, stored_bytes  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from quiet import quietly  # noqa: E402
 
@@ -32,7 +36,6 @@ from hub import wiring  # noqa: E402
 from hub.domain.contacts import ContactInput  # noqa: E402
 from hub.domain.tenants import TenantDirectory, create_api_key, create_tenant  # noqa: E402
 from hub.models.tenant import Tenant  # noqa: E402
-from hubtools.moto_atomic import make_moto_requests_atomic, make_moto_transactions_cheap  # noqa: E402
 from hubtools.template import Template  # noqa: E402
 from tests.support import LambdaContext, load_event, load_function  # noqa: E402
 
@@ -110,34 +113,120 @@ class FreshHub:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
+@dataclass
+class Pass:
+    """One measured pass over the rows: wall and CPU seconds (every thread: the import's workers),
+    what it asked of AWS, and the job's own accept time."""
+
+    label: str
+    wall_s: float
+    cpu_s: float
+    tally: Tally
+    accept_s: float | None = None
+
+
+def measured(label: str, work: Callable[[], object], accepts: list[float] | None = None) -> Pass:
+    with INSTRUMENTS.measuring() as tally:
+        started, cpu = time.perf_counter(), time.process_time()
+        work()
+        wall_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu
+    return Pass(label, wall_s, cpu_s, tally, accepts[-1] if accepts else None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=300)
+    parser.add_argument(
+        "--baseline-rows", type=int, help="rows created one by one for the baseline (default: --rows)"
+    )
+    parser.add_argument(
+        "--moto-as-is",
+        action="store_true",
+        help="without the benchmarks' cuts of moto's costs (instruments.py)",
+    )
+    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
     args = parser.parse_args()
-    make_moto_requests_atomic()
-    make_moto_transactions_cheap()
+    figures = Figures("imports", vars(args))
+    INSTRUMENTS.install()
+    figures.moto_patches = patch_moto(args.moto_as_is)
+    baseline_rows = args.baseline_rows or args.rows
     with FreshHub() as hub:
-        started = time.perf_counter()
-        for row in rows(args.rows):
-            wiring.contact_service().create(hub.context, ContactInput.model_validate(row))
-        one_by_one = time.perf_counter() - started
+        service = wiring.contact_service()
+
+        def one_by_one() -> None:
+            for row in rows(baseline_rows):
+                service.create(hub.context, ContactInput.model_validate(row))
+
+        baseline = measured("ContactService.create one by one", one_by_one)
     with FreshHub() as hub:
-        timings = {
-            "import, new rows": hub.import_rows({"rows": rows(args.rows)}),
-            "re-import with merge (every row updates)": hub.import_rows(
-                {"merge": True, "rows": rows(args.rows)}
-            ),
-        }
-    print(f"rows per request: {args.rows}")
-    baseline = "baseline, ContactService.create one by one"
-    print(f"  {baseline:43s}: {one_by_one:7.2f} s ({args.rows / one_by_one:6.0f} rows/s)")
-    for label, seconds in timings.items():
-        print(
-            f"  {label:43s}: {seconds:7.2f} s ({args.rows / seconds:6.0f} rows/s,"
-            f" {seconds / one_by_one:4.2f}x baseline)"
+        stored_before = stored_bytes()
+        fresh = measured(
+            "import, new rows", lambda: hub.import_rows({"rows": rows(args.rows)}), hub.accept_seconds
         )
-    for seconds in hub.accept_seconds:
-        print(f"  {'  of which accepting the job (202)':43s}: {seconds:7.2f} s")
+        stored = stored_bytes() - stored_before
+        merge = measured(
+            "re-import with merge (every row matches)",
+            lambda: hub.import_rows({"merge": True, "rows": rows(args.rows)}),
+            hub.accept_seconds,
+        )
+
+    print(
+        f"\nContacts import of {args.rows:,} rows through POST /api/v1/contacts/import, in-process on moto\n"
+    )
+    print(
+        "| pass | rows | wall s | rows/s | CPU s | CPU ms/row | in moto | DynamoDB requests/row"
+        " | accept (202) s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for run, count in ((baseline, baseline_rows), (fresh, args.rows), (merge, args.rows)):
+        accept = f"{run.accept_s:.2f}" if run.accept_s is not None else ""
+        print(
+            f"| {run.label} | {count:,} | {run.wall_s:.1f} | {count / run.wall_s:.0f} | {run.cpu_s:.1f}"
+            f" | {run.cpu_s * 1000 / count:.1f} | {run.tally.moto_total_s() / run.cpu_s:.0%}"
+            f" | {run.tally.dynamodb_requests() / count:.2f} | {accept} |"
+        )
+    for run in (fresh, merge):
+        calls = ", ".join(f"{k} {v / args.rows:.2f}" for k, v in sorted(run.tally.calls.items()))
+        print(f"  {run.label}, per row: {calls}")
+        costliest = ", ".join(
+            f"{op} {seconds * 1000 / max(1, run.tally.calls[op]):.1f} ms x {run.tally.calls[op]}"
+            for op, seconds in run.tally.moto_op_s.most_common(3)
+        )
+        print(f"    moto's CPU per call, the costliest: {costliest}")
+    print(f"  stored per contact: {stored / args.rows:.0f} bytes (every table, the job's items included)")
+
+    floor = f"ContactService.create one by one ({baseline_rows:,} rows)"
+    floor_rate, floor_cpu_rate = baseline_rows / baseline.wall_s, baseline_rows / baseline.cpu_s
+    for run, name in ((fresh, "new rows"), (merge, "merge, every row matching")):
+        figures.add(
+            f"import job of {args.rows:,} rows, {name}: rows/s",
+            args.rows / run.wall_s,
+            "rows/s",
+            baseline=floor,
+            baseline_value=floor_rate,
+            cpu=args.rows / run.cpu_s,
+            baseline_cpu=floor_cpu_rate,
+            moto_share=share(run.tally.moto_total_s(), run.cpu_s),
+            note=f"{run.wall_s:.0f} s wall, {run.cpu_s:.0f} s CPU; accepted (202) in"
+            f" {run.accept_s or 0:.2f} s",
+        )
+        figures.add(
+            f"import, {name}: DynamoDB requests per row",
+            run.tally.dynamodb_requests() / args.rows,
+            "requests",
+            per="contact",
+            baseline="ContactService.create",
+            baseline_value=baseline.tally.dynamodb_requests() / baseline_rows,
+            note=f"{run.tally.dynamodb_writes()[1] / args.rows:.2f} item writes per row",
+        )
+    figures.add(
+        "contacts: bytes stored per imported contact",
+        stored / args.rows,
+        "bytes",
+        per="contact",
+        note="contact, index and word items, and the job's own (expiring) items",
+    )
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 import boto3  # noqa: E402
+from figures import Figures, share  # noqa: E402
+from instruments import INSTRUMENTS, patch_moto, stored_bytes  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from hub import wiring  # noqa: E402
@@ -54,6 +56,17 @@ class Stats:
     p95_ms: float
 
 
+@dataclass
+class HandlerCost:
+    """What the timed handler calls cost beyond their wall time: CPU, of it inside moto, requests."""
+
+    cpu_s: float = 0.0
+    floor_cpu_s: float = 0.0
+    moto_s: float = 0.0
+    requests: int = 0
+    calls: int = 0
+
+
 def stats(samples: list[float]) -> Stats:
     samples = sorted(samples)
     return Stats(statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)])
@@ -67,17 +80,29 @@ def elapsed_ms(call: Callable[[], object]) -> float:
 
 def measure_pair(
     lookup: Any, context: Any, event: dict[str, Any], client: Any, template: Template, numbers: list[str]
-) -> tuple[Stats, Stats]:
+) -> tuple[Stats, Stats, HandlerCost]:
     """Handler and floor alternate, number by number, so drift and noise hit both alike.
     The first 50 of each are warm-up (imports, clients, the tenant cache) and are not counted."""
     table = template.table_name("ContactsTable")
     handler_ms, floor_ms = [], []
-    for number in numbers:
+    cost = HandlerCost()
+    for index, number in enumerate(numbers):
         event["body"] = json.dumps({"request": "call.settings", "otherLegNum": number})
         key = {"pk": {"S": phone_pk("acme", number)}, "sk": {"S": PHONE_SK}}
+        tally = INSTRUMENTS.tally
+        moto_before, requests_before = tally.moto_total_s(), tally.dynamodb_requests()
+        cpu_before = time.thread_time()
         handler_ms.append(elapsed_ms(lambda: check_ok(lookup.handler(event, context))))  # noqa: B023
+        if index >= 50:
+            cost.cpu_s += time.thread_time() - cpu_before
+            cost.moto_s += tally.moto_total_s() - moto_before
+            cost.requests += tally.dynamodb_requests() - requests_before
+            cost.calls += 1
+        cpu_before = time.thread_time()
         floor_ms.append(elapsed_ms(lambda: client.get_item(TableName=table, Key=key)))  # noqa: B023
-    return stats(handler_ms[50:]), stats(floor_ms[50:])
+        if index >= 50:
+            cost.floor_cpu_s += time.thread_time() - cpu_before
+    return stats(handler_ms[50:]), stats(floor_ms[50:]), cost
 
 
 def check_ok(response: dict[str, Any]) -> None:
@@ -101,7 +126,24 @@ def make_contacts(start: int, stop: int, manager_id: str) -> list[Contact]:
     ]
 
 
+def put_into_moto(table_name: str) -> Callable[[list[dict[str, Any]]], None]:
+    """ContactStore.bulk_put_new's writes put straight into moto's table, not through 16,000
+    BatchWriteItem requests: 100,000 contacts in seconds instead of minutes of moto's request path."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["eu-central-1"].get_table(table_name)
+
+    def write(requests: list[dict[str, Any]]) -> None:
+        for request in requests:
+            table.put_item(request["PutRequest"]["Item"])
+
+    return write
+
+
 def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
+    """Per size: the handler's and the floor's median and p95, the handler's CPU, moto's share of
+    it and DynamoDB requests per lookup, and the bytes the contacts table holds per contact."""
     rows = []
     with mock_aws():
         template = Template(stack_name="bench", region="eu-central-1")
@@ -116,6 +158,8 @@ def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
         tenants.create_tenant(tenant, {Vendor.PHONET: sha256_hex(ACME_PHONET_TOKEN)})
         manager = add_employee(tenants, tenant, name="Manager", email="m@example.com", ext="001")
         contacts = ContactStore(template.table_name("ContactsTable"), client)
+        # The store builds the items; they go straight into moto's table (setup, not measured).
+        contacts._batch_write = put_into_moto(template.table_name("ContactsTable"))  # type: ignore[method-assign]
         lookup = load_function("phonet_lookup")
         context = LambdaContext(function_name="bench")
         event = load_event("phonet_lookup/known_contact.json")
@@ -127,7 +171,7 @@ def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
             load_seconds = time.perf_counter() - started
             loaded = size
             numbers = [f"+38050{rng.randrange(size):07d}" for _ in range(requests + 50)]
-            handler, floor = measure_pair(lookup, context, event, client, template, numbers)
+            handler, floor, cost = measure_pair(lookup, context, event, client, template, numbers)
             rows.append(
                 {
                     "contacts": size,
@@ -136,6 +180,11 @@ def measure_lookups(sizes: list[int], requests: int) -> list[dict[str, float]]:
                     "handler_p95": handler.p95_ms,
                     "floor_median": floor.median_ms,
                     "floor_p95": floor.p95_ms,
+                    "handler_cpu_ms": cost.cpu_s * 1000 / cost.calls,
+                    "floor_cpu_ms": cost.floor_cpu_s * 1000 / cost.calls,
+                    "moto_share": share(cost.moto_s, cost.cpu_s),
+                    "requests": cost.requests / cost.calls,
+                    "bytes_per_contact": stored_bytes(template.table_name("ContactsTable")) / size,
                 }
             )
             print(f"measured {size} contacts (loaded in {load_seconds:.1f} s)", file=sys.stderr)
@@ -154,30 +203,42 @@ LOOKUP_READY = (
 )
 
 
-def cold_starts(probes: dict[str, tuple[str, str]], runs: int, template: Template) -> dict[str, float]:
-    """Median wall time of each probe's code in fresh interpreters, a probe being `(function logical
-    id, code)`: run in that function's directory with its template environment. The probes take
-    turns run by run, so load and drift hit all alike; one unmeasured round first (for .pyc files)."""
-    samples: dict[str, list[float]] = {name: [] for name in probes}
+def cold_starts(
+    probes: dict[str, tuple[str, str]], runs: int, template: Template
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall and CPU time (ms) of each probe's code in fresh interpreters, a probe being
+    `(function logical id, code)`: run in that function's directory with its template environment.
+    The probes take turns run by run, so load and drift hit all alike; one unmeasured round first
+    (for .pyc files)."""
+    walls: dict[str, list[float]] = {name: [] for name in probes}
+    cpus: dict[str, list[float]] = {name: [] for name in probes}
     for attempt in range(runs + 1):
         for name, (function, code) in probes.items():
-            ms = cold_import_ms(code, function, template)
+            wall, cpu = cold_import_ms(code, function, template)
             if attempt:
-                samples[name].append(ms)
-    return {name: statistics.median(values) for name, values in samples.items()}
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+    return (
+        {name: statistics.median(values) for name, values in walls.items()},
+        {name: statistics.median(values) for name, values in cpus.items()},
+    )
 
 
-def cold_import_ms(code: str, function: str, template: Template) -> float:
+def cold_import_ms(code: str, function: str, template: Template) -> tuple[float, float]:
     code_dir = ROOT / str(template.resources[function]["Properties"]["CodeUri"])
     # The layer's code from this checkout, as Lambda puts the layer beside the function's own code.
     path = os.pathsep.join([str(code_dir), str(ROOT / "shared")])
     env = {**os.environ, **template.function_environment(function), "PYTHONPATH": path}
-    probe = f"import time; t = time.perf_counter(); {code}; print((time.perf_counter() - t) * 1000)"
+    probe = (
+        f"import time; t, c = time.perf_counter(), time.process_time(); {code}; "
+        "print((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)"
+    )
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
-def print_cold_starts(runs: int, function_runs: int) -> None:
+def print_cold_starts(runs: int, function_runs: int, figures: Figures) -> None:
     template = Template(stack_name="bench", region="eu-central-1")
     lookup = "PhonetLookupFunction"
     lookup_probes = {
@@ -186,28 +247,55 @@ def print_cold_starts(runs: int, function_runs: int) -> None:
         "app": (lookup, "import app"),
         "ready": (lookup, LOOKUP_READY),
     }
-    cold = cold_starts(lookup_probes, runs, template)
+    cold, cold_cpu = cold_starts(lookup_probes, runs, template)
     baseline = cold["baseline"]
     bytecode = "not written" if sys.dont_write_bytecode else "cached"
     print(f"\nCold start, fresh interpreters, median of {runs} (ms; the hub's .pyc files {bytecode})\n")
-    print("| what | ms | vs boto3 + client |")
-    print("|---|---:|---:|")
+    print("| what | ms | vs boto3 + client | CPU ms | CPU vs boto3 + client |")
+    print("|---|---:|---:|---:|---:|")
     for name, label in (
         ("baseline", "import boto3 + DynamoDB client (baseline)"),
         ("app", "import the lookup function"),
         ("third_party", "baseline + pydantic, Powertools resolver, phonenumbers (floor of the next)"),
         ("ready", "import the lookup function + its DynamoDB client"),
     ):
-        print(f"| {label} | {cold[name]:.0f} | {cold[name] / baseline:.2f}x |")
+        print(
+            f"| {label} | {cold[name]:.0f} | {cold[name] / baseline:.2f}x | {cold_cpu[name]:.0f}"
+            f" | {cold_cpu[name] / cold_cpu['baseline']:.2f}x |"
+        )
+    floor = "import boto3 + DynamoDB client"
+    figures.add(
+        "cold start: the lookup function + its DynamoDB client",
+        cold["ready"],
+        "ms",
+        baseline=floor,
+        baseline_value=baseline,
+        cpu=cold_cpu["ready"],
+        baseline_cpu=cold_cpu["baseline"],
+        note=f"fresh interpreters, median of {runs}",
+    )
 
     functions = sorted(template.of_type("AWS::Serverless::Function"))
     probes = {"baseline": (lookup, BASELINE)} | {name: (name, "import app") for name in functions}
-    cold = cold_starts(probes, function_runs, template)
+    cold, cold_cpu = cold_starts(probes, function_runs, template)
     print(f"\nEvery function's `import app`, median of {function_runs} (ms)\n")
-    print("| function | ms | vs boto3 + client |")
-    print("|---|---:|---:|")
+    print("| function | ms | vs boto3 + client | CPU ms | CPU vs boto3 + client |")
+    print("|---|---:|---:|---:|---:|")
     for name in ["baseline", *functions]:
-        print(f"| {name} | {cold[name]:.0f} | {cold[name] / cold['baseline']:.2f}x |")
+        print(
+            f"| {name} | {cold[name]:.0f} | {cold[name] / cold['baseline']:.2f}x | {cold_cpu[name]:.0f}"
+            f" | {cold_cpu[name] / cold_cpu['baseline']:.2f}x |"
+        )
+    for name in functions:
+        figures.add(
+            f"cold start: import {name}",
+            cold[name],
+            "ms",
+            baseline=floor,
+            baseline_value=cold["baseline"],
+            cpu=cold_cpu[name],
+            baseline_cpu=cold_cpu["baseline"],
+        )
 
 
 def main() -> None:
@@ -216,7 +304,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="timed lookups per size")
     parser.add_argument("--cold-runs", type=int, default=5, help="fresh interpreters per lookup probe")
     parser.add_argument("--function-runs", type=int, help="per function's import (default: --cold-runs)")
+    parser.add_argument(
+        "--moto-as-is",
+        action="store_true",
+        help="without the benchmarks' cuts of moto's costs (instruments.py)",
+    )
+    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
     args = parser.parse_args()
+    figures = Figures("lookup", vars(args))
+    INSTRUMENTS.install()
+    figures.moto_patches = patch_moto(args.moto_as_is)
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
     # The handler's EMF line per lookup is part of its cost, but CloudWatch's to read, not this report's.
@@ -238,7 +335,40 @@ def main() -> None:
         f"  (GetItem floor: {last['floor_median'] / first['floor_median']:.2f}x)"
     )
 
-    print_cold_starts(args.cold_runs, args.function_runs or args.cold_runs)
+    for row in rows:
+        size = f"{row['contacts']:,} contacts"
+        for stat, label in (("median", "p50"), ("p95", "p95")):
+            figures.add(
+                f"lookup {label} at {size}",
+                row[f"handler_{stat}"],
+                "ms",
+                baseline=f"GetItem {label}",
+                baseline_value=row[f"floor_{stat}"],
+                moto_share=row["moto_share"] if stat == "median" else None,
+                cpu=row["handler_cpu_ms"] if stat == "median" else None,
+                baseline_cpu=row["floor_cpu_ms"] if stat == "median" else None,
+                note="in-process on moto, warm; CPU: the mean",
+            )
+    last = rows[-1]
+    figures.add(
+        "lookup: DynamoDB requests per lookup",
+        last["requests"],
+        "requests",
+        per="lookup",
+        baseline="GetItem",
+        baseline_value=1.0,
+        note=f"at {last['contacts']:,} contacts, warm container",
+    )
+    figures.add(
+        "contacts: bytes stored per contact",
+        last["bytes_per_contact"],
+        "bytes",
+        per="contact",
+        note="contact, name-word and phone-index items of a one-number contact",
+    )
+
+    print_cold_starts(args.cold_runs, args.function_runs or args.cold_runs, figures)
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

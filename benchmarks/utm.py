@@ -24,6 +24,8 @@ os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
+from figures import Figures, share  # noqa: E402
+from instruments import INSTRUMENTS, patch_moto  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from quiet import quietly  # noqa: E402
 
@@ -45,13 +47,33 @@ def labels(count: int) -> list[dict[str, Any]]:
     ]
 
 
+def send_again(sqs: Any, url: str, messages: list[dict[str, Any]]) -> tuple[float, float]:
+    """The floor: the same message bodies sent once more with SendMessageBatch; wall and CPU ms."""
+    started, cpu = time.perf_counter_ns(), time.thread_time()
+    for start in range(0, len(messages), 10):
+        entries = [
+            {"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(messages[start : start + 10])
+        ]
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    return (time.perf_counter_ns() - started) / 1e6, (time.thread_time() - cpu) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--known", type=float, default=0.1, help="share of labels whose call is logged")
     parser.add_argument("--no-worker", action="store_true", help="time the webhook only")
+    parser.add_argument(
+        "--moto-as-is",
+        action="store_true",
+        help="without the benchmarks' cuts of moto's costs (instruments.py)",
+    )
+    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
     args = parser.parse_args()
+    figures = Figures("utm", vars(args))
+    INSTRUMENTS.install()
+    figures.moto_patches = patch_moto(args.moto_as_is)
     with mock_aws():
         template = Template(stack_name="bench", region="eu-central-1")
         template.create_tables(boto3.client("dynamodb"))
@@ -86,13 +108,17 @@ def main() -> None:
                 messages.extend(batch)
             return messages
 
-        acks = []
+        acks, ack_cpu = [], []
         for _ in range(args.runs):
-            started = time.perf_counter_ns()
-            response = webhook(event, context)
-            acks.append((time.perf_counter_ns() - started) / 1e6)
+            with INSTRUMENTS.measuring() as ack_tally:
+                started, cpu = time.perf_counter_ns(), time.thread_time()
+                response = webhook(event, context)
+                acks.append((time.perf_counter_ns() - started) / 1e6)
+                ack_cpu.append((time.thread_time() - cpu) * 1000)
             assert response["statusCode"] == 200, response
             messages = drain()
+        floor_ms, floor_cpu_ms = send_again(sqs, url, messages)
+        drain()
         if args.no_worker:
             print(f"webhook answers {args.items} labels: best {min(acks):.0f} ms, worst {max(acks):.0f} ms")
             return
@@ -105,10 +131,12 @@ def main() -> None:
             }
             for m in messages
         ]
-        started = time.perf_counter_ns()
-        for start in range(0, len(records), 5):
-            assert worker({"Records": records[start : start + 5]}, context) == {"batchItemFailures": []}
-        applied_ms = (time.perf_counter_ns() - started) / 1e6
+        with INSTRUMENTS.measuring() as applied:
+            started, cpu = time.perf_counter_ns(), time.thread_time()
+            for start in range(0, len(records), 5):
+                assert worker({"Records": records[start : start + 5]}, context) == {"batchItemFailures": []}
+            applied_ms = (time.perf_counter_ns() - started) / 1e6
+            applied_cpu_ms = (time.thread_time() - cpu) * 1000
         started = time.perf_counter_ns()
         for start in range(0, len(records), 5):
             worker({"Records": records[start : start + 5]}, context)
@@ -122,6 +150,37 @@ def main() -> None:
     print(f"| webhook answers (worst of {args.runs}) | {max(acks):.0f} | {max(acks) / args.items:.3f} |")
     print(f"| worker applies {len(records)} messages | {applied_ms:.0f} | {applied_ms / args.items:.2f} |")
     print(f"| worker, the same messages again | {again_ms:.0f} | {again_ms / args.items:.2f} |")
+    print(f"| floor: the same {len(messages)} message bodies, SendMessageBatch | {floor_ms:.0f} | |")
+    best = acks.index(min(acks))
+    floor = f"SendMessageBatch of the same {len(messages)} messages"
+    figures.add(
+        f"UTM batch of {args.items:,} labels: acknowledge time",
+        min(acks),
+        "ms",
+        baseline=floor,
+        baseline_value=floor_ms,
+        cpu=ack_cpu[best],
+        baseline_cpu=floor_cpu_ms,
+        moto_share=share(ack_tally.moto_total_s() * 1000, ack_cpu[-1]),
+        note=f"best of {args.runs}, worst {max(acks):.0f} ms; {body_kb:.0f} KiB",
+    )
+    figures.add(
+        f"UTM worker: labels applied per second ({args.known:.0%} of their calls logged)",
+        args.items * 1000 / applied_ms,
+        "labels/s",
+        cpu=args.items * 1000 / applied_cpu_ms,
+        moto_share=share(applied.moto_total_s() * 1000, applied_cpu_ms),
+        note=f"{len(records)} messages, 5 a batch",
+    )
+    figures.add(
+        "UTM: DynamoDB requests per label",
+        applied.dynamodb_requests() / args.items,
+        "requests",
+        per="label",
+        note=f"{applied.dynamodb_writes()[1] / args.items:.2f} item writes; "
+        f"{ack_tally.sqs_sent()[1] / args.items:.3f} SQS messages per label",
+    )
+    figures.write(args.json)
 
 
 if __name__ == "__main__":
