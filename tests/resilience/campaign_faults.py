@@ -217,7 +217,10 @@ def kill_mid_send(stage: Stage, message: dict[str, Any]) -> Killed:
     log = stage.worker.log_path
     assert not outcome, (outcome, log.read_text() if log and log.exists() else "-")
     held = stage.dialer.hits("POST", MAKE)[before]
-    assert held.fault == "slow", held
+    # The fake journals a request before it takes its fault: on a loaded machine the test can look
+    # in between, so it waits (briefly: the hold must not end before the kill) for the fault's mark.
+    wait_until(lambda: held.fault is not None, "the fake to hold the worker's make", timeout=KILL_HOLD_S / 4)
+    assert held.fault == "slow", (held.seq, held.fault, held.status)  # not the 1000 records
     stage.worker.process.kill()  # SIGKILL: no finally, no handler, no answer recorded
     thread.join(WAIT_S)
     assert stage.worker.process.returncode == -9
