@@ -251,10 +251,10 @@ class CampaignRun:
         return sum(n - 1 for n in self.counts.values())
 
     @property
-    def open_chunks(self) -> int:
-        """Chunks missing, or left pending or sending: work the batch lost track of."""
-        settled = sum(1 for c in self.chunks if c.state.value in ("sent", "uncertain", "failed"))
-        return CHUNKS - settled
+    def lost_records(self) -> int:
+        """Records in no chunk, or in one left pending or sending: work the batch lost track of."""
+        settled = sum(c.records for c in self.chunks if c.state.value in ("sent", "uncertain", "failed"))
+        return RECORDS - settled
 
 
 def run_campaign_faults(stage: Stage) -> CampaignRun:

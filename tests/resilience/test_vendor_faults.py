@@ -311,7 +311,7 @@ def test_vendor_faults_campaign_dials_nobody_twice_and_settles_every_chunk(
 ) -> None:
     run = run_campaign_faults(stage)
     ledger.tried(RECORDS)
-    ledger.lost(run.open_chunks)
+    ledger.lost(run.lost_records)
     ledger.duplicated(run.duplicates)
     with capsys.disabled():  # its report shows without -s; the service's metric lines stay captured
         check_campaign_run(stage, run)
