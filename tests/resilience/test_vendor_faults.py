@@ -138,7 +138,8 @@ def test_vendor_faults_history_syncs_retried_sync_every_call_exactly_once(
         pbx.fail("slow", method="GET", path=HISTORY, skip=2, delay=READ_TIMEOUT_S + 1)
         pbx.fail(method="POST", path=AUTHORIZE, status=502, body="Bad Gateway")
         runs = []
-        while not runs or runs[-1]["outcome"] != "ok":
+        # until a run ends ok and caught up (an ok run may stop at its time budget, run_ms)
+        while not runs or (runs[-1]["outcome"], runs[-1]["caught_up"]) != ("ok", True):
             assert len(runs) < MAX_SYNC_RUNS, [(r["outcome"], r.get("error_code")) for r in runs]
             runs.append(sync_once(hub, session))
         pbx.clear_faults()
@@ -160,7 +161,10 @@ def test_vendor_faults_history_syncs_retried_sync_every_call_exactly_once(
         if item["uuid"] in expected
         and {key: item.get(key) for key in expected[item["uuid"]]} != expected[item["uuid"]]
     }
-    outcomes = Counter(f"{r['outcome']} {r.get('error_code') or ''}".strip() for r in runs)
+    outcomes = Counter(
+        f"{r['outcome']} {r.get('error_code') or ('' if r['caught_up'] else 'not caught up')}".strip()
+        for r in runs
+    )
     with capsys.disabled():  # the report shows without -s; the rest stays captured
         print(
             f"\nhistory under faults: {rows} rows, {len(runs)} runs {dict(outcomes)}; "
@@ -172,7 +176,7 @@ def test_vendor_faults_history_syncs_retried_sync_every_call_exactly_once(
     assert sum(r["failed"] for r in runs) == 0, runs
     for name in [name for name, _, _ in HISTORY_SHARES] + ["read timeout"]:
         assert met[name] >= 1, f"no {name} fault struck: the test proves nothing about it"
-    assert authorize_answers[502] == 1 and outcomes["ok"] == 1
+    assert authorize_answers[502] == 1 and outcomes["ok"] >= 1
 
 
 # -- (b) click-to-call -------------------------------------------------------------------------
