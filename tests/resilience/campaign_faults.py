@@ -1,7 +1,8 @@
-"""The campaign fault test (issue 14, item 7): a batch of many chunks sent while the Avtodialer fake
-times out on about 10% of `make` requests and answers 5xx on about 5%, and the dial worker's process
-is killed once mid-send. Nobody may reach the dialer twice, and every chunk must end sent, uncertain
-or failed: none lost, none stuck in `sending`.
+"""The campaign fault test's machinery (issue 14, item 7; test_vendor_faults.py runs it): a batch
+of many chunks sent while the Avtodialer fake times out on about 10% of `make` requests and
+answers 5xx on about 5%, and the dial worker's process is killed once mid-send. Nobody may reach
+the dialer twice, and every chunk must end sent, uncertain or failed: none lost, none stuck in
+`sending`.
 
 Storage is moto: in this process for the test's own calls, and through moto's server (a thread
 here, on loopback) for the worker's process, both on the same backends. The dialer is the fake on
@@ -16,7 +17,7 @@ gone) and finds the chunk uncertain.
 
 Faults are drawn from seeded generators in the order requests arrive, and requests are sequential,
 so every run faults the same requests. `CAMPAIGN_FAULT_CHUNKS` sets the size (chunks of 1000
-records; 40 here, `make resilience` runs 100: a full batch of 100,000).
+records; 40 by default, as `make test` runs it; `make resilience` runs 100: a full batch of 100,000).
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 from moto.server import ThreadedMotoServer
 
 from hub import wiring
@@ -129,10 +130,11 @@ class Stage:
     worker: Worker
 
 
-@pytest.fixture
-def stage(tables: Any, template: Template, tmp_path: Path) -> Iterator[Stage]:
-    # The test's own calls go to moto in this process; the worker's process reaches the same
-    # backends through moto's server in a thread here (moto's state is process-global).
+@contextmanager
+def open_stage(template: Template, tmp_path: Path) -> Iterator[Stage]:
+    """The stage on the template's tables in this process's moto (the `tables` fixture's): the test's
+    own calls go to it directly; the worker's process reaches the same backends through moto's
+    server in a thread here (moto's state is process-global)."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -215,7 +217,10 @@ def kill_mid_send(stage: Stage, message: dict[str, Any]) -> Killed:
     log = stage.worker.log_path
     assert not outcome, (outcome, log.read_text() if log and log.exists() else "-")
     held = stage.dialer.hits("POST", MAKE)[before]
-    assert held.fault == "slow", held
+    # The fake journals a request before it takes its fault: on a loaded machine the test can look
+    # in between, so it waits (briefly: the hold must not end before the kill) for the fault's mark.
+    wait_until(lambda: held.fault is not None, "the fake to hold the worker's make", timeout=KILL_HOLD_S / 4)
+    assert held.fault == "slow", (held.seq, held.fault, held.status)  # not the 1000 records
     stage.worker.process.kill()  # SIGKILL: no finally, no handler, no answer recorded
     thread.join(WAIT_S)
     assert stage.worker.process.returncode == -9
@@ -226,7 +231,35 @@ def kill_mid_send(stage: Stage, message: dict[str, Any]) -> Killed:
     return Killed(chunk=message["chunk"], seq=held.seq)
 
 
-def test_campaign_faults_and_a_killed_worker_leave_no_duplicate_and_no_chunk_open(stage: Stage) -> None:
+@dataclass(frozen=True)
+class CampaignRun:
+    """What a faulted batch left: its chunks, what each one's `make` requests met, each one's
+    UUIDs, how often the dialer queued each UUID, the batch's view, and the killed request."""
+
+    chunks: list[DialChunk]
+    met: dict[int, list[str]]
+    targets_of: dict[int, list[str]]
+    counts: dict[str, int]
+    view: Any
+    killed: Killed
+    deliveries: int
+    seconds: float
+
+    @property
+    def duplicates(self) -> int:
+        """Records the dialer queued more than once (each extra time counts)."""
+        return sum(n - 1 for n in self.counts.values())
+
+    @property
+    def lost_records(self) -> int:
+        """Records in no chunk, or in one left pending or sending: work the batch lost track of."""
+        settled = sum(c.records for c in self.chunks if c.state.value in ("sent", "uncertain", "failed"))
+        return RECORDS - settled
+
+
+def run_campaign_faults(stage: Stage) -> CampaignRun:
+    """Submit a batch of CHUNKS chunks and deliver its messages until none is left, the faults on
+    and the dial worker's process killed once mid-send."""
     assert RECORDS <= MAX_BATCH_RECORDS, f"CAMPAIGN_FAULT_CHUNKS: a batch holds {MAX_BATCH_RECORDS} records"
     started = time.monotonic()
     service, context, dialer = stage.service, stage.context, stage.dialer
@@ -272,15 +305,22 @@ def test_campaign_faults_and_a_killed_worker_leave_no_duplicate_and_no_chunk_ope
 
     chunks, met, targets_of = histories(stage, batch.id, killed)
     counts = dialer.dial_counts()["uuid"]
+    view = service.batch(context, batch.id)
+    return CampaignRun(chunks, met, targets_of, counts, view, killed, deliveries, time.monotonic() - started)
+
+
+def check_campaign_run(stage: Stage, run: CampaignRun) -> None:
+    """Print what the faults did, then assert that nobody was dialed twice and every chunk ended
+    sent, uncertain or failed, in agreement with what its requests met and the dialer queued."""
+    chunks, met, targets_of, counts, view = run.chunks, run.met, run.targets_of, run.counts, run.view
     states = Counter(chunk.state.value for chunk in chunks)
     faults = Counter(name for names in met.values() for name in names)
     endings = Counter(f"{c.state.value} after {(met[c.number] or ['nothing'])[-1]}" for c in chunks)
-    duplicates = sum(n - 1 for n in counts.values())
+    duplicates = run.duplicates
     requests = sum(faults.values())
-    view = service.batch(context, batch.id)
     print(
         f"\ncampaign fault test: {RECORDS} records in {len(chunks)} chunks, {requests} make requests, "
-        f"{deliveries} deliveries, {time.monotonic() - started:.1f} s"
+        f"{run.deliveries} deliveries, {run.seconds:.1f} s"
     )
     print(
         "  faults injected: "
@@ -294,14 +334,14 @@ def test_campaign_faults_and_a_killed_worker_leave_no_duplicate_and_no_chunk_ope
         f"duplicates {duplicates}; batch: sent {view.counts.sent}, status {view.status.value}"
     )
 
-    assert duplicates == 0 and dialer.dialed_twice() == []
+    assert duplicates == 0 and stage.dialer.dialed_twice() == []
     assert len(chunks) == CHUNKS and sum(states.values()) == CHUNKS
     assert set(states) <= {"sent", "uncertain", "failed"}, states  # none pending, sending or lost
     for name in FAULT_NAMES:
         assert faults[name] >= 1, f"no {name} fault was injected: the test proves nothing about it"
     for chunk in chunks:
         check_chunk(chunk, met[chunk.number], {counts.get(t, 0) for t in targets_of[chunk.number]})
-    assert met[killed.chunk] == ["killed"]  # its redelivery found it uncertain and sent nothing
+    assert met[run.killed.chunk] == ["killed"]  # its redelivery found it uncertain and sent nothing
     assert view.status is BatchStatus.ATTENTION and view.finished_at is None
     assert view.counts.sent == sum(c.records for c in chunks if c.state is ChunkState.SENT)
     assert view.chunks["pending"] == view.chunks["sending"] == 0
