@@ -132,3 +132,22 @@ def test_click_to_call_card_button_dials_as_the_signed_in_employee(hub: LocalHub
         assert make_call.body == {"legExt": "002", "otherLegNum": IVAN_IVANOV}
         notice = browser.send("GET", called.headers["Location"].removeprefix("/app/cardcall")).text
         assert 'data-notice="call_placed"' in notice
+
+
+def test_click_to_call_outcome_unknown_is_the_keys_answer_so_a_retry_dials_nobody(hub: LocalHub) -> None:
+    """The PBX answers after the hub stopped waiting (it placed the call): the 502 call_outcome_unknown
+    is kept as the key's answer, so a client retrying with the same key cannot ring the customer
+    twice (the old code ran the request again and dialed again)."""
+    demo = seed_demo(hub.aws, hub.template, hub.api_url, slug="dialunknown")
+    session = api(hub, demo)
+    with demo_pbx() as pbx:
+        seed_credentials(hub.aws, hub.template, "dialunknown", {"phonet": pbx})
+        employee_id, contact_id = employee_and_contact(hub, session, "001")
+        pbx.fail("slow", method="POST", path="/rest/user/makeCall", delay=6.5)  # the hub waits 5 s
+        body, headers = {"employee_id": employee_id, "contact_id": contact_id}, {"Idempotency-Key": "e2e-u"}
+        url = f"{hub.api_url}/api/v1/calls"
+        first = session.post(url, json=body, headers=headers, timeout=30)
+        assert (first.status_code, first.json()["error"]["code"]) == (502, "call_outcome_unknown"), first.text
+        again = session.post(url, json=body, headers=headers, timeout=30)
+        assert (again.status_code, again.json()) == (502, first.json())
+        assert len(pbx.hits("POST", "/rest/user/makeCall")) == 1

@@ -254,6 +254,8 @@ class Caller:
             mine = [call["uuid"] for call in live if call["other_number"] == number]
             if mine:
                 return mine[0]
+            # Not placed: trying again is a new request (the key's answer is that 502 for good).
+            key = f"{key}-again-{attempt_no}"
         self.unclear.append((number, "no answer after 6 attempts"))
         return None
 

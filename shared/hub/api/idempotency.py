@@ -71,21 +71,20 @@ def _once(
     key = (event.headers or {}).get(HEADER)
     if event.http_method != "POST" or key is None or event.path in SELF_IDEMPOTENT_PATHS:
         return next_middleware(app)
-    if not _KEY_SHAPE.match(key):
-        raise BadRequest(
-            "Idempotency-Key must be 1-255 printable ASCII characters", code="invalid_idempotency_key"
-        )
-    request = {
-        "tenant": app.context["tenant"].slug,
-        "key": key,
-        "route": f"{event.http_method} {event.path}",
-        "body_sha256": hashlib.sha256((event.decoded_body or "").encode()).hexdigest(),
-    }
+    request = _request(app, key)
 
     answered: list[Response] = []
+    refused: list[HubError] = []
 
     def run(request: dict[str, Any]) -> dict[str, Any]:
-        response = next_middleware(app)
+        try:
+            response = next_middleware(app)
+        except HubError as exc:
+            kept = app.context.get(_REPLAY)
+            if kept is None:
+                raise  # not stored: a retry with the key runs again
+            refused.append(exc)
+            return kept
         answered.append(response)
         replay = app.context.get(_REPLAY)
         if replay is not None:
@@ -110,6 +109,8 @@ def _once(
         raise Conflict(
             "a request with this Idempotency-Key is still running; retry shortly", code="request_in_progress"
         ) from exc
+    if refused:  # ran now and refused, as every retry with this key will be told
+        raise refused[0]
     if answered:  # ran now: the answer itself, which may hold what only its replay leaves out
         answered[0].headers["Idempotency-Key"] = key
         return answered[0]
@@ -117,9 +118,26 @@ def _once(
     return Response(status_code=stored["status"], body=stored["body"], headers=headers)
 
 
+def _request(app: APIGatewayHttpResolver, key: str) -> dict[str, Any]:
+    """What the key's record is kept for: the tenant's key on this route, with this body's digest."""
+    if not _KEY_SHAPE.match(key):
+        raise BadRequest(
+            "Idempotency-Key must be 1-255 printable ASCII characters", code="invalid_idempotency_key"
+        )
+    event = app.current_event
+    return {
+        "tenant": app.context["tenant"].slug,
+        "key": key,
+        "route": f"{event.http_method} {event.path}",
+        "body_sha256": hashlib.sha256((event.decoded_body or "").encode()).hexdigest(),
+    }
+
+
 def replay_instead(app: BaseRouter, error: HubError) -> None:
     """Called by a route whose answer must not be stored (a secret shown once): a retry with the same
-    Idempotency-Key gets this error instead, and the table never holds the answer. `app` is the
+    Idempotency-Key gets this error instead, and the table never holds the answer. Called before the
+    route raises `error`, it keeps that error as the key's answer (an error is otherwise not kept,
+    so a retry runs again): for an outcome a retry must not try to change. `app` is the
     resolver or an included Router (both write the resolver's context)."""
     body = json.dumps(error_body(error.code, error.message, error.details), separators=(",", ":"))
     replay = {"status": http_status(error), "body": body, "headers": {"Content-Type": "application/json"}}

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from hub.api import paging
 from hub.api.common import Cursor, IdempotencyKey, Limit, documented, services, tenant
+from hub.api.idempotency import replay_instead
 from hub.api.schemas import (
     LATEST_MS,
     ActiveCallList,
@@ -25,7 +26,7 @@ from hub.api.schemas import (
 )
 from hub.domain.call_log import call_filters
 from hub.domain.dialing import CallTarget
-from hub.errors import BadRequest
+from hub.errors import BadRequest, VendorRejected
 from hub.models.call import CallStatus, Direction
 
 logger = Logger()
@@ -76,15 +77,22 @@ def list_calls(
 def place_call(call: Annotated[CallRequest, Body()], idempotency_key: IdempotencyKey = None) -> CallPlaced:
     """Requires an Idempotency-Key: a retried request must never ring the customer twice. 409
     `credentials_missing` without Phonet credentials, `employee_inactive` / `employee_without_ext`;
-    502 `call_outcome_unknown` when the PBX may have placed it without saying so (look at
-    /calls/active before trying again)."""
+    502 `call_outcome_unknown` when the PBX may have placed it without saying so: that answer is
+    kept as the key's, so a retry with the same key gets it again and dials nobody; trying again
+    (after a look at /calls/active) is a new request, with a new key."""
     if idempotency_key is None:
         raise BadRequest(
             "placing a call needs an Idempotency-Key header, so a retry cannot dial twice",
             code="idempotency_key_required",
         )
     target = CallTarget(contact_id=call.contact_id, phone=call.phone, number=call.number)
-    placed = services(router).dialing.place_call(tenant(router), call.employee_id, target)
+    try:
+        placed = services(router).dialing.place_call(tenant(router), call.employee_id, target)
+    except VendorRejected as exc:
+        if exc.code != "call_outcome_unknown":
+            raise
+        replay_instead(router, exc)  # kept as the key's answer
+        raise
     logger.info("call placed", extra={"call_uuid": placed.uuid, "ext": placed.ext})
     return CallPlaced(uuid=placed.uuid)
 
