@@ -200,7 +200,7 @@ def test_campaign_view_of_a_waiting_batch_says_when_its_window_opens(seeded: See
     )
     ru = campaign_routes.campaign_view(seeded.globex.tenant, "ru", waiting)
     assert ru["status_label"] == "Ждёт окна"
-    assert ru["meaning"] == "Сейчас звонить нельзя: окно откроется 09:00, ср 02.12"
+    assert ru["meaning"] == "Сейчас звонить нельзя: окно откроется ср, 02.12, 09:00"
     assert ru["provider"] == "Обзвонилка, база 12" and ru["final"] is False
     en = campaign_routes.campaign_view(seeded.globex.tenant, "en", waiting)
-    assert en["meaning"] == "No calls allowed now: the window opens 09:00, Wed 02.12"
+    assert en["meaning"] == "No calls allowed now: the window opens Wed, 12/2, 9:00\u202fAM"
