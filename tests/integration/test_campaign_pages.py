@@ -62,7 +62,7 @@ def test_campaign_pages_list_and_batch_show_status_progress_outcomes_and_chunks(
     batch = sent_batch(rig)
     status, _, listing = boris.get("/app/globex/campaigns")
     assert status == 200 and f'href="/app/globex/campaigns/{batch.id}"' in listing
-    assert 'href="/app/globex/campaigns">Кампании</a>' in listing  # the nav
+    assert 'href="/app/globex/campaigns" aria-current="page">Кампании</a>' in listing  # the nav
     assert 'data-status="done"' in listing and "Завершена" in listing
     assert "Автодозвон, сценарий 7" in listing and "2397 из 2397" in listing
 
