@@ -115,6 +115,11 @@ def stylesheet() -> str:
     return (HERE / "static" / "app.css").read_text(encoding="utf-8")
 
 
+def nav_script() -> str:
+    """Keeps the current section of the header's strip in view on a phone (the strip works without it)."""
+    return (HERE / "static" / "nav.js").read_text(encoding="utf-8")
+
+
 def campaign_script() -> str:
     """The campaign page's poller: a file of ours, as the stylesheet (nothing from a CDN)."""
     return (HERE / "static" / "campaign.js").read_text(encoding="utf-8")

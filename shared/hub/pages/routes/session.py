@@ -22,6 +22,11 @@ def stylesheet() -> Response:
     return static_file(pages.stylesheet(), "text/css; charset=utf-8")
 
 
+@router.get("/app/static/nav.js")
+def nav_script() -> Response:
+    return static_file(pages.nav_script(), "text/javascript; charset=utf-8")
+
+
 @router.get("/app/static/campaign.js")
 def campaign_script() -> Response:
     return static_file(pages.campaign_script(), "text/javascript; charset=utf-8")
