@@ -308,9 +308,8 @@ def test_sign_in_search_card_with_recording_and_new_contact(hub: LocalHub, brows
 
     page.click("#results a")
     expect(page.locator("h1")).to_contain_text("Иван Иванов")
-    audio = page.locator("#calls audio")
-    expect(audio).to_have_count(1)
-    assert audio.get_attribute("src") == played.recording_urls[0]
+    # the played call's recording (a call played again after a cold start's 503 may be there too)
+    expect(page.locator(f'#calls audio[src="{played.recording_urls[0]}"]')).to_have_count(1)
     assert page.locator("a.tel").first.get_attribute("href") == "telf:+380442246595"
     shot(page, "flow-3-card")
 
