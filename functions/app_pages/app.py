@@ -1,5 +1,6 @@
 """The hub's pages under /app/{tenant}/: sign-in, contact card (with click-to-call and the do-not-call
-toggle), search, new contact, callbacks, dial campaigns (a list, and each one's live progress).
+toggle), search, new contact, callbacks, dial campaigns (a list, and each one's live progress), the
+team (presence, and who is on a call now).
 
 Server-rendered (Jinja2, autoescape), one stylesheet, usable on a phone. Every page but sign-in
 needs this tenant's session; every form checks its CSRF token. The routes are hub.pages.routes';
@@ -18,12 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.errors import HubError
 from hub.http import http_status
-from hub.pages.routes import callbacks, campaigns, contacts, session
+from hub.pages.routes import callbacks, campaigns, contacts, session, team
 from hub.pages.web import HTML, PageServices
 
 logger = Logger()
 app = APIGatewayHttpResolver()
-for pages in (session, contacts, callbacks, campaigns):
+for pages in (session, contacts, callbacks, campaigns, team):
     app.include_router(pages.router)
 
 
@@ -39,6 +40,7 @@ def page_services() -> PageServices:
         call_log=wiring.call_log(),
         calls=wiring.call_service(),
         campaigns=wiring.campaign_service(),
+        team=wiring.team(),
     )
 
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from hub.errors import HubError
 
@@ -30,6 +31,12 @@ MESSAGE_DROPPED = "QueueMessageDropped"  # acknowledged with nothing left to app
 LEAD_MADE = "LeadMade"
 NAMESPACE_VARIABLE = "POWERTOOLS_METRICS_NAMESPACE"
 VENDOR_CALL = "VendorCall"
+# 1 for a call the vendor failed (no usable answer: 5xx, 429, timeout, no connection; or the hub's own
+# error while sending), else 0, by vendor alone: its Average is the vendor's error rate across every
+# function. A refusal (4xx: a known contact's 404, a session renewed, wrong credentials) is an answer,
+# counted in VendorCall's outcome only.
+VENDOR_ERROR = "VendorError"
+VENDOR_ERROR_OUTCOMES = frozenset({"vendor_unavailable", HubError.code})
 
 
 def count(name: str) -> None:
@@ -83,6 +90,13 @@ def _count_vendor_call(vendor: str, outcome: str) -> None:
     with single_metric(name=VENDOR_CALL, unit=MetricUnit.Count, value=1) as metric:
         metric.add_dimension(name="vendor", value=vendor)
         metric.add_dimension(name="outcome", value=outcome)
+    # Its own line, by vendor alone: one series per vendor whichever function called (`service=""`
+    # leaves out the dimension Powertools adds from POWERTOOLS_SERVICE_NAME), so an alarm reads the
+    # vendor's error rate as its Average, and no series is paid for twice.
+    line = AmazonCloudWatchEMFProvider(service="")
+    line.add_metric(name=VENDOR_ERROR, unit=MetricUnit.Count, value=int(outcome in VENDOR_ERROR_OUTCOMES))
+    line.add_dimension(name="vendor", value=vendor)
+    line.flush_metrics()
 
 
 SYNC_RUN = "SyncRun"  # dimensions: source, outcome (ok | error | superseded)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from hub.domain.imports import ImportService, SourceRows
     from hub.domain.lookup import CallerLookup
     from hub.domain.sync import SyncBoard, SyncService
+    from hub.domain.team import Team
     from hub.domain.tenants import TenantContext, TenantDirectory, TenantService
     from hub.models.call import Call
     from hub.store.calls import CallStore, WebhookLog
@@ -315,6 +316,22 @@ def worker_vendor_accounts() -> VendorAccountsFromSecrets:
 
 
 @cache
+def page_vendor_accounts() -> VendorAccountsFromSecrets:
+    """The tenants' vendor clients for the pages' live views: a short wait and no retry (a person
+    is looking at the page; a reload is the retry)."""
+    from hub.vendors.accounts import PAGE_POLICY
+
+    return _vendor_accounts(PAGE_POLICY)
+
+
+@cache
+def team() -> Team:
+    from hub.domain.team import Team
+
+    return Team(tenant_service(), page_vendor_accounts(), contact_store())
+
+
+@cache
 def dialing() -> Dialing:
     from hub.domain.dialing import Dialing
 
@@ -437,6 +454,8 @@ def reset() -> None:
         phonet_session_cache,
         vendor_accounts,
         worker_vendor_accounts,
+        page_vendor_accounts,
+        team,
         dialing,
         sync_store,
         sync_queue,

@@ -110,8 +110,8 @@ SCREENS = (
     Screen("campaigns", "campaigns"),
     Screen("campaign", "campaigns/{batch}"),
     Screen("calls", "calls", pending=True),
-    Screen("team", "team", pending=True),
-    Screen("contact-edit", "contacts/{contact}/edit", pending=True),
+    Screen("team", "team"),
+    Screen("contact-edit", "contacts/{contact}/edit"),
 )
 
 

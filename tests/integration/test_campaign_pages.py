@@ -4,13 +4,16 @@ progress and outcomes, its JSON poll, the operators' buttons, and another tenant
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from hub.models.campaign import BatchStatus, ChunkState, DialBatch, DialWindow, Provider
+from hub.pages.labels import LABELS
 from hub.pages.routes import campaigns as campaign_routes
 from hubtools.fakes import AvtodialerFake
 from tests.conftest import Seeded
@@ -124,7 +127,7 @@ def test_campaign_page_buttons_resend_mark_sent_and_cancel_move_the_chunks(
     path = f"/app/globex/campaigns/{batch.id}"
     page = boris.get(path)[2]
     assert chunk_states(page) == {0: "uncertain", 1: "uncertain"}
-    assert page.count(">Отправить снова<") == 2 and page.count(">Отмечено как отправленное<") == 2
+    assert page.count(">Отправить снова<") == 2 and page.count(">Отметить отправленной<") == 2
     assert "Нужно решение" in page and "отправленные отозвать нельзя" in page
 
     # when: chunk 0 resent, chunk 1 marked sent (and marked again: a Conflict, shown as a notice)
@@ -204,3 +207,92 @@ def test_campaign_view_of_a_waiting_batch_says_when_its_window_opens(seeded: See
     assert ru["provider"] == "Обзвонилка, база 12" and ru["final"] is False
     en = campaign_routes.campaign_view(seeded.globex.tenant, "en", waiting)
     assert en["meaning"] == "No calls allowed now: the window opens Wed, 12/2, 9:00\u202fAM"
+
+
+def visible(html: str) -> str:
+    """The text a person reads, tags (and their attributes) left out."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_campaign_page_says_chunk_states_reasons_and_dates_in_words(
+    rig: Rig,  # noqa: F811
+    dialer: AvtodialerFake,  # noqa: F811
+    boris: Browser,
+) -> None:
+    dialer.fail("status", method="POST", path=r"/.*/make", status=500, body="oops", times=2)
+    batch = rig.service.submit(rig.context, robot_spec(), numbers(1500), "pages-words")
+    rig.run()
+    path = f"/app/globex/campaigns/{batch.id}"
+    page = boris.get(path)[2]
+
+    rows = re.findall(r'<tr data-chunk="\d+".*?</tr>', page, re.S)
+    assert len(rows) == 2 and all('data-reason="chunk_reason_vendor_unavailable"' in row for row in rows)
+    text = visible("".join(rows))
+    assert text.count("итог неясен") == 2 and text.count("Сервис обзвона не ответил") == 2
+    assert "uncertain" not in text and "vendor_" not in text and "oops" not in text
+    assert 'id="chunks-summary" class="muted">итог неясен: 2<' in page
+    created = dt.datetime.fromtimestamp(batch.created_at / 1000, ZoneInfo("Europe/Moscow"))
+    assert f"<dt>Создана</dt><dd>{created:%d.%m.%Y %H:%M}</dd>" in page  # the tenant's clock
+    assert 'id="status-meaning" role="status" aria-live="polite"' in page
+    assert 'class="resend primary">Отправить снова<span class="visually-hidden">: часть 1</span>' in page
+    assert 'class="mark-sent secondary">Отметить отправленной<span class="visually-hidden">: часть 2<' in page
+
+    boris.post(f"{path}/chunks/1/done")
+    progress = json.loads(boris.get(f"{path}/progress")[2])
+    raw = {state: count for state, count in progress["chunks"].items() if count}
+    assert raw == {"uncertain": 1, "sent": 1}  # the raw counts stay, for scripts
+    assert progress["chunk_states"] == [
+        {"state": "sent", "label": "отправлена", "count": 1},
+        {"state": "uncertain", "label": "итог неясен", "count": 1},
+    ]
+    assert progress["chunks_summary"] == "отправлена: 1 · итог неясен: 1"
+    assert "Отмечена отправленной оператором" in visible(progress["chunks_html"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "uncertain", "summary"),
+    [
+        ("ru", "итог неясен", "ждёт отправки: 1 · итог неясен: 2"),
+        ("en", "outcome unclear", "waiting to be sent: 1 · outcome unclear: 2"),
+        ("uk", "підсумок неясний", "чекає надсилання: 1 · підсумок неясний: 2"),
+    ],
+)
+def test_campaign_view_says_chunk_states_in_every_language(
+    seeded: Seeded, lang: str, uncertain: str, summary: str
+) -> None:
+    batch = DialBatch(
+        tenant="globex",
+        id="1" * 24,
+        provider=Provider.AVTODIALER,
+        scenario="7",
+        window=DialWindow(),
+        timezone="Europe/Moscow",
+        status=BatchStatus.ATTENTION,
+        chunks={"uncertain": 2, "pending": 1},
+        created_at=NEXT_OPENING,
+    )
+    view = campaign_routes.campaign_view(seeded.globex.tenant, lang, batch)
+    assert [row["label"] for row in view["chunk_states"]] == [summary.split(":")[0], uncertain]
+    assert view["chunks_summary"] == summary
+    assert view["status_label"] == LABELS[lang]["status_attention"] != "attention"
+
+
+@pytest.mark.parametrize(
+    ("reason", "key"),
+    [
+        ("resent by an operator", "chunk_reason_resent"),
+        ("marked done by an operator", "chunk_reason_marked"),
+        ("the worker stopped while sending: the dialer may have queued it", "chunk_reason_interrupted"),
+        ("unexpected failure: KeyError", "chunk_reason_unexpected"),
+        ("vendor_unavailable: avtodialer make answered 500", "chunk_reason_vendor_unavailable"),
+        ("vendor_rejected: avtodialer make answered 400", "chunk_reason_vendor_rejected"),
+        ("vendor_auth_expired: refused", "chunk_reason_vendor_auth"),
+        ("credentials_missing: the tenant has stored no avtodialer credentials", "chunk_reason_credentials"),
+        ("something new: the service changed", "chunk_reason_other"),
+        (None, None),
+    ],
+)
+def test_campaign_chunk_reason_reads_in_words_in_every_language(reason: str | None, key: str | None) -> None:
+    assert campaign_routes.reason_key(reason) == key
+    if key:
+        assert all(LABELS[lang][key] and "_" not in LABELS[lang][key] for lang in ("ru", "en", "uk"))

@@ -209,6 +209,15 @@ class MemoryTenants:
     def get_webhook_token(self, token_hash: str) -> dict[str, Any] | None:
         return self.tokens.get(token_hash)
 
+    def replace_webhook_token(self, slug: str, vendor: Vendor, new_hash: str, old_until: int | None) -> None:
+        for digest, record in list(self.tokens.items()):
+            if record["tenant"] == slug and record["vendor"] == vendor.value and "valid_until" not in record:
+                if old_until is None:
+                    del self.tokens[digest]
+                else:
+                    record["valid_until"] = old_until
+        self.tokens[new_hash] = {"tenant": slug, "vendor": vendor.value, "token_hash": new_hash}
+
     def put_employee(self, employee: Employee) -> None:
         self._check_taken(employee)
         self.employees[(employee.tenant, employee.id)] = employee.model_copy(deep=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
+import requests
 from aws_lambda_powertools import Metrics
 
 from hub.errors import VendorUnavailable
 from hub.http import answered_error_code, error_response, webhook_vendor
-from hub.observability import sync_ran, vendor_call
+from hub.observability import VENDOR_CALL, VENDOR_ERROR, sync_ran, vendor_call
+from hub.vendors.http import Call, HttpPolicy, send
 
 
 @pytest.fixture(autouse=True)
@@ -50,10 +53,63 @@ def test_vendor_call_counts_each_call_by_vendor_and_outcome(monkeypatch, capsys)
     with pytest.raises(KeyError), vendor_call("obzvonilka"):
         raise KeyError("surprise")
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(line["vendor"], line["outcome"], line["VendorCall"]) for line in lines] == [
+    calls = [(line["vendor"], line["outcome"], line[VENDOR_CALL]) for line in lines if VENDOR_CALL in line]
+    errors = [(line["vendor"], line[VENDOR_ERROR]) for line in lines if VENDOR_ERROR in line]
+    assert calls == [
         ("avtodialer", "ok", [1.0]),
         ("phonet", "vendor_unavailable", [1.0]),
         ("obzvonilka", "internal_error", [1.0]),
+    ]
+    assert errors == [("avtodialer", [0.0]), ("phonet", [1.0]), ("obzvonilka", [1.0])]
+
+
+def test_vendor_call_error_line_is_by_vendor_alone(monkeypatch, capsys) -> None:
+    """The alarm on a vendor's error rate reads {vendor}: whichever function called, one series."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TelephonyHub")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "dial-worker")
+    with vendor_call("avtodialer"):
+        pass
+    call, error = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert call["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["vendor", "outcome", "service"]]
+    (directive,) = error["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["vendor"]] and "service" not in error
+    assert [metric["Name"] for metric in directive["Metrics"]] == [VENDOR_ERROR]
+
+
+class _Answers(requests.Session):
+    """A session that answers each request with the next status, or raises the next exception."""
+
+    def __init__(self, *answers: int | Exception) -> None:
+        super().__init__()
+        self.answers = list(answers)
+
+    def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def, override]
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        response = requests.Response()
+        response.status_code, response._content = answer, b"{}"
+        return response
+
+
+def test_vendor_send_counts_errors_only_for_answers_the_vendor_failed(monkeypatch, capsys) -> None:
+    """A 5xx, a 429 or a timeout is the vendor failing; a 404 (an unknown contact) or a refused
+    session is an answer: not in the error rate, which would otherwise rise with every renewal."""
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TelephonyHub")
+    session = _Answers(200, 503, 429, requests.ReadTimeout("slow"), 404, 401)
+    for _ in range(6):
+        with contextlib.suppress(VendorUnavailable):  # a timeout raises; answers are returned
+            send(session, Call("phonet", "read"), "https://pbx.example.com/x", HttpPolicy())
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    outcomes = [line["outcome"] for line in lines if VENDOR_CALL in line]
+    errors = [line[VENDOR_ERROR] for line in lines if VENDOR_ERROR in line]
+    assert list(zip(outcomes, errors, strict=True)) == [
+        ("ok", [0.0]),
+        ("vendor_unavailable", [1.0]),
+        ("vendor_unavailable", [1.0]),
+        ("vendor_unavailable", [1.0]),
+        ("vendor_rejected", [0.0]),
+        ("vendor_auth_refused", [0.0]),
     ]
 
 
@@ -68,8 +124,8 @@ def test_vendor_call_told_of_a_failure_counts_its_code(monkeypatch, capsys) -> N
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TelephonyHub")
     with vendor_call("phonet") as outcome:
         outcome.failed(VendorUnavailable("phonet answered 503"))
-    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert (line["vendor"], line["outcome"]) == ("phonet", "vendor_unavailable")
+    line, error = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (line["vendor"], line["outcome"], error[VENDOR_ERROR]) == ("phonet", "vendor_unavailable", [1.0])
 
 
 def test_sync_ran_counts_the_run_its_rows_and_lag_by_source(monkeypatch, capsys) -> None:

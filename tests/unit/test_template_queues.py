@@ -1,6 +1,7 @@
-"""Every function that sends to a queue has, in template.yaml, the queue's URL and the right to send
-to it: a missing one is found only when the message is sent, in AWS (moto and the tests' settings
-do not check IAM, and the tests set every URL)."""
+"""template.yaml's queues and alarms. Every function that sends to a queue has the queue's URL and
+the right to send to it: a missing one is found only when the message is sent, in AWS (moto and the
+tests' settings do not check IAM, and the tests set every URL). Every queue has a dead-letter queue,
+every DLQ and function an alarm, and the alarms read the metrics the code emits."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from hub import observability
+from hub.domain.sync import Source
+from hub.models.tenant import Vendor
 from hubtools.template import REPO_ROOT, load_template
 
 # what a handler calls that sends (itself or what it builds) -> the queue, and its URL's variable;
@@ -71,3 +75,137 @@ def test_template_queues_sender_has_the_url_and_the_right_to_send(logical_id: st
     function = FUNCTIONS[logical_id]
     assert _environment(function).get(variable) == {"Ref": queue}, f"{logical_id} lacks {variable}"
     assert _may_send_to(function, queue), f"{logical_id} may not send to {queue}"
+
+
+# -- dead-letter queues and the alarms ----------------------------------------------------------
+
+QUEUES = {
+    logical_id: resource
+    for logical_id, resource in TEMPLATE["Resources"].items()
+    if resource["Type"] == "AWS::SQS::Queue"
+}
+ALARMS = {
+    logical_id: resource["Properties"]
+    for logical_id, resource in TEMPLATE["Resources"].items()
+    if resource["Type"] == "AWS::CloudWatch::Alarm"
+}
+DEAD_LETTER = {
+    queue: props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    for queue, resource in QUEUES.items()
+    if (props := resource.get("Properties", {})).get("RedrivePolicy")
+}
+NAMESPACE = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+
+
+def _metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every metric an alarm reads: its own, or each MetricStat of its math."""
+    if "MetricName" in alarm:
+        return [
+            {
+                "Namespace": alarm["Namespace"],
+                "MetricName": alarm["MetricName"],
+                "Dimensions": alarm["Dimensions"],
+            }
+        ]
+    return [query["MetricStat"]["Metric"] for query in alarm["Metrics"] if "MetricStat" in query]
+
+
+def _dimensions(metric: dict[str, Any]) -> dict[str, Any]:
+    return {dimension["Name"]: dimension["Value"] for dimension in metric.get("Dimensions", [])}
+
+
+def _watching(namespace: str, name: str) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (logical_id, _dimensions(metric))
+        for logical_id, alarm in ALARMS.items()
+        for metric in _metrics(alarm)
+        if metric["Namespace"] == namespace and metric["MetricName"] == name
+    ]
+
+
+def test_template_queues_every_queue_has_a_dead_letter_queue() -> None:
+    dead_letter_queues = set(DEAD_LETTER.values())
+    assert {"LeadsQueue", "CallNotesQueue", "UtmQueue", "ImportQueue", "DialQueue", "SyncQueue"} <= set(
+        DEAD_LETTER
+    )
+    assert set(QUEUES) == set(DEAD_LETTER) | dead_letter_queues, "a queue neither has nor is a DLQ"
+    for queue, dead_letter in DEAD_LETTER.items():
+        fifo = QUEUES[queue]["Properties"].get("FifoQueue", False)
+        assert QUEUES[dead_letter]["Properties"].get("FifoQueue", False) == fifo, f"{queue}'s DLQ kind"
+        assert QUEUES[dead_letter]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+def test_template_queues_every_dead_letter_queue_has_a_depth_alarm() -> None:
+    watched = {
+        dimensions["QueueName"]["Fn::GetAtt"][0]
+        for logical_id, dimensions in _watching("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        if ALARMS[logical_id]["Threshold"] == 0
+        and ALARMS[logical_id]["ComparisonOperator"] == "GreaterThanThreshold"
+    }
+    assert set(DEAD_LETTER.values()) <= watched
+
+
+def test_template_alarms_every_function_has_an_errors_and_a_throttles_alarm() -> None:
+    for metric in ("Errors", "Throttles"):
+        watched = {dimensions["FunctionName"]["Ref"] for _, dimensions in _watching("AWS/Lambda", metric)}
+        assert watched == set(FUNCTIONS), f"{metric}: {set(FUNCTIONS) ^ watched}"
+
+
+def test_template_alarms_watch_every_http_api_5xx() -> None:
+    apis = {k for k, r in TEMPLATE["Resources"].items() if r["Type"] == "AWS::Serverless::HttpApi"}
+    assert apis and {d["ApiId"]["Ref"] for _, d in _watching("AWS/ApiGateway", "5xx")} == apis
+
+
+def test_template_alarms_all_notify_the_one_topic() -> None:
+    for logical_id, alarm in ALARMS.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], logical_id
+        assert alarm.get("OKActions", alarm["AlarmActions"]) == alarm["AlarmActions"], logical_id
+
+
+def _service(function_dir: str) -> str:
+    """The `service` dimension a function's EMF lines carry: its POWERTOOLS_SERVICE_NAME."""
+    (function,) = [
+        f for f in FUNCTIONS.values() if f["Properties"]["CodeUri"].rstrip("/").endswith(function_dir)
+    ]
+    return _environment(function)["POWERTOOLS_SERVICE_NAME"]
+
+
+def test_template_alarms_custom_metrics_are_the_ones_the_hub_emits() -> None:
+    """Names, namespace and dimensions as hub.observability writes them: a renamed metric or
+    service would leave its alarm watching nothing, silently."""
+    custom = {
+        metric["MetricName"]
+        for alarm in ALARMS.values()
+        for metric in _metrics(alarm)
+        if not metric["Namespace"].startswith("AWS/")
+    }
+    assert {metric["Namespace"] for a in ALARMS.values() for metric in _metrics(a)} - {
+        "AWS/SQS",
+        "AWS/Lambda",
+        "AWS/ApiGateway",
+    } == {NAMESPACE}
+    assert custom == {observability.SYNC_LAG, observability.VENDOR_ERROR, observability.DIAL_CHUNK}
+    # sync lag: by source and the sync worker's service, for every source with a time cursor
+    lag = [dimensions for _, dimensions in _watching(NAMESPACE, observability.SYNC_LAG)]
+    assert {d["source"] for d in lag} == {source.value for source in Source if source.time_based}
+    assert {d["service"] for d in lag} == {_service("sync_worker")}
+    # dial chunks waiting for an operator, as the dial worker counts them
+    (chunks,) = [dimensions for _, dimensions in _watching(NAMESPACE, observability.DIAL_CHUNK)]
+    assert chunks == {"outcome": "uncertain", "service": _service("dial_worker")}
+
+
+def test_template_alarms_every_called_vendor_has_an_error_rate_alarm() -> None:
+    """VendorError by {vendor} alone (its EMF line's second dimension set), for every vendor whose
+    client sends through hub.vendors.http."""
+    clients = {
+        Vendor(path.parent.name)
+        for path in (REPO_ROOT / "shared/hub/vendors").glob("*/client.py")
+        if "from hub.vendors.http import" in path.read_text(encoding="utf-8")
+    }
+    watched = [dimensions for _, dimensions in _watching(NAMESPACE, observability.VENDOR_ERROR)]
+    assert all(set(d) == {"vendor"} for d in watched)
+    assert (
+        {Vendor(d["vendor"]) for d in watched}
+        == clients
+        == {Vendor.PHONET, Vendor.AVTODIALER, Vendor.OBZVONILKA}
+    )

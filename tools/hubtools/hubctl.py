@@ -2,8 +2,10 @@
 
 Every command prints JSON on stdout; errors print one line of JSON on stderr and exit non-zero (an
 import with failed rows prints its report and exits 1). Table names come from TENANTS_TABLE /
-CONTACTS_TABLE, else from the stack name (`{stack}-tenants`, `{stack}-contacts`). Imports and settings
-go through the same domain code as the REST API.
+CONTACTS_TABLE, else from the stack name (`{stack}-tenants`, `{stack}-contacts`); queues are the
+stack's (`{stack}-...`). Imports and settings go through the same domain code as the REST API.
+Operations (docs/operations.md): `dlq list` / `dlq replay`, `tenant rotate-token`, `apikey
+list` / `revoke` / `rotate`.
 """
 
 from __future__ import annotations
@@ -34,14 +36,17 @@ from hub.domain.tenants import (
     add_employee,
     create_api_key,
     create_tenant,
+    rotate_webhook_token,
     update_tenant,
 )
-from hub.errors import BadRequest, HubError, validation_summary
+from hub.errors import BadRequest, HubError, NotFound, validation_summary
+from hub.ids import now_ms
 from hub.models.contact import MAX_PHONES, ContactType
 from hub.models.tenant import Language, Tenant, TenantSettings, Vendor
 from hub.secrets import new_password
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
+from hubtools import dlq
 
 WEBHOOK_PATHS = {
     Vendor.PHONET: [
@@ -53,17 +58,16 @@ WEBHOOK_PATHS = {
 }
 
 
+# An unreachable endpoint is reported in seconds, not after botocore's minute-long waits.
+CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
+
+
 class Hub:
     """The stores hubctl works on, named by the environment or the stack."""
 
     def __init__(self, stack: str) -> None:
-        # An unreachable endpoint is reported in seconds, not after botocore's minute-long waits.
-        client = boto3.client(
-            "dynamodb",
-            config=Config(
-                connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3}
-            ),
-        )
+        self.stack = stack
+        client = boto3.client("dynamodb", config=CLIENT_CONFIG)
         self.tables = {
             "TENANTS_TABLE": os.environ.get("TENANTS_TABLE") or f"{stack}-tenants",
             "CONTACTS_TABLE": os.environ.get("CONTACTS_TABLE") or f"{stack}-contacts",
@@ -74,12 +78,17 @@ class Hub:
     def context(self, slug: str) -> TenantContext:
         return TenantDirectory(self.tenants, ttl_seconds=0).by_slug(slug)
 
+    def sqs(self) -> Any:
+        return boto3.client("sqs", config=CLIENT_CONFIG)
 
-def webhook_urls(api_url: str, tokens: dict[Vendor, str]) -> dict[str, list[str]]:
+
+def webhook_urls(
+    api_url: str, tokens: dict[Vendor, str], vendors: Iterable[Vendor] = tuple(WEBHOOK_PATHS)
+) -> dict[str, list[str]]:
     base = api_url.rstrip("/")
     return {
-        vendor.value: [base + path.format(token=tokens[vendor]) for path in paths]
-        for vendor, paths in WEBHOOK_PATHS.items()
+        vendor.value: [base + path.format(token=tokens[vendor]) for path in WEBHOOK_PATHS[vendor]]
+        for vendor in vendors
     }
 
 
@@ -151,6 +160,76 @@ def cmd_apikey_create(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     context = hub.context(args.tenant)
     key, secret = create_api_key(hub.tenants, context.tenant, name=args.name)
     return {"api_key": secret, "key": key.model_dump(mode="json"), "note": "the key is shown once"}
+
+
+def cmd_tenant_rotate_token(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    """A new webhook token for one vendor; the old one stops at once, or after --overlap-seconds."""
+    context = hub.context(args.slug)
+    vendor = Vendor(args.vendor)
+    token = rotate_webhook_token(hub.tenants, context.slug, vendor, overlap_ms=args.overlap_seconds * 1000)
+    urls = webhook_urls(args.api_url, {vendor: token}, vendors=[vendor]) if args.api_url else None
+    return {
+        "tenant": context.slug,
+        "vendor": vendor.value,
+        "webhook_token": token,
+        "webhook_urls": urls,
+        "old_token": f"refused after {args.overlap_seconds} s" if args.overlap_seconds else "refused now",
+        "note": "the token is shown once; warm functions may accept the old one for TenantCacheSeconds more",
+    }
+
+
+def cmd_apikey_list(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    context = hub.context(args.tenant)
+    keys, start = [], None
+    while True:
+        page = hub.tenants.api_key_page(context.slug, 100, start)
+        keys += [key.model_dump(mode="json") for key in page.items]
+        if not page.next_start:
+            return {"tenant": context.slug, "keys": keys}
+        start = page.next_start
+
+
+def _revoke(hub: Hub, slug: str, key_id: str) -> dict[str, Any]:
+    """Refused from the next request on: a key is read afresh on every request (live_api_key)."""
+    revoked = hub.tenants.revoke_api_key(slug, key_id, now_ms())
+    if revoked is None:
+        raise NotFound(f"tenant {slug!r} has no API key {key_id!r}", code="unknown_api_key")
+    return revoked.model_dump(mode="json")
+
+
+def cmd_apikey_revoke(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    context = hub.context(args.tenant)
+    return {"revoked": _revoke(hub, context.slug, args.key_id)}
+
+
+def cmd_apikey_rotate(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    """A new key under the old one's name, then the old one revoked. For an overlap, `apikey create`
+    now and `apikey revoke` once the integration uses the new key."""
+    context = hub.context(args.tenant)
+    listed = {key["key_id"]: key for key in cmd_apikey_list(hub, args)["keys"]}
+    old = listed.get(args.key_id)
+    if old is None or old.get("revoked_at"):
+        raise NotFound(f"tenant {context.slug!r} has no live API key {args.key_id!r}", code="unknown_api_key")
+    key, secret = create_api_key(hub.tenants, context.tenant, name=old["name"])
+    return {
+        "api_key": secret,
+        "key": key.model_dump(mode="json"),
+        "revoked": _revoke(hub, context.slug, args.key_id),
+        "note": "the key is shown once; the old one is refused from now on",
+    }
+
+
+def cmd_dlq_list(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    queues = dlq.dead_letter_queues(hub.sqs(), hub.stack)
+    return {"stack": hub.stack, "queues": [queue.summary() for queue in queues]}
+
+
+def cmd_dlq_replay(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    if args.max is not None and args.max < 1:
+        raise BadRequest("--max must be at least 1")
+    sqs = hub.sqs()
+    queue = dlq.dead_letter_queue(sqs, hub.stack, args.queue)
+    return dlq.replay(sqs, queue, max_messages=args.max, dry_run=args.dry_run, wait_seconds=args.wait)
 
 
 def _responsible_id(context: TenantContext, key: str | None) -> str | None:
@@ -345,6 +424,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", choices=[lang.value for lang in Language], help="the pages' and call notes' language"
     )
     settings.set_defaults(run=cmd_tenant_settings)
+    rotate = tenant.add_parser(
+        "rotate-token", help="replace a vendor's webhook token (the new one is printed once)"
+    )
+    rotate.add_argument("slug")
+    rotate.add_argument("--vendor", required=True, choices=[v.value for v in WEBHOOK_PATHS])
+    rotate.add_argument(
+        "--overlap-seconds",
+        type=int,
+        default=0,
+        help="keep the old token working this long (0: refused now, for a leaked token)",
+    )
+    rotate.add_argument("--api-url", default=os.environ.get("HUB_API_URL"), help="to print webhook URLs")
+    rotate.set_defaults(run=cmd_tenant_rotate_token)
 
     user = sub.add_parser("user").add_subparsers(dest="action", required=True)
     add_user = user.add_parser("add", help="add an employee")
@@ -361,6 +453,29 @@ def build_parser() -> argparse.ArgumentParser:
     create_key.add_argument("--tenant", required=True)
     create_key.add_argument("--name", default="")
     create_key.set_defaults(run=cmd_apikey_create)
+    list_keys = apikey.add_parser("list", help="a tenant's API keys (never their secrets)")
+    list_keys.add_argument("--tenant", required=True)
+    list_keys.set_defaults(run=cmd_apikey_list)
+    revoke_key = apikey.add_parser("revoke", help="revoke an API key: refused from the next request on")
+    revoke_key.add_argument("--tenant", required=True)
+    revoke_key.add_argument("key_id")
+    revoke_key.set_defaults(run=cmd_apikey_revoke)
+    rotate_key = apikey.add_parser("rotate", help="a new key under the old one's name, the old one revoked")
+    rotate_key.add_argument("--tenant", required=True)
+    rotate_key.add_argument("key_id")
+    rotate_key.set_defaults(run=cmd_apikey_rotate)
+
+    queues = sub.add_parser("dlq").add_subparsers(dest="action", required=True)
+    list_dlqs = queues.add_parser("list", help="the stack's dead-letter queues, their depth and source")
+    list_dlqs.set_defaults(run=cmd_dlq_list)
+    replay = queues.add_parser(
+        "replay", help="move a dead-letter queue's messages back to their source queue"
+    )
+    replay.add_argument("queue", help="the DLQ's name, URL or a part of its name (Leads, CallNotes, ...)")
+    replay.add_argument("--max", type=int, help="move at most this many (hubctl moves them itself)")
+    replay.add_argument("--dry-run", action="store_true", help="list what would move, move nothing")
+    replay.add_argument("--wait", type=int, default=1, help="seconds each receive waits for messages")
+    replay.set_defaults(run=cmd_dlq_replay)
 
     contact = sub.add_parser("contact").add_subparsers(dest="action", required=True)
     add_contact = contact.add_parser("add", help="add a contact")

@@ -1,7 +1,8 @@
 """The contact card: what a person sees about one contact while its phone rings or afterwards.
 
 One use case for the page (and, later, other edges): the contact, its latest calls, its open
-callbacks, its timeline and whether the people named on it are at their phones.
+callbacks, its timeline (notes among its events) and whether the people named on it are at their
+phones; and whether it still waits for a name (a lead a call created is named by its number).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from hub.domain.call_log import CallLog
 from hub.domain.contacts import ContactService
 from hub.domain.tenants import TenantContext, TenantService
 from hub.models.call import Call, Callback
-from hub.models.contact import Contact
+from hub.models.contact import Contact, ContactType
 from hub.models.tenant import Employee
 
 CARD_CALLS = 50
@@ -28,6 +29,17 @@ class ContactCard:
     events: list[dict[str, Any]]  # newest first
     responsible: Employee | None
     presence: dict[str, str]  # extension -> away | back, of the active people the card names
+
+    @property
+    def needs_name(self) -> bool:
+        """A lead, or a contact known only by a number: the card asks for a name first."""
+        return self.contact.type == ContactType.LEAD or named_by_number(self.contact)
+
+
+def named_by_number(contact: Contact) -> bool:
+    """No name nor company, or one with no letter in it ("+380675554433", as a call's lead is
+    created): nobody has named this contact yet."""
+    return not any(char.isalpha() for char in contact.name or contact.company or "")
 
 
 class ContactCards:

@@ -188,6 +188,13 @@ class ContactService:
         self.repo.update(current, updated)
         return updated
 
+    def check(self, context: TenantContext, data: dict[str, Any]) -> None:
+        """Refuse what create or update would refuse in `data` alone (ContactInput fields): a form
+        checks every field before it saves, so a person sees all that is wrong at once."""
+        checked = ContactInput.model_validate(data)
+        _check_responsible(context, checked.responsible_employee_id)
+        normalize_phones(checked.phones, context.tenant.default_country)
+
     def delete(self, context: TenantContext, contact_id: str, expected_version: int | None = None) -> None:
         """The contact, its index entries and its timeline; the calls stay, as records of what happened."""
         current = self.get(context, contact_id, consistent=True)

@@ -212,11 +212,34 @@ def create_api_key(repo: TenantRepository, tenant: Tenant, name: str = "") -> tu
     return key, secret
 
 
+MAX_TOKEN_OVERLAP_MS = 7 * 24 * 3600 * 1000
+
+
+def rotate_webhook_token(
+    repo: TenantRepository, slug: str, vendor: Vendor, overlap_ms: int = 0, now: int | None = None
+) -> str:
+    """A new webhook token for the tenant's `vendor`, returned once (only its hash is stored). The
+    one it replaces is refused at once (`overlap_ms` 0: a leaked token), or `overlap_ms` later, so
+    the PBX's URLs can be changed while both work (at most a week). Warm functions may still accept
+    a revoked token for TenantCacheSeconds (TenantDirectory caches what a token resolved to)."""
+    if vendor not in WEBHOOK_VENDORS:
+        raise BadRequest(
+            f"{vendor.value} sends no webhooks", details={"vendors": [v.value for v in WEBHOOK_VENDORS]}
+        )
+    if not 0 <= overlap_ms <= MAX_TOKEN_OVERLAP_MS:
+        raise BadRequest("the overlap must be between 0 and 7 days")
+    token = new_webhook_token()
+    until = None if overlap_ms == 0 else (now_ms() if now is None else now) + overlap_ms
+    repo.replace_webhook_token(slug, vendor, sha256_hex(token), until)
+    return token
+
+
 class TenantDirectory:
     """Resolves tenants by slug or webhook token, caching each answer for `ttl_seconds`.
 
-    Unknown tokens are not cached, so a tenant created a second ago is found at once. A revoked
-    token or a changed setting takes at most `ttl_seconds` to reach every warm function.
+    A token is read on every webhook (one GetItem on its hash), so a revoked or retired token is
+    refused at once by every warm function; what it resolves to (the tenant's settings, employees)
+    is cached, so a changed setting takes at most `ttl_seconds` to reach them.
     """
 
     def __init__(
@@ -256,11 +279,12 @@ class TenantDirectory:
         if not _TOKEN_SHAPE.match(token):
             raise NotFound("not found")
         digest = sha256_hex(token)
-        record = self._cached(f"token:{digest}", lambda: self.repo.get_webhook_token(digest))
+        record = self.repo.get_webhook_token(digest)
         if (
             record is None
             or not same_digest(str(record.get("token_hash", "")), digest)
             or record.get("vendor") != vendor.value
+            or _retired(record)
         ):
             raise NotFound("not found")
         return self.by_slug(str(record["tenant"]))
@@ -270,6 +294,12 @@ class TenantDirectory:
         if tenant is None:
             return None
         return TenantContext(tenant=tenant, employees={e.id: e for e in self.repo.list_employees(slug)})
+
+
+def _retired(token: dict[str, Any]) -> bool:
+    """A token replaced with an overlap (rotate_webhook_token), once the overlap is over."""
+    until = token.get("valid_until")
+    return until is not None and int(until) <= now_ms()
 
 
 class TenantService:

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hub.models.common import is_web_url
 from hub.models.tenant import Tenant
-from hub.pages import i18n
+from hub.pages import formats, i18n
 from hub.pages.labels import LABELS
 from hub.secrets import same_digest
 
@@ -82,6 +82,7 @@ def language(tenant: Tenant, accept_language: str | None, chosen: str | None = N
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     env.filters["duration"] = lambda seconds: f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
+    env.filters.update(formats.FILTERS)  # phone (tenant's country), attribution (readable keys)
     # Autoescape keeps a link inside its attribute, not off `javascript:`: links are also tested.
     env.tests["web_url"] = is_web_url
     env.filters.update(i18n.FILTERS)  # when, day, number: in the page's language and tenant's zone

@@ -23,6 +23,7 @@ from hub.domain.cards import ContactCards
 from hub.domain.contacts import ContactService
 from hub.domain.dialing import Dialing
 from hub.domain.do_not_call import DoNotCallList
+from hub.domain.team import Team
 from hub.domain.tenants import TenantContext, TenantDirectory
 from hub.errors import Unauthorized
 from hub.http import request_body
@@ -47,6 +48,7 @@ class PageServices:
     call_log: CallLog
     calls: CallService
     campaigns: CampaignService
+    team: Team
 
 
 def services(router: Router) -> PageServices:
@@ -109,7 +111,13 @@ class Page:
     def fragment(self, template: str, **context: Any) -> str:
         """A template rendered as this page's (a whole page, or a part a script puts in place)."""
         return pages.render(
-            template, self.tenant, self.lang, employee=self.employee, csrf=self.csrf, **context
+            template,
+            self.tenant,
+            self.lang,
+            employee=self.employee,
+            csrf=self.csrf,
+            tenant_country=self.tenant.default_country,  # the `phone` filter's home country
+            **context,
         )
 
     def message(self, key: str, status: int) -> Response:

@@ -176,8 +176,61 @@ class TenantStore(DynamoStore):
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def get_webhook_token(self, token_hash: str) -> dict[str, Any] | None:
-        """The token record (tenant, vendor, token_hash) for a token's hash, or None."""
+        """The token record (tenant, vendor, token_hash, and `valid_until` once replaced) for a
+        token's hash, or None."""
         return self.get_item(token_pk(token_hash), "TOKEN")
+
+    def replace_webhook_token(self, slug: str, vendor: Vendor, new_hash: str, old_until: int | None) -> None:
+        """One transaction: the tenant's `token_hashes` moves from the hash it holds to `new_hash`
+        (conditional on it, so two rotations cannot both win), the new token's item is created, and
+        the old one's is deleted or given its `valid_until`."""
+        meta = self.get_item(tenant_pk(slug), META, consistent=True)
+        if meta is None:
+            raise Conflict(f"no tenant {slug!r}")
+        old_hash = meta["token_hashes"].get(vendor.value)
+        condition = (
+            "token_hashes.#vendor = :old" if old_hash else "attribute_not_exists(token_hashes.#vendor)"
+        )
+        writes: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item({"pk": tenant_pk(slug), "sk": META}),
+                    "UpdateExpression": "SET token_hashes.#vendor = :new",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": {"#vendor": vendor.value},
+                    "ExpressionAttributeValues": to_item(
+                        {":new": new_hash, **({":old": old_hash} if old_hash else {})}
+                    ),
+                }
+            },
+            self._put_new(
+                {
+                    "pk": token_pk(new_hash),
+                    "sk": "TOKEN",
+                    "tenant": slug,
+                    "vendor": vendor.value,
+                    "token_hash": new_hash,
+                    "created_at": now_ms(),
+                }
+            ),
+        ]
+        if old_hash:
+            key = to_item({"pk": token_pk(old_hash), "sk": "TOKEN"})
+            if old_until is None:
+                writes.append({"Delete": {"TableName": self.table, "Key": key}})
+            else:
+                writes.append(
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": key,
+                            "UpdateExpression": "SET valid_until = :until",
+                            "ExpressionAttributeValues": to_item({":until": old_until}),
+                        }
+                    }
+                )
+        transact_write(self.client, writes, "the tenant's webhook token was rotated meanwhile")
 
     def put_employee(self, employee: Employee) -> None:
         """Store a new employee with its login and extension reserved in the same transaction."""

@@ -8,7 +8,8 @@ credentials drop the old client, removed ones are CredentialsMissing (a 409 nami
 
 The HTTP policy is the caller's: a request handler must answer before API Gateway gives up (29 s),
 so it builds its clients with `REQUEST_POLICY` (5 s to read, one retry of a GET), a worker with the
-vendor clients' default (10 s, two retries).
+vendor clients' default (10 s, two retries), and a page's live view (the team's calls in progress)
+with `PAGE_POLICY` (3 s, no retry: a person is waiting, and reloading is the retry).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from hub.vendors.phonet.pbx import PhonetPbx
 
 REQUEST_POLICY = HttpPolicy(connect_timeout=3.05, read_timeout=5.0, retries=1)
 WORKER_POLICY = HttpPolicy()
+PAGE_POLICY = HttpPolicy(connect_timeout=2.0, read_timeout=3.0, retries=0)
 
 
 class VendorAccountsFromSecrets:

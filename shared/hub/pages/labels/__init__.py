@@ -6,9 +6,9 @@ and a key defined by two modules is an error (two pages would silently disagree)
 
 from __future__ import annotations
 
-from hub.pages.labels import callbacks, calls, campaigns, common, contacts
+from hub.pages.labels import callbacks, calls, campaigns, common, contacts, team
 
-MODULES = (common, contacts, calls, callbacks, campaigns)
+MODULES = (common, contacts, calls, callbacks, campaigns, team)
 
 
 def merged() -> dict[str, dict[str, str]]:

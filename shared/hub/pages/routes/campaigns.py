@@ -15,7 +15,7 @@ from hub.api import paging
 from hub.domain.campaigns import CampaignService
 from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, NotFound
-from hub.models.campaign import BatchStatus, DialBatch, DialChunk
+from hub.models.campaign import BatchStatus, ChunkState, DialBatch, DialChunk
 from hub.models.tenant import Tenant
 from hub.pages.web import Page, json_response
 
@@ -26,6 +26,30 @@ CAMPAIGNS_PAGE = 20
 CHUNK_ROWS = 200  # a 100,000-record robot batch has 100 chunks; a call list's may have 1000
 POLL_MS = 3000
 FINAL_STATUSES = (BatchStatus.DONE, BatchStatus.CANCELLED)
+# What the campaign service writes in a chunk's `reason`, as the label a person reads instead: its
+# own sentences by their start, a vendor's refusal by its error code ("vendor_unavailable: ...").
+_REASON_STARTS = {
+    "resent by an operator": "chunk_reason_resent",
+    "marked done by an operator": "chunk_reason_marked",
+    "the worker stopped while sending": "chunk_reason_interrupted",
+    "unexpected failure": "chunk_reason_unexpected",
+}
+_REASON_CODES = {
+    "vendor_unavailable": "chunk_reason_vendor_unavailable",
+    "vendor_rejected": "chunk_reason_vendor_rejected",
+    "vendor_auth_expired": "chunk_reason_vendor_auth",
+    "credentials_missing": "chunk_reason_credentials",
+}
+
+
+def reason_key(reason: str | None) -> str | None:
+    """The label key saying a chunk's reason in words; None when it has none."""
+    if not reason:
+        return None
+    for start, key in _REASON_STARTS.items():
+        if reason.startswith(start):
+            return key
+    return _REASON_CODES.get(reason.split(":", 1)[0].strip(), "chunk_reason_other")
 
 
 def campaign_view(tenant: Tenant, lang: str, batch: DialBatch) -> dict[str, Any]:
@@ -50,6 +74,11 @@ def campaign_view(tenant: Tenant, lang: str, batch: DialBatch) -> dict[str, Any]
         ],
     ]
     scale = max(counts.received, sum(count for _, _, count in outcomes), 1)
+    chunk_states = [
+        {"state": state.value, "label": t[f"state_{state.value}"], "count": batch.chunks[state.value]}
+        for state in ChunkState
+        if batch.chunks.get(state.value)
+    ]
     return {
         "batch": batch,
         "provider": provider,
@@ -66,6 +95,8 @@ def campaign_view(tenant: Tenant, lang: str, batch: DialBatch) -> dict[str, Any]
             {"key": key, "label": label, "count": count, "percent": round(100 * count / scale, 1)}
             for key, label, count in outcomes
         ],
+        "chunk_states": chunk_states,
+        "chunks_summary": " · ".join(f"{row['label']}: {row['count']}" for row in chunk_states),
     }
 
 
@@ -115,14 +146,16 @@ def campaign(tenant: str, batch_id: str) -> Response:
         view=view,
         chunks=chunks,
         poll_ms=POLL_MS,
+        reason_key=reason_key,
     )
 
 
 @router.get("/app/<tenant>/campaigns/<batch_id>/progress")
 def campaign_progress(tenant: str, batch_id: str) -> Response:
     """The campaign page's poll: counts, status and the chunk rows and outcome chart as the page
-    renders them (one template for both), so the bar moves without a reload. The session's, as the
-    page: a 401 (not a redirect to sign-in) tells the script to stop."""
+    renders them (one template for both), so the bar moves without a reload; every value a person
+    reads is in words (`status_label`, `chunk_states`, `chunks_summary`), the raw ones are kept for
+    scripts. The session's, as the page: a 401 (not a redirect to sign-in) tells the script to stop."""
     page = Page(router, tenant)
     if page.employee is None:
         return json_response({"error": "sign_in_required"}, 401)
@@ -131,7 +164,7 @@ def campaign_progress(tenant: str, batch_id: str) -> Response:
     except NotFound:
         return json_response({"error": "not_found"}, 404)
     batch = view.pop("batch")
-    parts = {"view": view, "chunks": chunks, "batch": batch}
+    parts = {"view": view, "chunks": chunks, "batch": batch, "reason_key": reason_key}
     return json_response(
         {
             **{key: value for key, value in view.items() if key != "provider"},

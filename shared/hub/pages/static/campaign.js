@@ -30,6 +30,7 @@
     text("count-accepted", progress.accepted);
     text("status-label", progress.status_label);
     text("status-meaning", progress.meaning);
+    text("chunks-summary", progress.chunks_summary);
     html("chunk-rows", progress.chunks_html);
     html("outcomes", progress.outcomes_html);
     root.dataset.status = progress.status;
