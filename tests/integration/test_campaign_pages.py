@@ -232,7 +232,7 @@ def test_campaign_page_says_chunk_states_reasons_and_dates_in_words(
     assert "uncertain" not in text and "vendor_" not in text and "oops" not in text
     assert 'id="chunks-summary" class="muted">итог неясен: 2<' in page
     created = dt.datetime.fromtimestamp(batch.created_at / 1000, ZoneInfo("Europe/Moscow"))
-    assert f"<dt>Создана</dt><dd>{created:%d.%m.%Y %H:%M}</dd>" in page  # the tenant's clock
+    assert f"<dt>Создана</dt><dd>{created:%d.%m.%Y, %H:%M}</dd>" in page  # the tenant's clock, in ru's form
     assert 'id="status-meaning" role="status" aria-live="polite"' in page
     assert 'class="resend primary">Отправить снова<span class="visually-hidden">: часть 1</span>' in page
     assert 'class="mark-sent secondary">Отметить отправленной<span class="visually-hidden">: часть 2<' in page

@@ -103,7 +103,8 @@ class Page:
         return Response(
             status_code=status,
             content_type=HTML,
-            body=self.fragment(template, path=self.event.raw_path, here=self.here, **context),
+            # `here` is where the header's forms come back to; a route may name another (the card's own)
+            body=self.fragment(template, **{"path": self.event.raw_path, "here": self.here, **context}),
             cookies=[self._csrf_cookie(), *(cookies or [])],
             headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
         )
