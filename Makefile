@@ -35,7 +35,7 @@ help:
 $(VENV)/.local: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install $(PIP_QUIET) -e '.[local]' 2>&1 | grep -v '^WARNING: Location' || true
-	@$(PY) -c "import hub, hubtools, moto, flask, yaml" && touch $@
+	@$(PY) -c "import hub, hubtools, moto, flask, yaml, babel" && touch $@
 
 $(VENV)/.installed: $(VENV)/.local
 	@$(PY) -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true

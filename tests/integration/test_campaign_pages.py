@@ -65,7 +65,7 @@ def test_campaign_pages_list_and_batch_show_status_progress_outcomes_and_chunks(
     batch = sent_batch(rig)
     status, _, listing = boris.get("/app/globex/campaigns")
     assert status == 200 and f'href="/app/globex/campaigns/{batch.id}"' in listing
-    assert 'href="/app/globex/campaigns">Кампании</a>' in listing  # the nav
+    assert 'href="/app/globex/campaigns" aria-current="page">Кампании</a>' in listing  # the nav
     assert 'data-status="done"' in listing and "Завершена" in listing
     assert "Автодозвон, сценарий 7" in listing and "2397 из 2397" in listing
 
@@ -203,10 +203,10 @@ def test_campaign_view_of_a_waiting_batch_says_when_its_window_opens(seeded: See
     )
     ru = campaign_routes.campaign_view(seeded.globex.tenant, "ru", waiting)
     assert ru["status_label"] == "Ждёт окна"
-    assert ru["meaning"] == "Сейчас звонить нельзя: окно откроется 09:00, ср 02.12"
+    assert ru["meaning"] == "Сейчас звонить нельзя: окно откроется ср, 02.12, 09:00"
     assert ru["provider"] == "Обзвонилка, база 12" and ru["final"] is False
     en = campaign_routes.campaign_view(seeded.globex.tenant, "en", waiting)
-    assert en["meaning"] == "No calls allowed now: the window opens 09:00, Wed 02.12"
+    assert en["meaning"] == "No calls allowed now: the window opens Wed, 12/2, 9:00\u202fAM"
 
 
 def visible(html: str) -> str:
@@ -232,7 +232,7 @@ def test_campaign_page_says_chunk_states_reasons_and_dates_in_words(
     assert "uncertain" not in text and "vendor_" not in text and "oops" not in text
     assert 'id="chunks-summary" class="muted">итог неясен: 2<' in page
     created = dt.datetime.fromtimestamp(batch.created_at / 1000, ZoneInfo("Europe/Moscow"))
-    assert f"<dt>Создана</dt><dd>{created:%d.%m.%Y %H:%M}</dd>" in page  # the tenant's clock
+    assert f"<dt>Создана</dt><dd>{created:%d.%m.%Y, %H:%M}</dd>" in page  # the tenant's clock, in ru's form
     assert 'id="status-meaning" role="status" aria-live="polite"' in page
     assert 'class="resend primary">Отправить снова<span class="visually-hidden">: часть 1</span>' in page
     assert 'class="mark-sent secondary">Отметить отправленной<span class="visually-hidden">: часть 2<' in page

@@ -205,7 +205,7 @@ def test_note_added_on_the_card_is_shown_newest_first_with_its_author_and_escape
     notes = re.findall(
         r'<li class="event event-note" data-kind="note"><div class="muted">([^<]+)</div>', card
     )
-    assert len(notes) == 2 and all(re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d · Анна", n) for n in notes)
+    assert len(notes) == 2 and all(re.fullmatch(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d · Анна", n) for n in notes)
     # an empty note is refused with a notice, and stores nothing
     status, headers, _ = browser.post(f"/app/acme/contacts/{contact.id}/notes", text="  ")
     assert status == 303 and headers["Location"].endswith("?notice=note_empty")

@@ -162,6 +162,15 @@ def test_hubctl_tenant_settings_show_merge_validate(hubctl) -> None:
     assert hubctl("tenant", "settings", "nobody")[0] == 1
 
 
+def test_hubctl_tenant_language_set_at_create_and_changed_in_settings(hubctl) -> None:
+    assert hubctl("tenant", "create", "shop", "--language", "uk")[1]["tenant"]["language"] == "uk"
+    code, out = hubctl("tenant", "settings", "shop", '{"leads_from_outbound": true}', "--language", "en")
+    assert code == 0 and out["language"] == "en" and out["settings"]["leads_from_outbound"] is True
+    assert hubctl("tenant", "settings", "shop")[1]["language"] == "en"
+    with pytest.raises(SystemExit):  # argparse: not one of the languages (`ua` is a country)
+        hubctl("tenant", "settings", "shop", "--language", "ua")
+
+
 def test_hubctl_tenant_settings_unknown_key_refused_nothing_changed(hubctl) -> None:
     """A misspelt setting is an error, as in the REST API's PATCH, not a silent no-op."""
     hubctl("tenant", "create", "shop", "--country", "UA")

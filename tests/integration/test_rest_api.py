@@ -420,6 +420,13 @@ def test_settings_patch_of_one_nested_field_keeps_its_siblings(acme: Api) -> Non
     assert changed["settings"]["avtodialer_fields"]["answer"] == ["Ответ"]
 
 
+def test_settings_language_takes_ukrainian_and_refuses_a_country_code(acme: Api) -> None:
+    status, _, changed = acme.patch("/settings", {"language": "uk"})
+    assert status == 200 and changed["language"] == "uk"
+    assert acme.patch("/settings", {"language": "ua"})[0] == 400  # a country, not a language
+    assert acme.get("/settings")[2]["language"] == "uk"
+
+
 def test_settings_read_and_change_and_credentials_are_write_only(acme: Api, globex: Api) -> None:
     status, _, settings = acme.get("/settings")
     assert status == 200 and settings["default_country"] == "UA"

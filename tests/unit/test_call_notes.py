@@ -51,6 +51,8 @@ def test_call_notes_content_says_direction_employee_and_outcome() -> None:
     )
     missed = ended(status=CallStatus.MISSED, talk_seconds=None, employee_ext=None, employee_name=None)
     assert note_content(missed, Language.EN) == "Inbound call: missed"
+    assert note_content(missed, Language.UK) == "Вхідний дзвінок: пропущений"
+    assert all(note_content(ended(), language) for language in Language)  # every language has words
 
 
 def test_call_notes_call_note_carries_uuid_talk_recording_and_number() -> None:

@@ -119,10 +119,11 @@ def cmd_tenant_create(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_tenant_settings(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
-    """Show the settings, or merge a JSON object into them (nested objects key by key), saved as the
-    REST API saves them: validated as a whole, and refused if someone changed them meanwhile."""
-    context = hub.context(args.slug)
-    settings = context.tenant.settings
+    """Show the settings, or merge a JSON object into them (nested objects key by key) and set the
+    language, saved as the REST API saves them: validated as a whole, and refused if someone changed
+    them meanwhile."""
+    tenant = hub.context(args.slug).tenant
+    update: dict[str, Any] = {"language": args.language} if args.language else {}
     if args.changes:
         try:
             changes = json.loads(args.changes)
@@ -131,8 +132,14 @@ def cmd_tenant_settings(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
         if not isinstance(changes, dict):
             raise BadRequest("settings changes must be a JSON object")
         TenantSettingsPatch.model_validate(changes)  # the REST API's check: an unknown key is an error
-        settings = update_tenant(hub.tenants, context.tenant, {"settings": changes}).settings
-    return {"tenant": args.slug, "settings": settings.model_dump(mode="json")}
+        update["settings"] = changes
+    if update:
+        tenant = update_tenant(hub.tenants, tenant, update)
+    return {
+        "tenant": args.slug,
+        "language": tenant.language.value,
+        "settings": tenant.settings.model_dump(mode="json"),
+    }
 
 
 def cmd_user_add(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
@@ -423,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     settings.add_argument("slug")
     settings.add_argument(
         "changes", nargs="?", help="a JSON object to merge, e.g. '{\"leads_from_outbound\": true}'"
+    )
+    settings.add_argument(
+        "--language", choices=[lang.value for lang in Language], help="the pages' and call notes' language"
     )
     settings.set_defaults(run=cmd_tenant_settings)
     rotate = tenant.add_parser(

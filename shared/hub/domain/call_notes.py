@@ -111,12 +111,21 @@ _WORDS = {
         "employee": "employee",
         "talk": "talk",
     },
+    Language.UK: {
+        Direction.INBOUND: "Вхідний дзвінок",
+        Direction.OUTBOUND: "Вихідний дзвінок",
+        CallStatus.ANSWERED: "відбувся",
+        CallStatus.MISSED: "пропущений",
+        CallStatus.NO_ANSWER: "без відповіді",
+        "employee": "співробітник",
+        "talk": "розмова",
+    },
 }
 
 
 def note_content(call: Call, language: Language) -> str:
     """One readable line: direction, employee, outcome (and the talk time of an answered call)."""
-    words = _WORDS.get(language, _WORDS[Language.EN])
+    words = _WORDS[language]
     parts = [str(words[call.direction]) if call.direction in words else "Call"]
     who = " ".join(
         filter(None, [call.employee_name, f"({call.employee_ext})" if call.employee_ext else None])

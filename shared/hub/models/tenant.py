@@ -45,8 +45,11 @@ class Vendor(StrEnum):
 
 
 class Language(StrEnum):
+    """The languages the pages, Phonet's pop-up link and the CRM's call notes speak."""
+
     RU = "ru"
     EN = "en"
+    UK = "uk"
 
 
 # Where each vendor's users are: their numbers come in that country's domestic form (Avtodialer and

@@ -1,4 +1,5 @@
-"""The hub's own pages: Jinja2 with autoescape, Russian and English labels, signed sessions, CSRF.
+"""The hub's own pages: Jinja2 with autoescape, Ukrainian, Russian and English labels (hub.pages.i18n
+picks one and writes dates and numbers in it), signed sessions, CSRF.
 
 A session is a cookie signed with the tenant's own key and scoped to `/app/{tenant}`, so it can
 never open another tenant's pages (hub.domain.auth.PageSessions mints and checks it). Forms carry
@@ -9,17 +10,15 @@ neither read nor set it.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hub.models.common import is_web_url
-from hub.models.tenant import Language, Tenant
-from hub.pages import formats
+from hub.models.tenant import Tenant
+from hub.pages import formats, i18n
 from hub.pages.labels import LABELS
 from hub.secrets import same_digest
 
@@ -50,10 +49,15 @@ CAMPAIGN_NOTICES = CAMPAIGN_GOOD_NOTICES | {
     "batch_cancelled",
     "campaign_action_failed",
 }
-WEEKDAYS = {
-    "ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
+# The header's navigation: (path under /app/{tenant}/, label key), in the order people use them.
+NAVIGATION = (
+    ("search", "search"),
+    ("calls", "nav_calls"),
+    ("callbacks", "callbacks"),
+    ("team", "nav_team"),
+    ("campaigns", "campaigns"),
+    ("contacts/new", "new_contact"),
+)
 _CALL_NOTICE_BY_CODE = {
     "employee_without_ext": "call_no_ext",
     "employee_inactive": "call_no_ext",
@@ -69,15 +73,9 @@ def call_notice(code: str, status: int) -> str:
     return "call_bad_number" if status == 400 else "call_vendor_failed"
 
 
-def language(tenant: Tenant, accept_language: str | None) -> str:
-    """The browser's first language the pages speak (Ukrainian reads the Russian pages), else the tenant's."""
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LABELS:
-            return code
-        if code == "uk":
-            return Language.RU.value
-    return tenant.language.value
+def language(tenant: Tenant, accept_language: str | None, chosen: str | None = None) -> str:
+    """The person's chosen language, else the browser's first the pages speak, else the tenant's."""
+    return i18n.negotiate(tenant.language.value, accept_language, chosen)
 
 
 @cache
@@ -87,40 +85,40 @@ def environment() -> Environment:
     env.filters.update(formats.FILTERS)  # phone (tenant's country), attribution (readable keys)
     # Autoescape keeps a link inside its attribute, not off `javascript:`: links are also tested.
     env.tests["web_url"] = is_web_url
+    env.filters.update(i18n.FILTERS)  # when, day, number: in the page's language and tenant's zone
     return env
 
 
 def render(template: str, tenant: Tenant, lang: str, **context: Any) -> str:
-    env = environment()
-    zone = ZoneInfo(tenant.timezone)
-
-    def when(ms: int | None) -> str:
-        return (
-            datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone).strftime("%d.%m.%Y %H:%M") if ms else ""
+    return (
+        environment()
+        .get_template(template)
+        .render(
+            t=LABELS[lang],
+            weekdays=i18n.weekdays(lang),
+            lang=lang,
+            languages=i18n.ENDONYMS,
+            navigation=NAVIGATION,
+            tenant=tenant.slug,
+            tenant_name=tenant.name,
+            **{i18n.ZONE_VARIABLE: tenant.timezone},
+            **context,
         )
-
-    local = env.overlay()
-    local.filters["when"] = when  # in the tenant's time zone
-    return local.get_template(template).render(
-        t=LABELS[lang],
-        weekdays=WEEKDAYS[lang],
-        lang=lang,
-        tenant=tenant.slug,
-        tenant_name=tenant.name,
-        **context,
     )
 
 
 def render_opening(tenant: Tenant, lang: str, ms: int | None) -> str:
-    """A moment ahead as a person plans around it, in the tenant's time zone: "09:00, вт 02.12"."""
-    if not ms:
-        return ""
-    local = datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(tenant.timezone))
-    return f"{local:%H:%M}, {WEEKDAYS[lang][local.weekday()]} {local:%d.%m}"
+    """A moment ahead as a person plans around it, in the tenant's time zone: "ср, 02.12, 09:00"."""
+    return i18n.opening(ms, lang, tenant.timezone)
 
 
 def stylesheet() -> str:
     return (HERE / "static" / "app.css").read_text(encoding="utf-8")
+
+
+def nav_script() -> str:
+    """Keeps the current section of the header's strip in view on a phone (the strip works without it)."""
+    return (HERE / "static" / "nav.js").read_text(encoding="utf-8")
 
 
 def campaign_script() -> str:

@@ -28,6 +28,7 @@ from hub.domain.tenants import TenantContext, TenantDirectory
 from hub.errors import Unauthorized
 from hub.http import request_body
 from hub.models.tenant import Employee
+from hub.pages import i18n
 
 logger = Logger()
 HTML = "text/html; charset=utf-8"
@@ -64,7 +65,9 @@ class Page:
         event = router.current_event
         self.event = event
         self.cookies = dict(c.split("=", 1) for c in (event.cookies or []) if "=" in c)
-        self.lang = pages.language(self.tenant, (event.headers or {}).get("accept-language"))
+        self.lang = pages.language(
+            self.tenant, (event.headers or {}).get("accept-language"), self.cookies.get(i18n.LANGUAGE_COOKIE)
+        )
         self.employee: Employee | None = self.services.sessions.employee(
             self.tenant, self.cookies.get(pages.SESSION_COOKIE)
         )
@@ -76,6 +79,12 @@ class Page:
     @property
     def base(self) -> str:
         return f"/app/{self.tenant.slug}"
+
+    @property
+    def here(self) -> str:
+        """This page's address, to come back to (after sign-in, after choosing a language)."""
+        event = self.event
+        return event.raw_path + (f"?{event.raw_query_string}" if event.raw_query_string else "")
 
     @property
     def signed_in(self) -> Employee:
@@ -94,7 +103,8 @@ class Page:
         return Response(
             status_code=status,
             content_type=HTML,
-            body=self.fragment(template, **context),
+            # `here` is where the header's forms come back to; a route may name another (the card's own)
+            body=self.fragment(template, **{"path": self.event.raw_path, "here": self.here, **context}),
             cookies=[self._csrf_cookie(), *(cookies or [])],
             headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"},
         )
@@ -121,9 +131,7 @@ class Page:
         """None when signed in; else the redirect to sign-in, back to this page afterwards."""
         if self.employee is not None:
             return None
-        event = self.event
-        here = event.raw_path + (f"?{event.raw_query_string}" if event.raw_query_string else "")
-        return self.redirect(f"{self.base}/login?next={quote(here, safe='')}")
+        return self.redirect(f"{self.base}/login?next={quote(self.here, safe='')}")
 
     def csrf_failed(self) -> Response | None:
         if pages.csrf_ok(self.cookies.get(pages.CSRF_COOKIE), self.form.get("csrf")):

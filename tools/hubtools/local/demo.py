@@ -1,5 +1,6 @@
-"""The demo tenant `make run` creates: employees, contacts, tokens, an API key, and credentials for
-every vendor pointing at the local fakes (`seed_credentials`, once they listen)."""
+"""The demo tenant `make run` creates (Ukrainian, as Phonet's users are): employees, contacts, tokens,
+an API key, and credentials for every vendor pointing at the local fakes (`seed_credentials`, once
+they listen)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hub.domain.contacts import ContactInput, ContactService, PhoneInput
 from hub.domain.tenants import TenantDirectory, add_employee, create_api_key, create_tenant
 from hub.ids import now_ms
 from hub.models.contact import ContactType
-from hub.models.tenant import Tenant, TenantSettings, Vendor, credentials_for
+from hub.models.tenant import Language, Tenant, TenantSettings, Vendor, credentials_for
 from hub.secrets import new_password
 from hub.store.contacts import ContactStore
 from hub.store.tenants import TenantStore
@@ -41,7 +42,8 @@ def seed_demo(aws: LocalAws, template: Template, api_url: str, slug: str = "demo
     contacts = ContactService(ContactStore(template.table_name("ContactsTable"), aws.client("dynamodb")))
     # Loopback stands in for Phonet's servers here: the allowlist stays on, as in production.
     settings = TenantSettings(phonet_ip_allowlist=["127.0.0.0/8", "::1"])
-    created = create_tenant(tenants, Tenant(slug=slug, name="Demo", default_country="UA", settings=settings))
+    demo = Tenant(slug=slug, name="Demo", default_country="UA", language=Language.UK, settings=settings)
+    created = create_tenant(tenants, demo)
     _, api_key = create_api_key(tenants, created.tenant, name="demo")
     employees = []
     for person in DEMO_EMPLOYEES:

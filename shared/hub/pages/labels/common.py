@@ -1,4 +1,4 @@
-"""Labels every page shares: the navigation, sign-in, errors, presence."""
+"""Labels every page shares: the navigation, sign-in, the language switch, errors, presence."""
 
 LABELS: dict[str, dict[str, str]] = {
     "ru": {
@@ -22,6 +22,11 @@ LABELS: dict[str, dict[str, str]] = {
         "error": "Ошибка. Повторите позже",
         "campaigns": "Кампании",
         "more": "Ещё",
+        "nav_calls": "Журнал звонков",
+        "nav_team": "Команда",
+        "nav_label": "Разделы",
+        "skip_to_content": "К содержимому",
+        "language": "Язык",
     },
     "en": {
         "brand": "Telephony",
@@ -44,6 +49,11 @@ LABELS: dict[str, dict[str, str]] = {
         "error": "Something went wrong. Try again later",
         "campaigns": "Campaigns",
         "more": "More",
+        "nav_calls": "Call log",
+        "nav_team": "Team",
+        "nav_label": "Sections",
+        "skip_to_content": "Skip to content",
+        "language": "Language",
     },
     "uk": {
         "brand": "Телефонія",
@@ -66,5 +76,10 @@ LABELS: dict[str, dict[str, str]] = {
         "error": "Помилка. Повторіть пізніше",
         "campaigns": "Кампанії",
         "more": "Ще",
+        "nav_calls": "Журнал дзвінків",
+        "nav_team": "Команда",
+        "nav_label": "Розділи",
+        "skip_to_content": "До вмісту",
+        "language": "Мова",
     },
 }

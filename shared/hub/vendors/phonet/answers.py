@@ -10,7 +10,11 @@ from hub.links import contact_card_url, new_contact_url
 from hub.models.tenant import Language, Vendor
 from hub.vendors.phonet.models.call_settings import CallSettingsResponse, OtherLeg
 
-NEW_CONTACT_TEXT = {Language.RU: "Добавить контакт", Language.EN: "Add contact"}
+NEW_CONTACT_TEXT = {
+    Language.RU: "Добавить контакт",
+    Language.EN: "Add contact",
+    Language.UK: "Додати контакт",
+}
 
 
 def call_settings_answer(
