@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -417,7 +416,3 @@ def warm(hub: LocalHub, attempts: int = 4) -> None:
         for _ in range(attempts):
             if requests.request(route.method, f"{hub.api_url}{path}", timeout=TIMEOUT).status_code < 500:
                 break
-
-
-def wait(seconds: float) -> None:
-    time.sleep(seconds)
