@@ -51,6 +51,10 @@ _CONFIG = IdempotencyConfig(
 )
 
 
+class _NotKept(Exception):  # noqa: N818 - a signal to Powertools, not an error
+    """Raised through Powertools for an error answer, so its record is deleted like a raised one's."""
+
+
 def idempotent_posts(persistence: Callable[[], BasePersistenceLayer]) -> Middleware:
     """The middleware by which a POST with an Idempotency-Key runs once per tenant, key and route.
     `persistence` gives the records' store when the first such POST comes (the handler's wiring), so
@@ -86,6 +90,8 @@ def _once(
             refused.append(exc)
             return kept
         answered.append(response)
+        if response.status_code >= 400:  # an error answered, not raised (a path no route serves)
+            raise _NotKept
         replay = app.context.get(_REPLAY)
         if replay is not None:
             return replay
@@ -101,6 +107,8 @@ def _once(
     )
     try:
         stored = guarded(request=request)
+    except _NotKept:
+        pass  # Powertools deleted the record, as for an error raised: a retry runs again
     except IdempotencyValidationError as exc:
         raise Conflict(
             "this Idempotency-Key was used with a different request", code="idempotency_key_reused"
