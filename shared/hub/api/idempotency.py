@@ -105,6 +105,7 @@ def _once(
         config=_CONFIG,
         key_prefix="api",
     )
+    stored: dict[str, Any] = {}
     try:
         stored = guarded(request=request)
     except _NotKept:
@@ -117,6 +118,10 @@ def _once(
         raise Conflict(
             "a request with this Idempotency-Key is still running; retry shortly", code="request_in_progress"
         ) from exc
+    return _answer(key, stored, answered, refused)
+
+
+def _answer(key: str, stored: dict[str, Any], answered: list[Response], refused: list[HubError]) -> Response:
     if refused:  # ran now and refused, as every retry with this key will be told
         raise refused[0]
     if answered:  # ran now: the answer itself, which may hold what only its replay leaves out
