@@ -38,7 +38,7 @@ os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 import boto3  # noqa: E402
 from figures import Figures, share  # noqa: E402
-from instruments import INSTRUMENTS, Tally, patch_moto  # noqa: E402
+from instruments import INSTRUMENTS, Tally, begin, parse_arguments  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from quiet import quietly  # noqa: E402
 
@@ -341,16 +341,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000", help="batch sizes, comma-separated")
     parser.add_argument("--page-records", type=int, default=MAX_PAGE_RECORDS, help="records per request")
-    parser.add_argument(
-        "--moto-as-is",
-        action="store_true",
-        help="without the benchmarks' cuts of moto's costs (instruments.py)",
-    )
-    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
-    args = parser.parse_args()
-    figures = Figures("campaigns", vars(args))
-    INSTRUMENTS.install()
-    figures.moto_patches = patch_moto(args.moto_as_is)
+    args = parse_arguments(parser)
+    figures = begin("campaigns", args)
     runs = [measure(int(size), args.page_records) for size in args.sizes.split(",")]
     report(runs, args.page_records)
     for run in runs:

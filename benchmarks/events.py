@@ -25,8 +25,8 @@ os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
-from figures import Figures, share  # noqa: E402
-from instruments import INSTRUMENTS, Tally, patch_moto, stored_bytes  # noqa: E402
+from figures import share  # noqa: E402
+from instruments import INSTRUMENTS, Tally, begin, parse_arguments, stored_bytes  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from quiet import quietly  # noqa: E402
 
@@ -75,16 +75,8 @@ def event_bodies(count: int) -> list[list[dict[str, Any]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument(
-        "--moto-as-is",
-        action="store_true",
-        help="without the benchmarks' cuts of moto's costs (instruments.py)",
-    )
-    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
-    args = parser.parse_args()
-    figures = Figures("events", vars(args))
-    INSTRUMENTS.install()
-    figures.moto_patches = patch_moto(args.moto_as_is)
+    args = parse_arguments(parser)
+    figures = begin("events", args)
     with mock_aws():
         template = Template(stack_name="bench", region="eu-central-1")
         template.create_tables(boto3.client("dynamodb"))

@@ -11,6 +11,7 @@ what the mocked tables hold as DynamoDB bills it (attribute names and values, `I
 
 from __future__ import annotations
 
+import argparse
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from typing import Any
 import botocore.client
 import botocore.handlers
 import requests
+from figures import Figures
 from moto.core.botocore_stubber import BotocoreStubber
 
 from hubtools.moto_atomic import (
@@ -202,3 +204,22 @@ def stored_items(*table_names: str) -> int:
         for name, table in backend.tables.items()
         if not table_names or name in table_names
     )
+
+
+def parse_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The script's own arguments and every benchmark's two: --moto-as-is and --json."""
+    parser.add_argument(
+        "--moto-as-is",
+        action="store_true",
+        help="without the benchmarks' cuts of moto's costs (instruments.py)",
+    )
+    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
+    return parser.parse_args()
+
+
+def begin(name: str, args: argparse.Namespace) -> Figures:
+    """A run's figures, with the counters installed and moto's cuts applied unless --moto-as-is."""
+    figures = Figures(name, vars(args))
+    INSTRUMENTS.install()
+    figures.moto_patches = patch_moto(args.moto_as_is)
+    return figures

@@ -35,7 +35,7 @@ os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 import boto3  # noqa: E402
 from figures import Figures, share  # noqa: E402
-from instruments import INSTRUMENTS, patch_moto, stored_bytes  # noqa: E402
+from instruments import INSTRUMENTS, begin, parse_arguments, stored_bytes  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from hub import wiring  # noqa: E402
@@ -304,16 +304,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="timed lookups per size")
     parser.add_argument("--cold-runs", type=int, default=5, help="fresh interpreters per lookup probe")
     parser.add_argument("--function-runs", type=int, help="per function's import (default: --cold-runs)")
-    parser.add_argument(
-        "--moto-as-is",
-        action="store_true",
-        help="without the benchmarks' cuts of moto's costs (instruments.py)",
-    )
-    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
-    args = parser.parse_args()
-    figures = Figures("lookup", vars(args))
-    INSTRUMENTS.install()
-    figures.moto_patches = patch_moto(args.moto_as_is)
+    args = parse_arguments(parser)
+    figures = begin("lookup", args)
     sizes = sorted(int(s) for s in args.sizes.split(","))
 
     # The handler's EMF line per lookup is part of its cost, but CloudWatch's to read, not this report's.

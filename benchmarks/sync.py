@@ -29,8 +29,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
 
 import boto3  # noqa: E402
-from figures import Figures, share  # noqa: E402
-from instruments import INSTRUMENTS, patch_moto, stored_bytes  # noqa: E402
+from figures import share  # noqa: E402
+from instruments import INSTRUMENTS, begin, parse_arguments, stored_bytes  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from quiet import quietly  # noqa: E402
 
@@ -143,16 +143,8 @@ def floor_write(template: Template, tables: list[str], tenant: str) -> tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument(
-        "--moto-as-is",
-        action="store_true",
-        help="without the benchmarks' cuts of moto's costs (instruments.py)",
-    )
-    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
-    args = parser.parse_args()
-    figures = Figures("sync", vars(args))
-    INSTRUMENTS.install()
-    figures.moto_patches = patch_moto(args.moto_as_is)
+    args = parse_arguments(parser)
+    figures = begin("sync", args)
     with Hub() as hub:
         warm = hub.tenant("warmup")
         seed_history(warm, 60, now_ms())

@@ -24,8 +24,8 @@ os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 import boto3  # noqa: E402
-from figures import Figures, share  # noqa: E402
-from instruments import INSTRUMENTS, patch_moto  # noqa: E402
+from figures import share  # noqa: E402
+from instruments import INSTRUMENTS, begin, parse_arguments  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from quiet import quietly  # noqa: E402
 
@@ -64,16 +64,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--known", type=float, default=0.1, help="share of labels whose call is logged")
     parser.add_argument("--no-worker", action="store_true", help="time the webhook only")
-    parser.add_argument(
-        "--moto-as-is",
-        action="store_true",
-        help="without the benchmarks' cuts of moto's costs (instruments.py)",
-    )
-    parser.add_argument("--json", help="write the figures to this file (benchmarks/report.py reads it)")
-    args = parser.parse_args()
-    figures = Figures("utm", vars(args))
-    INSTRUMENTS.install()
-    figures.moto_patches = patch_moto(args.moto_as_is)
+    args = parse_arguments(parser)
+    figures = begin("utm", args)
     with mock_aws():
         template = Template(stack_name="bench", region="eu-central-1")
         template.create_tables(boto3.client("dynamodb"))
