@@ -8,6 +8,21 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+# The attribution labels the hub keeps on a call or contact, under its own names (Phonet's UTM
+# labels, §A3, are translated to these; the pages show each under a readable label).
+ATTRIBUTION_KEYS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "google_client_id",
+    "client_ip",
+    "referrer",
+    "label",
+    "trunk_source",
+)
+
 
 class Direction(StrEnum):
     INBOUND = "inbound"

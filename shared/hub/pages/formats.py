@@ -10,26 +10,14 @@ import phonenumbers
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from hub.models.call import ATTRIBUTION_KEYS
+
 _NATIONAL = phonenumbers.PhoneNumberFormat.NATIONAL
 _INTERNATIONAL = phonenumbers.PhoneNumberFormat.INTERNATIONAL
 # The context variable a page sets to its tenant's default country (hub.pages.web.Page.fragment).
 COUNTRY_VARIABLE = "tenant_country"
-# The attribution keys the hub stores (hub.vendors.phonet.translate's fields), each with its label key.
-ATTRIBUTION_LABELS = {
-    key: f"attr_{key}"
-    for key in (
-        "utm_source",
-        "utm_medium",
-        "utm_campaign",
-        "utm_content",
-        "utm_term",
-        "google_client_id",
-        "client_ip",
-        "referrer",
-        "label",
-        "trunk_source",
-    )
-}
+# Each attribution key the hub stores, with its label key.
+ATTRIBUTION_LABELS = {key: f"attr_{key}" for key in ATTRIBUTION_KEYS}
 
 
 def format_phone(e164: str | None, country: str | None) -> str:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from hub.domain.attribution import UtmItem
 from hub.errors import HubError, validation_summary
-from hub.models.call import Direction, LegEvent, PresenceChange
+from hub.models.call import ATTRIBUTION_KEYS, Direction, LegEvent, PresenceChange
 from hub.models.tenant import Tenant, Vendor
 from hub.phones import e164_or_none, normalize_phone
 from hub.vendors.phonet.models.call_events import CallEvent
@@ -22,19 +22,6 @@ DIRECTIONS = {1: Direction.INTERNAL, 2: Direction.OUTBOUND, 4: Direction.INBOUND
 PRESENCE = {32: "away", 64: "back"}
 # The code back from the direction: the REST API has always shown each event's `direction_code`.
 DIRECTION_CODES = {direction: code for code, direction in DIRECTIONS.items()}
-# The labels worth keeping on a call or contact (§A3), under the hub's names.
-_ATTRIBUTION_FIELDS = (
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "google_client_id",
-    "client_ip",
-    "referrer",
-    "label",
-    "trunk_source",
-)
 
 
 # -- call events (§A2) ----------------------------------------------------------------------------
@@ -159,4 +146,4 @@ def check_utm_batch(tenant: Tenant, items: list[Any]) -> BatchResult:
 
 def attribution(label: UtmLabel) -> dict[str, Any]:
     """The labels worth keeping on a call or contact, without the empty ones."""
-    return {name: getattr(label, name) for name in _ATTRIBUTION_FIELDS if getattr(label, name) is not None}
+    return {name: getattr(label, name) for name in ATTRIBUTION_KEYS if getattr(label, name) is not None}
