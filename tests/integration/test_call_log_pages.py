@@ -16,6 +16,7 @@ from hub.domain.tenants import add_employee
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.tenant import Employee
 from hub.pages.formats import format_phone
+from hub.pages.i18n import date_time
 from hub.pages.routes import calls as calls_route
 from hub.ports import CallChanges
 from hub.store.calls import CallStore
@@ -133,7 +134,7 @@ def test_call_log_lists_newest_first_with_contact_employee_talk_and_recording(
         f'<span class="call-number">{format_phone(STRANGER, "UA")}</span>' in second
         and "<audio" not in second
     )
-    assert "21.11.2026 12:00" in first  # 10:00 UTC in Kyiv
+    assert "21.11.2026, 12:00" in first  # 10:00 UTC in Kyiv
 
 
 def test_call_log_filters_narrow_by_direction_status_and_employee(
@@ -339,8 +340,10 @@ def test_callbacks_show_the_line_who_missed_it_how_often_and_since_when(
         STRANGER
     ]
     assert '<dd class="callback-count">2</dd>' in item
-    assert '<dd class="callback-since">24.11.2025 18:00</dd>' in item  # Kyiv
-    assert '<dd class="callback-last">24.11.2025 19:00</dd>' in item
+    since, last = (date_time(ms, "en", "Europe/Kyiv") for ms in (1_764_000_000_000, 1_764_003_600_000))
+    assert (since, last) == ("11/24/2025, 6:00\u202fPM", "11/24/2025, 7:00\u202fPM")  # Kyiv, not UTC
+    assert f'<dd class="callback-since">{since}</dd>' in item
+    assert f'<dd class="callback-last">{last}</dd>' in item
     assert f'<dd class="callback-line">Офис ({format_phone(LINE, "UA")})</dd>' in item
     assert '<dd class="callback-missed-by">Иван Менеджер, Анна</dd>' in item
     assert '<button type="submit" class="primary">Called back</button>' in item
