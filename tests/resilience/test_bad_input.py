@@ -296,8 +296,10 @@ TAKES: dict[str, set[str]] = {
 # A form the pages cannot use is answered by going back to its page with a notice (303); sign-out
 # needs nothing but its CSRF token, so any other field is ignored and it signs out (303 to sign-in).
 FORM_BACK = {
+    "/app/{tenant}/callbacks/assign",
     "/app/{tenant}/callbacks/close",
     "/app/{tenant}/contacts/{contact_id}/call",
+    "/app/{tenant}/contacts/{contact_id}/notes",
     "/app/{tenant}/logout",
 }
 # Path cases that may find something: the uuid 2**70 is a call's once the webhooks took it as digits.

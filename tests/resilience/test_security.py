@@ -158,13 +158,16 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/do-not-call/{phone}"): {"reason": "Hijacked"},
     ("PUT", "/api/v1/dial-batches/{batch_id}/pages/{page}"): {"records": [{"phone": "+380501119999"}]},
     ("POST", "/api/v1/callbacks/{phone}/close"): {},
+    ("PUT", "/api/v1/callbacks/{phone}/assignee"): {"employee_id": None, "version": 0},
 }
 # What another tenant's number does in the caller's tenant: it is not listed there (GET), is added
-# to or taken off the caller's own list (PUT, DELETE), has no callback there (POST close).
+# to or taken off the caller's own list (PUT, DELETE), has no callback there (POST close, PUT assignee).
 OWN_NUMBER = {"GET": 404, "PUT": 201, "DELETE": 204, "POST": 404}
+NO_CALLBACK = {("PUT", "/api/v1/callbacks/{phone}/assignee"): 404}
 PAGE_FORMS: dict[str, dict[str, str]] = {
     "/app/{tenant}/contacts/{contact_id}/call": {"phone": "+380501119999"},
     "/app/{tenant}/contacts/{contact_id}/do-not-call": {"listed": "1", "reason": "Hijacked"},
+    "/app/{tenant}/contacts/{contact_id}/notes": {"text": "Hijacked"},
 }
 
 
@@ -212,7 +215,8 @@ def test_security_another_tenants_id_is_404_and_shows_or_changes_nothing(
     ledger.tried()
     # then: not found, in the route's format, nothing of theirs shown or changed
     if "{phone}" in route.path:  # a number is no tenant's id: the caller's own list is read or written
-        assert answer.status_code == OWN_NUMBER[route.method], answer.text[:500]
+        wanted = NO_CALLBACK.get((route.method, route.path), OWN_NUMBER[route.method])
+        assert answer.status_code == wanted, answer.text[:500]
     else:
         assert answer.status_code == 404, answer.text[:500]
     error = answer.json().get("error") if route.format == "json" and answer.status_code >= 400 else None
@@ -240,6 +244,9 @@ def test_security_own_session_on_another_tenants_pages_is_sent_to_its_sign_in(
     ledger.tried()
     if route.path.endswith("/login"):  # the sign-in page itself: shown (GET), or a wrong sign-in
         assert answer.status_code == (200 if route.method == "GET" else 401), answer.text[:300]
+    elif route.path.endswith("/language"):  # needs no session (the sign-in page offers it): it only
+        # sets this browser's language, and a choice that is no language is refused
+        assert answer.status_code in (403, 404), answer.text[:300]
     elif route.path in ("/app/{tenant}", "/app/{tenant}/"):
         assert (answer.status_code, answer.headers["location"]) == (303, f"/app/{other.slug}/callbacks")
     else:
