@@ -342,10 +342,10 @@ def add_note(tenant: str, contact_id: str) -> Response:
     page = Page(router, tenant)
     if refused := page.refused():
         return refused
+    text = page.form.get("text", "").strip()
     try:
-        page.services.contacts.get(page.context, contact_id)  # another tenant's, or none: 404 first
-        text = page.form.get("text", "").strip()
         if not text or len(text) > DESCRIPTION_LENGTH:
+            page.services.contacts.get(page.context, contact_id)  # back to a card only if it is one
             return page.redirect(card_path(page, contact_id, "note_empty" if not text else "note_too_long"))
         page.services.contacts.add_event(page.context, contact_id, "note", None, text, page.signed_in.id)
     except NotFound:
