@@ -209,3 +209,16 @@ def test_template_alarms_every_called_vendor_has_an_error_rate_alarm() -> None:
         == clients
         == {Vendor.PHONET, Vendor.AVTODIALER, Vendor.OBZVONILKA}
     )
+
+
+def test_template_logs_every_function_writes_to_a_log_group_that_expires() -> None:
+    """Without LoggingConfig a function writes to /aws/lambda/<name>, which keeps logs forever."""
+    default = TEMPLATE["Globals"]["Function"]["LoggingConfig"]["LogGroup"]
+    for logical_id, function in FUNCTIONS.items():
+        group = function["Properties"].get("LoggingConfig", {}).get("LogGroup", default)
+        resource = TEMPLATE["Resources"][group["Ref"]]
+        assert resource["Type"] == "AWS::Logs::LogGroup", logical_id
+        assert resource["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, logical_id
+    assert TEMPLATE["Parameters"]["LogRetentionDays"]["Default"] in (
+        TEMPLATE["Parameters"]["LogRetentionDays"]["AllowedValues"]
+    )
