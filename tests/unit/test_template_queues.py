@@ -219,6 +219,5 @@ def test_template_logs_every_function_writes_to_a_log_group_that_expires() -> No
         resource = TEMPLATE["Resources"][group["Ref"]]
         assert resource["Type"] == "AWS::Logs::LogGroup", logical_id
         assert resource["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, logical_id
-    assert TEMPLATE["Parameters"]["LogRetentionDays"]["Default"] in (
-        TEMPLATE["Parameters"]["LogRetentionDays"]["AllowedValues"]
-    )
+    retention = TEMPLATE["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] in retention["AllowedValues"]
