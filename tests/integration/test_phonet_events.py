@@ -376,3 +376,21 @@ def test_events_blank_optional_fields_count_as_missing_not_a_400(
     deliver(events, lambda_context, body("call_dial", **blank), body("call_hangup", **blank))
     call = calls.get_call("acme", CALL)
     assert (call.state, call.other_number, call.trunk_num) == (CallState.ENDED, "+380501112233", None)
+
+
+def test_events_a_warm_store_adds_each_line_to_the_line_set_once(seeded, calls, lambda_context) -> None:
+    """The line set only grows: one write per line and container, not one per new call."""
+    added: list[str] = []
+
+    def count(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"]["pk"]["S"].endswith("#TRUNKS"):
+            added.append(params["ExpressionAttributeValues"][":n"]["SS"][0])
+
+    calls.client.meta.events.register("provide-client-params.dynamodb.UpdateItem", count)
+    for n, line in enumerate(["+380442246595", "+380442246595", "+380800218500", "+380442246595"]):
+        calls.save_call(None, Call(tenant="acme", uuid=f"line{n}", trunk_num=line), CallChanges())
+    assert added == ["+380442246595", "+380800218500"]
+    another_container = CallStore(calls.table, calls.contacts_table, calls.tenants_table)
+    known_line = Call(tenant="acme", uuid="line9", trunk_num="+380442246595")
+    another_container.save_call(None, known_line, CallChanges())
+    assert another_container.own_numbers("acme") == {"+380442246595", "+380800218500"}

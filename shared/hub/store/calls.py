@@ -85,6 +85,9 @@ class CallStore(DynamoStore):
         super().__init__(calls_table, client)
         self.contacts_table = contacts_table
         self.tenants_table = tenants_table
+        # (tenant, line) this store has already added to the tenant's line set: the set only grows,
+        # so a warm function adds each line once instead of one write per new call.
+        self._lines_added: set[tuple[str, str]] = set()
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -143,7 +146,7 @@ class CallStore(DynamoStore):
         tenant (the line set) and could break its 100-item limit (a number many contacts share). A lost
         race rewrites them identically; an entry whose call is not saved yet is skipped by the readers.
         """
-        if old is None and new.trunk_num:
+        if old is None and new.trunk_num and (new.tenant, new.trunk_num) not in self._lines_added:
             with translated_errors():
                 self.client.update_item(
                     TableName=self.table,
@@ -151,6 +154,7 @@ class CallStore(DynamoStore):
                     UpdateExpression="ADD numbers :n",
                     ExpressionAttributeValues={":n": {"SS": [new.trunk_num]}},
                 )
+            self._lines_added.add((new.tenant, new.trunk_num))
         if changes.new_contact_links:
             self._put_timeline_entries(new, changes.new_contact_links)
         inline, leg_writes, legs_apart = self._placed_legs(old, new)
