@@ -19,8 +19,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hub import wiring
 from hub.errors import HubError
 from hub.http import http_status
+from hub.pages import render_status
+from hub.pages.i18n import LANGUAGE_COOKIE
 from hub.pages.routes import callbacks, calls, campaigns, contacts, session, team
-from hub.pages.web import HTML, PageServices
+from hub.pages.web import HTML, PageServices, request_cookies
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -45,9 +47,10 @@ def page_services() -> PageServices:
 
 
 def status_page(status: int) -> Response:
-    return Response(
-        status_code=status, content_type=HTML, body=f"<!doctype html><title>{status}</title><h1>{status}</h1>"
-    )
+    event = app.current_event
+    chosen = request_cookies(event).get(LANGUAGE_COOKIE)
+    body = render_status(status, (event.headers or {}).get("accept-language"), chosen)
+    return Response(status_code=status, content_type=HTML, body=body, headers={"Cache-Control": "no-store"})
 
 
 @app.exception_handler(HubError)

@@ -251,6 +251,20 @@ def test_page_in_each_language_and_width_fits_and_is_accessible(
     assert not violations, "\n".join(violations)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_unknown_address_is_a_404_in_the_browsers_language_and_accessible(
+    hub: LocalHub, tabs, lang: str
+) -> None:
+    page = tabs[390]
+    page.set_extra_http_headers({"Accept-Language": f"{lang};q=0.9"})
+    response = visit(page, f"{hub.api_url}/app/nosuchtenant/login")
+    assert response is not None and response.status == 404
+    assert page.get_attribute("html", "lang") == lang
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    violations = serious_violations(page)
+    assert not violations, "\n".join(violations)
+
+
 def test_keyboard_skip_link_then_every_section_scrolled_into_view_on_a_phone(site: Site, tabs) -> None:
     page = tabs[390]
     page.set_extra_http_headers({"Accept-Language": "uk"})

@@ -287,3 +287,25 @@ def test_logout_ends_the_session(pages, lambda_context) -> None:
     browser.sign_in()
     assert browser.post("/app/acme/logout")[0] == 303
     assert browser.get("/app/acme/callbacks")[0] == 303
+
+
+@pytest.mark.parametrize(
+    ("language", "cookie", "lang", "text"),
+    [
+        ("uk-UA,uk;q=0.9", None, "uk", "Не знайдено"),
+        ("en-GB", None, "en", "Not found"),
+        ("de", None, "ru", "Не найдено"),  # a language the pages do not speak: the default tenant's
+        ("en", "uk", "uk", "Не знайдено"),  # the person's chosen language first, as on every page
+    ],
+)
+def test_pages_unknown_tenant_or_address_is_a_404_page_in_the_browsers_language(
+    pages, lambda_context, language: str, cookie: str | None, lang: str, text: str
+) -> None:
+    browser = Browser(pages, lambda_context, language=language)
+    if cookie:
+        browser.cookies["hub_lang"] = cookie
+    for path in ("/app/nosuchtenant/login", "/app/acme/no/such/page"):
+        status, headers, body = browser.get(path)
+        assert status == 404, path
+        assert headers["Content-Type"].startswith("text/html")
+        assert f'<html lang="{lang}">' in body and f"<h1>{text}</h1>" in body, body

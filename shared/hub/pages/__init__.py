@@ -107,6 +107,15 @@ def render(template: str, tenant: Tenant, lang: str, **context: Any) -> str:
     )
 
 
+def render_status(status: int, accept_language: str | None, chosen: str | None = None) -> str:
+    """The page for a request no tenant's page answered (an unknown tenant or address, a body that
+    cannot be read, a failure): in the browser's language, as the tenant's pages would be."""
+    lang = i18n.negotiate(Tenant.model_fields["language"].default.value, accept_language, chosen)
+    key = {404: "not_found", 403: "forbidden"}.get(status, "error" if status >= 500 else "bad_request")
+    page = environment().get_template("status.html")
+    return page.render(lang=lang, status=status, message=LABELS[lang][key])
+
+
 def render_opening(tenant: Tenant, lang: str, ms: int | None) -> str:
     """A moment ahead as a person plans around it, in the tenant's time zone: "ср, 02.12, 09:00"."""
     return i18n.opening(ms, lang, tenant.timezone)

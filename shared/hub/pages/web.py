@@ -64,7 +64,7 @@ class Page:
         self.tenant = self.context.tenant
         event = router.current_event
         self.event = event
-        self.cookies = dict(c.split("=", 1) for c in (event.cookies or []) if "=" in c)
+        self.cookies = request_cookies(event)
         self.lang = pages.language(
             self.tenant, (event.headers or {}).get("accept-language"), self.cookies.get(i18n.LANGUAGE_COOKIE)
         )
@@ -155,6 +155,11 @@ class Page:
 
     def _csrf_cookie(self) -> Cookie:
         return self.cookie(pages.CSRF_COOKIE, self.csrf, SESSION_SECONDS, SameSite.STRICT_MODE)
+
+
+def request_cookies(event: Any) -> dict[str, str]:
+    """An HTTP API event's cookies by name (payload 2.0 sends them as `name=value` strings)."""
+    return dict(c.split("=", 1) for c in (event.cookies or []) if "=" in c)
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
