@@ -16,7 +16,6 @@ from hub import wiring
 from hub.domain.tenants import add_employee, deactivate_employee
 from hub.models.call import PresenceChange
 from hub.pages.labels import LABELS
-from hub.pages.routes.team import display_number
 from hub.vendors import accounts
 from hub.vendors.http import HttpPolicy
 from hubtools.fakes import PhonetFake
@@ -191,10 +190,3 @@ def test_team_labels_exist_in_every_language() -> None:
     keys = {key for key in LABELS["ru"] if key.startswith("team")}
     assert keys and all(keys <= LABELS[lang].keys() for lang in ("en", "uk"))
     assert LABELS["uk"]["team_pbx_not_connected"].startswith("АТС не підключена")
-
-
-def test_team_display_number_is_national_at_home_and_international_abroad() -> None:
-    assert display_number("+380442246595", "UA") == "044 224 6595"
-    assert display_number("+380442246595", "RU") == "+380 44 224 6595"
-    assert display_number("anonymous", "UA") == "anonymous"
-    assert display_number(None, "UA") is None

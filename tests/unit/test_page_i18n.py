@@ -52,16 +52,18 @@ def test_page_language_requested_reads_at_most_a_few_dozen_ranges() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lang", "moment", "day", "opening"),
+    ("lang", "moment", "day", "opening", "clock"),
     [
-        ("ru", "01.12.2026, 19:05", "01.12.2026", "вт, 01.12, 19:05"),
-        ("uk", "01.12.2026, 19:05", "01.12.2026", "вт, 01.12, 19:05"),
-        ("en", "12/1/2026, 7:05\u202fPM", "12/1/2026", "Tue, 12/1, 7:05\u202fPM"),
+        ("ru", "01.12.2026, 19:05", "01.12.2026", "вт, 01.12, 19:05", "19:05"),
+        ("uk", "01.12.2026, 19:05", "01.12.2026", "вт, 01.12, 19:05", "19:05"),
+        ("en", "12/1/2026, 7:05\u202fPM", "12/1/2026", "Tue, 12/1, 7:05\u202fPM", "7:05\u202fPM"),
     ],
 )
 def test_page_dates_in_the_tenants_zone_as_the_language_writes_them(
-    lang: str, moment: str, day: str, opening: str
+    lang: str, moment: str, day: str, opening: str, clock: str
 ) -> None:
+    assert i18n.time_of_day(EVENING, lang, KYIV) == clock  # the team page's "on the line since"
+    assert i18n.time_of_day(None, lang, KYIV) == ""
     assert i18n.date_time(EVENING, lang, KYIV) == moment
     assert i18n.date_only(EVENING, lang, KYIV) == day
     assert i18n.opening(EVENING, lang, KYIV) == opening
@@ -83,8 +85,10 @@ def test_page_weekdays_monday_first_in_each_language() -> None:
 
 def test_page_filters_render_in_the_pages_language_and_tenants_zone() -> None:
     tenant = Tenant(slug="shop", name="Shop", timezone=KYIV)
-    template = pages.environment().from_string("{{ at | when }}|{{ at | day }}|{{ n | number }}")
+    filters = "{{ at | when }}|{{ at | day }}|{{ n | number }}|{{ at | clock }}"
+    template = pages.environment().from_string(filters)
     context = {"lang": "en", i18n.ZONE_VARIABLE: tenant.timezone}
-    assert template.render(at=EVENING, n=2397, **context) == "12/1/2026, 7:05\u202fPM|12/1/2026|2,397"
+    evening = "7:05\u202fPM"
+    assert template.render(at=EVENING, n=2397, **context) == f"12/1/2026, {evening}|12/1/2026|2,397|{evening}"
     context["lang"] = "uk"
-    assert template.render(at=EVENING, n=2397, **context) == "01.12.2026, 19:05|01.12.2026|2\xa0397"
+    assert template.render(at=EVENING, n=2397, **context) == "01.12.2026, 19:05|01.12.2026|2\xa0397|19:05"

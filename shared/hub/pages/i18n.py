@@ -89,6 +89,11 @@ def opening(ms: int | None, lang: str, zone: str) -> str:
     return _date_and_time(_local(ms, zone), "MEd", lang) if ms else ""
 
 
+def time_of_day(ms: int | None, lang: str, zone: str) -> str:
+    """A moment of today as the tenant's clock shows it: "14:02" in ru and uk, "2:02 PM" in en."""
+    return format_time(_local(ms, zone), "short", locale=locale(lang)) if ms else ""
+
+
 def number(value: float | None, lang: str) -> str:
     """A count grouped as the language groups it: "100 000" in ru and uk, "100,000" in en."""
     return "" if value is None else format_decimal(value, locale=locale(lang))
@@ -112,9 +117,20 @@ def day_filter(context: Context, ms: int | None) -> str:
 
 
 @pass_context
+def clock_filter(context: Context, ms: int | None) -> str:
+    return time_of_day(ms, context["lang"], context[ZONE_VARIABLE])
+
+
+@pass_context
 def number_filter(context: Context, value: float | None) -> str:
     return number(value, context["lang"])
 
 
-# What hub.pages.environment() registers: `when` (date and time), `day` (date), `number` (grouped).
-FILTERS: dict[str, Any] = {"when": when_filter, "day": day_filter, "number": number_filter}
+# What hub.pages.environment() registers: `when` (date and time), `day` (date), `clock` (time of day),
+# `number` (grouped).
+FILTERS: dict[str, Any] = {
+    "when": when_filter,
+    "day": day_filter,
+    "clock": clock_filter,
+    "number": number_filter,
+}
