@@ -456,7 +456,7 @@ def test_campaign_progress_bar_moves_while_the_page_is_open(hub: LocalHub, brows
             "data-state", state
         )
     expect(page.locator("#campaign")).to_have_attribute("data-final", "true")
-    expect(page.locator("#sent-text")).to_have_text("1500 из 1500")
+    expect(page.locator("#sent-text")).to_have_text("1\u00a0500 из 1\u00a0500")
     expect(page.locator("#status-label")).to_have_text("Завершена")
     expect(page.locator("#cancel-section")).to_be_hidden()
     assert time.monotonic() - started < 20

@@ -67,7 +67,7 @@ def test_campaign_pages_list_and_batch_show_status_progress_outcomes_and_chunks(
     assert status == 200 and f'href="/app/globex/campaigns/{batch.id}"' in listing
     assert 'href="/app/globex/campaigns" aria-current="page">Кампании</a>' in listing  # the nav
     assert 'data-status="done"' in listing and "Завершена" in listing
-    assert "Автодозвон, сценарий 7" in listing and "2397 из 2397" in listing
+    assert "Автодозвон, сценарий 7" in listing and "2\xa0397 из 2\xa0397" in listing  # grouped as ru groups
 
     status, _, page = boris.get(f"/app/globex/campaigns/{batch.id}")
     assert status == 200
@@ -76,7 +76,8 @@ def test_campaign_pages_list_and_batch_show_status_progress_outcomes_and_chunks(
     assert "09:00–20:00, пн, вт, ср, чт, пт" in page and "Europe/Moscow" in page
     assert re.search(r'data-reason="invalid_phone">Неверный номер: 2<', page)
     assert re.search(r'data-reason="duplicate">Повтор номера: 1<', page)
-    assert re.search(r'data-outcome="not_known">.*?<span class="chart-count">2397<', page)
+    assert re.search(r'data-outcome="not_known">.*?<span class="chart-count">2\xa0397<', page)
+    assert '<dd id="count-received">2\xa0400</dd>' in page and '<dd id="count-accepted">2\xa0397</dd>' in page
     assert chunk_states(page) == {0: "sent", 1: "sent", 2: "sent"}
     assert "Отправить снова" not in page and "Отменить кампанию" not in page  # done: nothing to do
     assert 'src="/app/static/campaign.js"' in page and 'data-final="true"' in page
@@ -181,12 +182,16 @@ def test_campaign_progress_json_needs_the_session_and_follows_the_batch(
 
     rig.deliver(rig.queue.now.pop(0))  # the first chunk is sent
     second = json.loads(browser.get(progress)[2])
-    assert (second["sent"], second["sent_text"]) == (1000, "1000 из 1500")
+    assert (second["sent"], second["sent_text"]) == (1000, "1\xa0000 из 1\xa0500")
+    assert second["accepted_text"] == "1\xa0500"  # what the script writes into the page
+    english = Browser(pages, lambda_context, language="en")
+    english.sign_in(tenant="globex", login="boris")
+    assert json.loads(english.get(progress)[2])["sent_text"] == "1,000 of 1,500"
     assert 'data-chunk="0" data-state="sent"' in second["chunks_html"]
     rig.run()
     last = json.loads(browser.get(progress)[2])
     assert (last["sent"], last["status"], last["final"]) == (1500, "done", True)
-    assert '<span class="chart-count">1500</span>' in last["outcomes_html"]
+    assert '<span class="chart-count">1\xa0500</span>' in last["outcomes_html"]
 
 
 def test_campaign_view_of_a_waiting_batch_says_when_its_window_opens(seeded: Seeded, pages: Any) -> None:  # noqa: F811

@@ -17,6 +17,7 @@ from hub.domain.tenants import TenantContext
 from hub.errors import Conflict, NotFound
 from hub.models.campaign import BatchStatus, ChunkState, DialBatch, DialChunk
 from hub.models.tenant import Tenant
+from hub.pages import i18n
 from hub.pages.web import Page, json_response
 
 logger = Logger()
@@ -56,6 +57,10 @@ def campaign_view(tenant: Tenant, lang: str, batch: DialBatch) -> dict[str, Any]
     """What the list and the campaign page show of a batch, and the progress endpoint answers: its
     status in words, the sent share of the accepted records, and the outcome of every record received."""
     t, counts = pages.LABELS[lang], batch.counts
+
+    def grouped(count: int) -> str:  # "2 397" in ru and uk, "2,397" in en
+        return i18n.number(count, lang)
+
     meaning = t[f"meaning_{batch.status.value}"]
     if batch.status is BatchStatus.RECEIVING:
         meaning = meaning.format(batch.pages_received, batch.pages)
@@ -88,7 +93,8 @@ def campaign_view(tenant: Tenant, lang: str, batch: DialBatch) -> dict[str, Any]
         "final": batch.status in FINAL_STATUSES,
         "sent": counts.sent,
         "accepted": counts.accepted,
-        "sent_text": t["sent_of"].format(sent=counts.sent, accepted=counts.accepted),
+        "accepted_text": grouped(counts.accepted),
+        "sent_text": t["sent_of"].format(sent=grouped(counts.sent), accepted=grouped(counts.accepted)),
         "answered": counts.answered,
         "not_answered": counts.not_answered,
         "outcomes": [
@@ -96,7 +102,7 @@ def campaign_view(tenant: Tenant, lang: str, batch: DialBatch) -> dict[str, Any]
             for key, label, count in outcomes
         ],
         "chunk_states": chunk_states,
-        "chunks_summary": " · ".join(f"{row['label']}: {row['count']}" for row in chunk_states),
+        "chunks_summary": " · ".join(f"{row['label']}: {grouped(row['count'])}" for row in chunk_states),
     }
 
 

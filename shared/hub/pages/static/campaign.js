@@ -27,7 +27,7 @@
     bar.value = progress.sent;
     bar.textContent = progress.sent_text;
     text("sent-text", progress.sent_text);
-    text("count-accepted", progress.accepted);
+    text("count-accepted", progress.accepted_text);
     text("status-label", progress.status_label);
     text("status-meaning", progress.meaning);
     text("chunks-summary", progress.chunks_summary);
