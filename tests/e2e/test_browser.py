@@ -83,6 +83,18 @@ def sign_in(page, employee: dict[str, str]) -> None:
     page.click("form.stack button[type=submit]")
 
 
+def signed_in_tab(browser, url: str, employee: dict[str, str], lands: str | None = None, **options: Any):
+    """A new tab (its own context: `options` such as viewport and locale) that opened `url`, which
+    sends a stranger to sign in, and signed in as `employee`: it waits where signing in led, `lands`
+    (the sign-in page itself leads to the callbacks) or back at `url`."""
+    page = browser.new_context(**options).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url)
+    sign_in(page, employee)
+    expect(page).to_have_url(lands or url)
+    return page
+
+
 # -- every page × language × width -------------------------------------------------------------------
 
 LANGUAGES = ("ru", "uk", "en")

@@ -12,7 +12,7 @@ import requests
 from hubtools.fakes import PhonetFake
 from hubtools.local.demo import seed_demo
 from hubtools.local.runner import LocalHub
-from tests.e2e.test_browser import browser, no_violations, shot
+from tests.e2e.test_browser import browser, no_violations, shot, signed_in_tab
 
 try:
     from playwright.sync_api import expect
@@ -35,16 +35,9 @@ def warmed(url: str, tries: int = 4) -> None:
 
 
 def signed_in(hub: LocalHub, browser: Any, slug: str, employee: dict[str, Any], **options: Any) -> Any:
-    warmed(f"{hub.api_url}/app/{slug}/login")
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{hub.api_url}/app/{slug}/login")
-    page.fill("input[name=login]", employee["login"])
-    page.fill("input[name=password]", employee["password"])
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{hub.api_url}/app/{slug}/callbacks")
-    return page
+    base = f"{hub.api_url}/app/{slug}"
+    warmed(f"{base}/login")
+    return signed_in_tab(browser, f"{base}/login", employee, lands=f"{base}/callbacks", **options)
 
 
 def test_call_log_and_callbacks_in_a_browser(hub: LocalHub, browser) -> None:  # noqa: F811

@@ -22,7 +22,7 @@ from hub.store.do_not_call import DoNotCallStore
 from hub.store.tenants import TenantStore
 from hubtools.local.demo import seed_demo
 from hubtools.local.runner import LocalHub
-from tests.e2e.test_browser import browser, no_violations, shot  # noqa: F401 - the browser fixture
+from tests.e2e.test_browser import browser, no_violations, shot, signed_in_tab  # noqa: F401 - the browser fixture
 
 try:
     from playwright.sync_api import expect
@@ -85,14 +85,7 @@ def test_campaign_needing_a_decision_reads_in_words_fits_a_phone_and_works_from_
 
     ivan = demo["employees"][0]
     page_url = f"{hub.api_url}/app/attention/campaigns/{batch.id}"
-    browser_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
-    page = browser_context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(page_url)
-    page.fill("input[name=login]", ivan["login"])
-    page.fill("input[name=password]", ivan["password"])
-    page.click("button[type=submit]")
-    expect(page).to_have_url(page_url)
+    page = signed_in_tab(browser, page_url, ivan, viewport={"width": 390, "height": 844}, locale="ru-RU")
 
     expect(page.locator("#status-label")).to_have_text("Нужно решение")
     expect(page.locator("#chunks-summary")).to_have_text("итог неясен: 2")
@@ -114,4 +107,4 @@ def test_campaign_needing_a_decision_reads_in_words_fits_a_phone_and_works_from_
     expect(page.locator('#chunk-rows tr[data-chunk="0"]')).to_have_attribute("data-state", "pending")
     expect(page.locator(".notice")).to_have_text("Часть отправится снова")
     no_violations(page)
-    browser_context.close()
+    page.context.close()

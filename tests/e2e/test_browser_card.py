@@ -7,7 +7,7 @@ import pytest
 
 from hubtools.local.demo import seed_demo
 from hubtools.local.runner import LocalHub
-from tests.e2e.test_browser import browser, no_violations, shot  # noqa: F401 (browser: a fixture)
+from tests.e2e.test_browser import browser, no_violations, shot, signed_in_tab  # noqa: F401 (browser: a fixture)
 
 try:
     from playwright.sync_api import expect
@@ -23,13 +23,9 @@ def test_card_found_by_surname_edited_noted_and_a_lead_named(hub: LocalHub, brow
     demo = seed_demo(hub.aws, hub.template, hub.api_url, slug=slug)
     ivan = demo["employees"][0]
     base = f"{hub.api_url}/app/{slug}"
-    context = browser.new_context(viewport=WIDTHS[width], locale="ru-RU")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/login")
-    page.fill("input[name=login]", ivan["login"])
-    page.fill("input[name=password]", ivan["password"])
-    page.click("button[type=submit]")
+    page = signed_in_tab(
+        browser, f"{base}/login", ivan, lands=f"{base}/callbacks", viewport=WIDTHS[width], locale="ru-RU"
+    )
 
     # found by surname
     page.goto(f"{base}/search?name=%D0%B8%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2")  # "иванов"
@@ -85,4 +81,4 @@ def test_card_found_by_surname_edited_noted_and_a_lead_named(hub: LocalHub, brow
     expect(page.locator("h1")).to_contain_text("Пётр Лидов")
     expect(page.locator("#naming")).to_have_count(0)
     shot(page, f"card-6-named-{width}")
-    context.close()
+    page.context.close()

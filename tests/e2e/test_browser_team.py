@@ -11,7 +11,7 @@ from hub.store.calls import CallStore
 from hubtools.fakes import PhonetFake
 from hubtools.local.demo import DEMO_EMPLOYEES, seed_credentials, seed_demo
 from hubtools.local.runner import LocalHub
-from tests.e2e.test_browser import browser, no_violations, shot  # noqa: F401 - the browser fixture
+from tests.e2e.test_browser import browser, no_violations, shot, signed_in_tab  # noqa: F401 - the browser fixture
 
 try:
     from playwright.sync_api import expect
@@ -40,15 +40,8 @@ def talking(pbx: PhonetFake, ext: str, number: str, since_ms: int) -> None:
 
 
 def sign_in(browser: Any, hub: LocalHub, employee: dict[str, Any], width: int, locale: str) -> Any:  # noqa: F811
-    context = browser.new_context(viewport={"width": width, "height": 844}, locale=locale)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{hub.api_url}/app/team/team")
-    page.fill("input[name=login]", employee["login"])
-    page.fill("input[name=password]", employee["password"])
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{hub.api_url}/app/team/team")
-    return page
+    viewport = {"width": width, "height": 844}
+    return signed_in_tab(browser, f"{hub.api_url}/app/team/team", employee, viewport=viewport, locale=locale)
 
 
 def test_team_page_shows_presence_and_the_call_in_progress_on_a_phone_and_a_desk(
