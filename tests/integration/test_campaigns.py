@@ -74,6 +74,26 @@ class Queue:
         return message
 
 
+def campaign_service(policy: HttpPolicy, queue: Queue, clock: Clock) -> CampaignService:
+    """The dial worker's CampaignService on hub.wiring's tables and the tenants' stored credentials,
+    with the dial queue and the clock in the test's hands."""
+    accounts = VendorAccountsFromSecrets(
+        wiring.vendor_secrets(),
+        lambda slug: wiring.tenant_directory().by_slug(slug).tenant,
+        wiring.phonet_session_cache(),
+        policy,
+    )
+    return CampaignService(
+        wiring.campaign_store(),
+        wiring.contact_store(),
+        wiring.do_not_call(),
+        accounts,
+        queue.send_all,
+        queue.send,
+        clock=clock,
+    )
+
+
 @dataclass
 class Rig:
     service: CampaignService
@@ -139,23 +159,8 @@ def rig(seeded: Seeded, dialer: AvtodialerFake, call_list: ObzvonilkaFake) -> Ri
     put_credentials(
         seeded, "globex", Vendor.OBZVONILKA, {"api_key": call_list.api_key, "base_url": call_list.url}
     )
-    accounts = VendorAccountsFromSecrets(
-        wiring.vendor_secrets(),
-        lambda slug: wiring.tenant_directory().by_slug(slug).tenant,
-        wiring.phonet_session_cache(),
-        FAST,
-    )
     queue, clock = Queue(), Clock(MORNING)
-    service = CampaignService(
-        wiring.campaign_store(),
-        wiring.contact_store(),
-        wiring.do_not_call(),
-        accounts,
-        queue.send_all,
-        queue.send,
-        clock=clock,
-    )
-    return Rig(service, queue, clock, seeded.globex)
+    return Rig(campaign_service(FAST, queue, clock), queue, clock, seeded.globex)
 
 
 def robot_spec(**changes: Any) -> BatchSpec:

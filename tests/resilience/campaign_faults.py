@@ -50,12 +50,12 @@ from hub.models.campaign import (
     Provider,
 )
 from hub.models.tenant import Tenant, Vendor, credentials_for
-from hub.vendors.accounts import WORKER_POLICY, VendorAccountsFromSecrets
+from hub.vendors.accounts import WORKER_POLICY
 from hubtools.fakes import AvtodialerFake
 from hubtools.fakes.base import Hit
 from hubtools.local.lambdas import InvocationError, Worker, function_specs
 from hubtools.template import TEMPLATE_PATH, Template
-from tests.integration.test_campaigns import Clock, Queue
+from tests.integration.test_campaigns import Clock, Queue, campaign_service
 from tests.integration.test_dial_batches_api import ALL_WEEK, midday_zone
 
 CHUNKS = int(os.environ.get("CAMPAIGN_FAULT_CHUNKS", "40"))
@@ -147,22 +147,8 @@ def open_stage(template: Template, tmp_path: Path) -> Iterator[Stage]:
             fields = {"base_url": dialer.url, "api_key": dialer.api_key, "access_token": dialer.access_token}
             wiring.vendor_secrets().put(SLUG, Vendor.AVTODIALER, credentials_for(Vendor.AVTODIALER, fields))
             tenants.put_credentials(SLUG, Vendor.AVTODIALER, now_ms())
-            accounts = VendorAccountsFromSecrets(
-                wiring.vendor_secrets(),
-                lambda slug: wiring.tenant_directory().by_slug(slug).tenant,
-                wiring.phonet_session_cache(),
-                POLICY,
-            )
             queue, clock = Queue(), Clock(now_ms())
-            service = CampaignService(
-                wiring.campaign_store(),
-                wiring.contact_store(),
-                wiring.do_not_call(),
-                accounts,
-                queue.send_all,
-                queue.send,
-                clock=clock,
-            )
+            service = campaign_service(POLICY, queue, clock)
             context = wiring.tenant_directory().by_slug(SLUG)
             yield Stage(dialer, context, service, queue, clock, worker)
             worker.kill()
