@@ -154,6 +154,9 @@ def test_template_alarms_every_function_has_an_errors_and_a_throttles_alarm() ->
 def test_template_alarms_watch_every_http_api_5xx() -> None:
     apis = {k for k, r in TEMPLATE["Resources"].items() if r["Type"] == "AWS::Serverless::HttpApi"}
     assert apis and {d["ApiId"]["Ref"] for _, d in _watching("AWS/ApiGateway", "5xx")} == apis
+    # by ApiId alone, a dimension every HTTP API publishes (a Stage must be spelled as API Gateway does)
+    for metric in ("5xx", "Count"):
+        assert all(set(d) == {"ApiId"} for _, d in _watching("AWS/ApiGateway", metric)), metric
 
 
 def test_template_alarms_all_notify_the_one_topic() -> None:
