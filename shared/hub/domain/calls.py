@@ -279,13 +279,14 @@ def derive(call: Call) -> Call:
 def apply_missed(callback: Callback, call: Call) -> Callback | None:
     """The callback after a missed call from its number, or None when the number was already answered
     after this miss (the events came late) or the miss was counted already."""
-    missed_at = call.dial_at or call.ended_at or 0
+    miss = _miss(call)
+    missed_at = miss.at
     if callback.last_answered_at and callback.last_answered_at >= missed_at:
         return None
     if call.uuid in callback.missed_calls:
         return None
     missed_calls = ([*callback.missed_calls] if callback.open else [])[-_MAX_MISSED_KEPT + 1 :] + [call.uuid]
-    misses = {**(callback.misses if callback.open else {}), call.uuid: miss_of(call, missed_at)}
+    misses = {**(callback.misses if callback.open else {}), call.uuid: miss}
     fresh = {} if callback.open else {"assigned_to": None, "assigned_by": None, "assigned_at": None}
     return callback.model_copy(
         update={
@@ -800,8 +801,10 @@ class CallService:
         missed = call.status == CallStatus.MISSED and "missed" not in call.callback_effects
         answered = call.bridge_at is not None and "answered" not in call.callback_effects
         if not (missed or answered):
-            if "missed" in call.callback_effects and before is not None and _miss(before) != _miss(call):
-                self._retell_miss(context, call, changes)
+            if "missed" in call.callback_effects and before is not None:
+                miss = _miss(call)
+                if _miss(before) != miss:
+                    self._retell_miss(context, call, miss, changes)
             return call
         stored = self.calls.get_callback(context.slug, call.other_number)
         callback = stored or Callback(tenant=context.slug, phone=call.other_number)
@@ -821,12 +824,12 @@ class CallService:
         )
         return call.model_copy(update={"callback_effects": effects})
 
-    def _retell_miss(self, context: TenantContext, call: Call, changes: CallChanges) -> None:
-        """The counted miss's details on its callback brought up to date with the call, if still open."""
+    def _retell_miss(self, context: TenantContext, call: Call, miss: Miss, changes: CallChanges) -> None:
+        """The counted miss's details (`miss`, as the call now tells it) on its callback, if still open."""
         stored = self.calls.get_callback(context.slug, call.other_number or "")
-        if stored is None or call.uuid not in stored.misses or stored.misses[call.uuid] == _miss(call):
+        if stored is None or call.uuid not in stored.misses or stored.misses[call.uuid] == miss:
             return
-        misses = {**stored.misses, call.uuid: _miss(call)}
+        misses = {**stored.misses, call.uuid: miss}
         changes.callback_before = stored
         changes.callback_after = stored.model_copy(update={"misses": misses, "version": stored.version + 1})
 

@@ -220,8 +220,8 @@ def rotate_webhook_token(
 ) -> str:
     """A new webhook token for the tenant's `vendor`, returned once (only its hash is stored). The
     one it replaces is refused at once (`overlap_ms` 0: a leaked token), or `overlap_ms` later, so
-    the PBX's URLs can be changed while both work (at most a week). Warm functions may still accept
-    a revoked token for TenantCacheSeconds (TenantDirectory caches what a token resolved to)."""
+    the PBX's URLs can be changed while both work (at most a week). Every webhook reads its token,
+    so warm functions refuse a replaced one as soon as it is (TenantDirectory)."""
     if vendor not in WEBHOOK_VENDORS:
         raise BadRequest(
             f"{vendor.value} sends no webhooks", details={"vendors": [v.value for v in WEBHOOK_VENDORS]}

@@ -250,8 +250,8 @@ class Callback(BaseModel):
         """The tenant's lines the misses came in on, (number, name), the latest miss's first."""
         found: dict[str, str | None] = {}
         for miss in sorted(self.misses.values(), key=lambda m: (-m.at, m.line or "")):
-            if miss.line and (miss.line not in found or found[miss.line] is None):
-                found[miss.line] = found.get(miss.line) or miss.line_name
+            if miss.line and found.get(miss.line) is None:  # a line's latest name that is known
+                found[miss.line] = miss.line_name
         return list(found.items())
 
     @property

@@ -104,27 +104,24 @@ def contact_item(contact: Contact) -> dict[str, Any]:
     return to_item({"pk": contact_pk(contact.tenant, contact.id), "sk": CONTACT_SK, **data, **indexes})
 
 
+def _entries(phone_item: dict[str, Any]) -> list[PhoneEntry]:
+    """The contacts a phone-index item lists, one attribute each."""
+    return [PhoneEntry.model_validate(v) for k, v in phone_item.items() if k.startswith(ENTRY_PREFIX)]
+
+
 class ContactStore(DynamoStore):
     # -- reads -------------------------------------------------------------------------------
 
     def phone_entries(self, tenant: str, e164: str) -> list[PhoneEntry]:
         """Every contact of the tenant holding this number: one GetItem, whatever the table's size."""
-        item = self.get_item(phone_pk(tenant, e164), PHONE_SK) or {}
-        return [
-            PhoneEntry.model_validate(value) for key, value in item.items() if key.startswith(ENTRY_PREFIX)
-        ]
+        return _entries(self.get_item(phone_pk(tenant, e164), PHONE_SK) or {})
 
     def phone_entries_of(self, tenant: str, numbers: list[str]) -> dict[str, list[PhoneEntry]]:
         """Who holds each of these numbers: BatchGetItem over their phone-index items."""
         prefix = phone_pk(tenant, "")
         found: dict[str, list[PhoneEntry]] = {}
         for item in self.get_items([(phone_pk(tenant, number), PHONE_SK) for number in numbers]):
-            entries = [
-                PhoneEntry.model_validate(value)
-                for key, value in item.items()
-                if key.startswith(ENTRY_PREFIX)
-            ]
-            if entries:
+            if entries := _entries(item):
                 found[str(item["pk"]).removeprefix(prefix)] = sorted(entries, key=lambda e: (e.name, e.id))
         return found
 

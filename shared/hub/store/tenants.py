@@ -72,23 +72,26 @@ def token_pk(token_hash: str) -> str:
     return f"TOKEN#{token_hash}"
 
 
+def _token_item(slug: str, vendor: Vendor, digest: str) -> dict[str, Any]:
+    """A webhook token's own item, keyed by its hash: what a webhook's token is looked up by."""
+    return {
+        "pk": token_pk(digest),
+        "sk": "TOKEN",
+        "tenant": slug,
+        "vendor": vendor.value,
+        "token_hash": digest,
+        "created_at": now_ms(),
+    }
+
+
 class TenantStore(DynamoStore):
     def create_tenant(self, tenant: Tenant, token_hashes: dict[Vendor, str]) -> None:
         """The tenant and its webhook tokens appear together or not at all; a taken slug is a Conflict."""
         tenant_item = {"pk": tenant_pk(tenant.slug), "sk": META, **tenant.model_dump(mode="json")}
         tenant_item["session_key"] = tenant.session_key
         tenant_item["token_hashes"] = {vendor.value: digest for vendor, digest in token_hashes.items()}
-        items = [self._put_new(tenant_item)]
-        for vendor, digest in token_hashes.items():
-            token_item = {
-                "pk": token_pk(digest),
-                "sk": "TOKEN",
-                "tenant": tenant.slug,
-                "vendor": vendor.value,
-                "token_hash": digest,
-                "created_at": now_ms(),
-            }
-            items.append(self._put_new(token_item))
+        tokens = [_token_item(tenant.slug, vendor, digest) for vendor, digest in token_hashes.items()]
+        items = [self._put_new(item) for item in (tenant_item, *tokens)]
         transact_write(self.client, items, f"tenant {tenant.slug!r} already exists")
 
     def get_tenant(self, slug: str) -> Tenant | None:
@@ -204,16 +207,7 @@ class TenantStore(DynamoStore):
                     ),
                 }
             },
-            self._put_new(
-                {
-                    "pk": token_pk(new_hash),
-                    "sk": "TOKEN",
-                    "tenant": slug,
-                    "vendor": vendor.value,
-                    "token_hash": new_hash,
-                    "created_at": now_ms(),
-                }
-            ),
+            self._put_new(_token_item(slug, vendor, new_hash)),
         ]
         if old_hash:
             key = to_item({"pk": token_pk(old_hash), "sk": "TOKEN"})
