@@ -12,7 +12,7 @@ import pytest
 
 from hub.domain.calls import CallService
 from hub.domain.contacts import ContactInput, ContactService, PhoneInput
-from hub.domain.tenants import add_employee
+from hub.models.tenant import Employee
 from hub.store.calls import CallStore
 from tests.conftest import Seeded
 from tests.support import ACME_AVTODIALER_TOKEN, load_event, load_function, phonet_record
@@ -63,22 +63,26 @@ class Browser:
         return self.post(f"/app/{tenant}/login", login=login, password=password, next="")
 
 
-@pytest.fixture
-def pages(seeded: Seeded):
-    add_employee(
-        seeded.tenant_store, seeded.acme.tenant, name="Анна", ext="007", login="anna", password=PASSWORD
-    )
-    add_employee(
-        seeded.tenant_store, seeded.globex.tenant, name="Boris", ext="101", login="boris", password=PASSWORD
-    )
-    return load_function("app_pages")
-
-
-def call_service(seeded: Seeded) -> CallService:
+def call_store(seeded: Seeded) -> CallStore:
     tables = [
         seeded.contact_store.table.replace("contacts", name) for name in ("calls", "contacts", "tenants")
     ]
-    return CallService(CallStore(*tables), seeded.contact_store, lambda _lead: None)
+    return CallStore(*tables)
+
+
+def call_service(seeded: Seeded) -> CallService:
+    return CallService(call_store(seeded), seeded.contact_store, lambda _lead: None)
+
+
+def employee(seeded: Seeded, login: str, tenant: str = "acme") -> Employee:
+    return next(e for e in seeded.context(tenant).employees.values() if e.login == login)
+
+
+def signed_in(pages: Any, lambda_context: Any, login: str = "anna", language: str = "ru") -> Browser:
+    """A Browser signed in at acme (Anna unless told), its pages in `language`."""
+    browser = Browser(pages, lambda_context, language=language)
+    assert browser.sign_in(login=login)[0] == 303
+    return browser
 
 
 def add(seeded: Seeded, tenant: str = "acme", **fields: Any):

@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
-from hub.domain.calls import CallService
 from hub.domain.tenants import add_employee
 from hub.models.call import Call, CallState, CallStatus, Direction
 from hub.models.tenant import Employee
@@ -19,9 +18,16 @@ from hub.pages.formats import format_phone
 from hub.pages.i18n import date_time
 from hub.pages.routes import calls as calls_route
 from hub.ports import CallChanges
-from hub.store.calls import CallStore
 from tests.conftest import Seeded
-from tests.integration.test_app_pages import PASSWORD, Browser, add
+from tests.integration.test_app_pages import (
+    PASSWORD,
+    Browser,
+    add,
+    call_service,
+    call_store,
+    employee,
+    signed_in,
+)
 from tests.support import load_function, phonet_record
 
 KNOWN = "+380501111111"
@@ -42,17 +48,6 @@ def pages(seeded: Seeded) -> Any:
         seeded.tenant_store, seeded.globex.tenant, name="Boris", ext="101", login="boris", password=PASSWORD
     )
     return load_function("app_pages")
-
-
-def store(seeded: Seeded) -> CallStore:
-    tables = [
-        seeded.contact_store.table.replace("contacts", name) for name in ("calls", "contacts", "tenants")
-    ]
-    return CallStore(*tables)
-
-
-def employee(seeded: Seeded, login: str, tenant: str = "acme") -> Employee:
-    return next(e for e in seeded.context(tenant).employees.values() if e.login == login)
 
 
 def ms(text: str) -> int:
@@ -94,19 +89,13 @@ def logged(
         updated_at=at,
         version=1,
     )
-    store(seeded).save_call(None, call, CallChanges(new_contact_links=list(contact_ids)))
+    call_store(seeded).save_call(None, call, CallChanges(new_contact_links=list(contact_ids)))
     return call
 
 
 def listed(page: str) -> list[str]:
     """The calls on the page, by uuid, in order."""
     return re.findall(r'data-call="([^"]+)"', page)
-
-
-def signed_in(pages: Any, lambda_context: Any, login: str = "anna", language: str = "ru") -> Browser:
-    browser = Browser(pages, lambda_context, language=language)
-    assert browser.sign_in(login=login)[0] == 303
-    return browser
 
 
 # -- the call log ------------------------------------------------------------------------------
@@ -271,7 +260,7 @@ def test_call_log_needs_a_session(pages: Any, lambda_context: Any) -> None:
 
 def missed_department_call(seeded: Seeded, uuid: str, number: str, at_s: int) -> None:
     """An inbound call on the company line that rang Ivan (001) and Anna (007), and nobody answered."""
-    service = CallService(store(seeded), seeded.contact_store, lambda _lead: None)
+    service = call_service(seeded)
     local = "0" + number.removeprefix("+380")
     base = {
         "parentUuid": uuid,
@@ -333,7 +322,7 @@ def test_callbacks_show_the_line_who_missed_it_how_often_and_since_when(
 ) -> None:
     missed_department_call(seeded, "first", STRANGER, 1_764_000_000)  # 24.11.2025 16:00 UTC
     missed_department_call(seeded, "second", STRANGER, 1_764_003_600)
-    callback = store(seeded).get_callback("acme", STRANGER)
+    callback = call_store(seeded).get_callback("acme", STRANGER)
     assert callback is not None and set(callback.misses) == {"first", "second"}
     assert (callback.lines, callback.missed_by) == ([(LINE, "Офис")], ["001", "007"])
     item = callback_items(signed_in(pages, lambda_context, language="en").get("/app/acme/callbacks")[2])[
@@ -356,12 +345,12 @@ def test_callbacks_assigned_to_an_employee_shown_and_listed_as_theirs(
     missed_department_call(seeded, "two", STRANGER, 1_764_003_600)
     olena, anna = employee(seeded, "olena"), employee(seeded, "anna")
     browser = signed_in(pages, lambda_context)
-    version = store(seeded).get_callback("acme", STRANGER).version  # type: ignore[union-attr]
+    version = call_store(seeded).get_callback("acme", STRANGER).version  # type: ignore[union-attr]
     status, headers, _ = browser.post(
         "/app/acme/callbacks/assign", phone=STRANGER, employee=olena.id, version=str(version)
     )
     assert (status, headers["Location"]) == (303, "/app/acme/callbacks?notice=callback_assigned")
-    stored = store(seeded).get_callback("acme", STRANGER)
+    stored = call_store(seeded).get_callback("acme", STRANGER)
     assert stored is not None and (stored.assigned_to, stored.assigned_by) == (olena.id, anna.id)
     _, _, page = browser.get(headers["Location"])
     assert 'data-notice="callback_assigned"' in page
@@ -379,14 +368,14 @@ def test_callbacks_stale_assign_is_refused_and_keeps_the_first(
 ) -> None:
     missed_department_call(seeded, "one", STRANGER, 1_764_000_000)
     olena, anna = employee(seeded, "olena"), employee(seeded, "anna")
-    seen = str(store(seeded).get_callback("acme", STRANGER).version)  # type: ignore[union-attr]
+    seen = str(call_store(seeded).get_callback("acme", STRANGER).version)  # type: ignore[union-attr]
     first, second = signed_in(pages, lambda_context), signed_in(pages, lambda_context, login="olena")
     assert first.post("/app/acme/callbacks/assign", phone=STRANGER, employee=olena.id, version=seen)[0] == 303
     status, headers, _ = second.post(
         "/app/acme/callbacks/assign", phone=STRANGER, employee=anna.id, version=seen
     )
     assert (status, headers["Location"]) == (303, "/app/acme/callbacks?notice=callback_changed")
-    assert store(seeded).get_callback("acme", STRANGER).assigned_to == olena.id  # type: ignore[union-attr]
+    assert call_store(seeded).get_callback("acme", STRANGER).assigned_to == olena.id  # type: ignore[union-attr]
     page = second.get(headers["Location"])[2]
     assert "кто-то изменил этот звонок" in page and 'class="notice notice-error"' in page
     unknown = second.post("/app/acme/callbacks/assign", phone=STRANGER, employee="nobody", version="99")
@@ -398,15 +387,15 @@ def test_callbacks_done_closes_it_and_clears_its_assignment(
 ) -> None:
     missed_department_call(seeded, "one", STRANGER, 1_764_000_000)
     browser = signed_in(pages, lambda_context)
-    version = str(store(seeded).get_callback("acme", STRANGER).version)  # type: ignore[union-attr]
+    version = str(call_store(seeded).get_callback("acme", STRANGER).version)  # type: ignore[union-attr]
     browser.post(
         "/app/acme/callbacks/assign", phone=STRANGER, employee=employee(seeded, "olena").id, version=version
     )
     status, headers, _ = browser.post("/app/acme/callbacks/close", phone=STRANGER)
     assert (status, headers["Location"]) == (303, "/app/acme/callbacks")
-    after = store(seeded).get_callback("acme", STRANGER)
+    after = call_store(seeded).get_callback("acme", STRANGER)
     assert after is not None and not after.open and after.assigned_to is None
-    closed = store(seeded).closed_callbacks("acme", STRANGER)
+    closed = call_store(seeded).closed_callbacks("acme", STRANGER)
     assert [(c.closed_by_employee_ext, c.assigned_to) for c in closed] == [
         ("007", employee(seeded, "olena").id)
     ]
@@ -433,7 +422,7 @@ def test_callbacks_done_goes_back_to_next_only_for_this_tenants_pages(
     browser = signed_in(pages, lambda_context)
     status, headers, _ = browser.post("/app/acme/callbacks/close", phone=STRANGER, next=target)
     assert (status, headers["Location"]) == (303, expected)
-    assert not store(seeded).get_callback("acme", STRANGER).open  # type: ignore[union-attr]
+    assert not call_store(seeded).get_callback("acme", STRANGER).open  # type: ignore[union-attr]
 
 
 def test_callbacks_forms_without_their_csrf_token_are_refused(
@@ -441,7 +430,7 @@ def test_callbacks_forms_without_their_csrf_token_are_refused(
 ) -> None:
     missed_department_call(seeded, "one", STRANGER, 1_764_000_000)
     browser = signed_in(pages, lambda_context)
-    version = str(store(seeded).get_callback("acme", STRANGER).version)  # type: ignore[union-attr]
+    version = str(call_store(seeded).get_callback("acme", STRANGER).version)  # type: ignore[union-attr]
     olena = employee(seeded, "olena")
     for path, form in (
         ("/app/acme/callbacks/close", {"phone": STRANGER}),
@@ -449,7 +438,7 @@ def test_callbacks_forms_without_their_csrf_token_are_refused(
     ):
         assert browser.request("POST", path, form)[0] == 403
         assert browser.request("POST", path, {**form, "csrf": "forged"})[0] == 403
-    callback = store(seeded).get_callback("acme", STRANGER)
+    callback = call_store(seeded).get_callback("acme", STRANGER)
     assert callback is not None and callback.open and callback.assigned_to is None
 
 
@@ -494,7 +483,7 @@ def test_call_log_number_filter_finds_calls_saved_before_its_index_once_hubctl_i
     logged(seeded, "old", ms("2026-11-21T10:00:00"))
     logged(seeded, "new", ms("2026-11-21T11:00:00"), number=STRANGER)
     boto3.client("dynamodb").update_item(  # as a call saved before the index existed
-        TableName=store(seeded).table,
+        TableName=call_store(seeded).table,
         Key={"pk": {"S": "acme#CALL#old"}, "sk": {"S": "CALL"}},
         UpdateExpression="REMOVE gsi1pk, gsi1sk",
     )

@@ -17,7 +17,7 @@ from hub.pages.labels import LABELS
 from hub.pages.routes import campaigns as campaign_routes
 from hubtools.fakes import AvtodialerFake
 from tests.conftest import Seeded
-from tests.integration.test_app_pages import Browser, pages  # noqa: F401 - the pages fixture
+from tests.integration.test_app_pages import Browser
 from tests.integration.test_campaigns import (  # noqa: F401 - fixtures
     NEXT_OPENING,
     Rig,
@@ -30,7 +30,7 @@ from tests.integration.test_campaigns import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def boris(pages: Any, lambda_context: Any) -> Browser:  # noqa: F811
+def boris(pages: Any, lambda_context: Any) -> Browser:
     """Boris, signed in at globex (the rig's tenant)."""
     browser = Browser(pages, lambda_context)
     assert browser.sign_in(tenant="globex", login="boris")[0] == 303
@@ -100,7 +100,7 @@ def test_campaign_pages_list_pages_with_a_signed_cursor(rig: Rig, boris: Browser
 def test_campaign_page_of_another_tenant_is_not_found(
     seeded: Seeded,
     rig: Rig,  # noqa: F811
-    pages: Any,  # noqa: F811
+    pages: Any,
     lambda_context: Any,
 ) -> None:
     batch = sent_batch(rig)
@@ -161,7 +161,7 @@ def test_campaign_page_buttons_resend_mark_sent_and_cancel_move_the_chunks(
 
 def test_campaign_progress_json_needs_the_session_and_follows_the_batch(
     rig: Rig,  # noqa: F811
-    pages: Any,  # noqa: F811
+    pages: Any,
     lambda_context: Any,
 ) -> None:
     batch = rig.service.submit(rig.context, robot_spec(), numbers(1500), "pages-3")
@@ -194,7 +194,7 @@ def test_campaign_progress_json_needs_the_session_and_follows_the_batch(
     assert '<span class="chart-count">1\xa0500</span>' in last["outcomes_html"]
 
 
-def test_campaign_view_of_a_waiting_batch_says_when_its_window_opens(seeded: Seeded, pages: Any) -> None:  # noqa: F811
+def test_campaign_view_of_a_waiting_batch_says_when_its_window_opens(seeded: Seeded, pages: Any) -> None:
     waiting = DialBatch(
         tenant="globex",
         id="0" * 24,

@@ -7,37 +7,15 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-
 from hub.domain.contacts import ContactService
-from hub.domain.tenants import add_employee
 from hub.models.contact import Contact
 from hub.pages.formats import attribution_label
 from hub.pages.labels import LABELS
 from tests.conftest import Seeded
-from tests.integration.test_app_pages import PASSWORD, Browser, add, call_service
+from tests.integration.test_app_pages import add, call_service, employee, signed_in
 from tests.support import ACME_AVTODIALER_TOKEN, load_event, load_function, phonet_record
-
-
-@pytest.fixture
-def pages(seeded: Seeded) -> Any:
-    """The pages' handler, with Anna (extension 007) at acme and Boris at globex."""
-    add_employee(
-        seeded.tenant_store, seeded.acme.tenant, name="Анна", ext="007", login="anna", password=PASSWORD
-    )
-    add_employee(
-        seeded.tenant_store, seeded.globex.tenant, name="Boris", ext="101", login="boris", password=PASSWORD
-    )
-    return load_function("app_pages")
-
-
-def signed_in(pages: Any, lambda_context: Any, language: str = "ru") -> Browser:
-    browser = Browser(pages, lambda_context, language=language)
-    browser.sign_in()
-    return browser
 
 
 def stored(seeded: Seeded, contact: Contact) -> Contact:
@@ -72,10 +50,6 @@ def edit_form(**changes: str) -> dict[str, str]:
     }
 
 
-def anna(seeded: Seeded) -> Any:
-    return next(e for e in seeded.context("acme").employees.values() if e.login == "anna")
-
-
 def test_edit_form_with_the_current_version_saves_every_field(seeded, pages, lambda_context) -> None:
     # given: a contact with two numbers, opened for editing
     contact = add(seeded, name="Ольга", numbers=["0442246595", "0501112233"])
@@ -84,7 +58,7 @@ def test_edit_form_with_the_current_version_saves_every_field(seeded, pages, lam
     assert status == 200
     assert re.search(r'name="version" value="1"', form)
     assert (field_value(form, "phone_0"), field_value(form, "phone_1")) == ("+380442246595", "+380501112233")
-    assert f'<option value="{anna(seeded).id}">Анна</option>' in form  # the active employees
+    assert f'<option value="{employee(seeded, "anna").id}">Анна</option>' in form  # the active employees
     # when: every field is changed, the second number removed and a third one added with its remark
     status, headers, _ = browser.post(
         f"/app/acme/contacts/{contact.id}/edit",
@@ -93,7 +67,7 @@ def test_edit_form_with_the_current_version_saves_every_field(seeded, pages, lam
             remove_1="1",
             phone_2="067 555 44 33",
             remark_2="мобильный",
-            responsible_employee_id=anna(seeded).id,
+            responsible_employee_id=employee(seeded, "anna").id,
             type="company",
         ),
     )
@@ -117,7 +91,7 @@ def test_edit_form_with_the_current_version_saves_every_field(seeded, pages, lam
         "выставка",
         "Хочет <b>демо</b>",
     )
-    assert saved.responsible_employee_id == anna(seeded).id
+    assert saved.responsible_employee_id == employee(seeded, "anna").id
     _, _, card = browser.get(headers["Location"])
     assert 'data-notice="saved"' in card and "Изменения сохранены" in card
     assert "Хочет &lt;b&gt;демо&lt;/b&gt;" in card
@@ -198,7 +172,8 @@ def test_note_added_on_the_card_is_shown_newest_first_with_its_author_and_escape
         status, headers, _ = browser.post(f"/app/acme/contacts/{contact.id}/notes", text=text)
         assert (status, headers["Location"]) == (303, f"/app/acme/contacts/{contact.id}?notice=note_added")
     events = seeded.contact_store.events("acme", contact.id)
-    assert [(e["kind"], e["author_employee_id"]) for e in events] == [("note", anna(seeded).id)] * 2
+    anna = employee(seeded, "anna")
+    assert [(e["kind"], e["author_employee_id"]) for e in events] == [("note", anna.id)] * 2
     _, _, card = browser.get(f"/app/acme/contacts/{contact.id}")
     assert "<script>alert(1)</script>" not in card and "Вторая &lt;script&gt;" in card
     assert card.index("Вторая") < card.index("Первая")  # newest first
@@ -271,7 +246,8 @@ def test_card_shows_attribution_under_readable_labels_in_each_language(seeded, p
         ("ru", "Источник", "Google Analytics ID"),
         ("en", "Source", "Google Analytics ID"),
     ]:
-        _, _, card = signed_in(pages, lambda_context, language).get(f"/app/acme/contacts/{contact.id}")
+        browser = signed_in(pages, lambda_context, language=language)
+        _, _, card = browser.get(f"/app/acme/contacts/{contact.id}")
         assert f'<dt data-key="utm_source">{source}</dt><dd>google</dd>' in card, language
         assert f'<dt data-key="google_client_id">{client}</dt>' in card
         assert '<dt data-key="odd_key">odd_key</dt><dd>x</dd>' in card  # unknown keys as they are

@@ -6,24 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
-from hub.domain.tenants import add_employee
 from hub.store.do_not_call import DoNotCallStore
 from tests.conftest import Seeded
-from tests.integration.test_app_pages import PASSWORD, Browser, add
-from tests.support import load_function
+from tests.integration.test_app_pages import Browser, add, employee
 
 TWO_NUMBERS = ["0442246595", "0501112233"]
-
-
-@pytest.fixture
-def pages(seeded: Seeded) -> Any:
-    """The pages' handler, with Anna (extension 007) at acme."""
-    add_employee(
-        seeded.tenant_store, seeded.acme.tenant, name="Анна", ext="007", login="anna", password=PASSWORD
-    )
-    return load_function("app_pages")
 
 
 def dnc_store(seeded: Seeded) -> DoNotCallStore:
@@ -60,7 +47,7 @@ def test_card_toggle_lists_one_phone_by_the_employee_and_marks_its_call_button(
     assert status == 303 and headers["Location"].endswith("?notice=dnc_listed")
     entry = dnc_store(seeded).get("acme", "+380501112233")
     assert entry is not None and entry.source == "card"
-    anna = next(e for e in seeded.context("acme").employees.values() if e.login == "anna")
+    anna = employee(seeded, "anna")
     assert entry.listed_by == anna.id
     assert dnc_store(seeded).get("acme", "+380442246595") is None
     _, _, card = browser.get(headers["Location"])

@@ -6,23 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
-from hub.domain.tenants import add_employee
-from tests.conftest import Seeded
-from tests.integration.test_app_pages import PASSWORD, Browser
-from tests.support import load_function
+from tests.integration.test_app_pages import Browser
 
 SWITCH = "/app/acme/language"
-
-
-@pytest.fixture
-def pages(seeded: Seeded) -> Any:
-    """The pages' handler, with Anna at acme (whose language is Russian)."""
-    add_employee(
-        seeded.tenant_store, seeded.acme.tenant, name="Анна", ext="007", login="anna", password=PASSWORD
-    )
-    return load_function("app_pages")
 
 
 def html_lang(body: str) -> str:

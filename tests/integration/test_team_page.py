@@ -20,7 +20,7 @@ from hub.vendors import accounts
 from hub.vendors.http import HttpPolicy
 from hubtools.fakes import PhonetFake
 from tests.conftest import Seeded
-from tests.integration.test_app_pages import Browser, add, call_service, pages  # noqa: F401 - fixture
+from tests.integration.test_app_pages import Browser, add, call_service
 from tests.integration.test_sync_against_fakes import put_phonet_credentials
 
 CALLER = "+380442246595"
@@ -46,7 +46,7 @@ def fast_pages(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def anna(pages: Any, lambda_context: Any) -> Browser:  # noqa: F811
+def anna(pages: Any, lambda_context: Any) -> Browser:
     browser = Browser(pages, lambda_context)
     assert browser.sign_in()[0] == 303
     return browser
@@ -88,7 +88,7 @@ def on_the_line(pbx: PhonetFake, uuid: str, ext: str, number: str, talking_since
 
 def test_team_page_lists_employees_with_presence_and_says_the_pbx_is_not_connected(
     seeded: Seeded,
-    pages: Any,  # noqa: F811
+    pages: Any,
     lambda_context: Any,
 ) -> None:
     gone = add_employee(seeded.tenant_store, seeded.acme.tenant, name="Ушедший", ext="009")
@@ -170,7 +170,7 @@ def test_team_page_of_another_tenant_is_not_open_to_this_session(
     seeded: Seeded,
     pbx: PhonetFake,
     anna: Browser,
-    pages: Any,  # noqa: F811
+    pages: Any,
     lambda_context: Any,
 ) -> None:
     put_phonet_credentials(seeded, "acme", pbx)
