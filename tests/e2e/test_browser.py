@@ -348,17 +348,12 @@ def test_sign_in_search_card_with_recording_and_new_contact(hub: LocalHub, brows
 def test_a_signed_in_employee_never_sees_another_tenants_page(hub: LocalHub, browser) -> None:
     mine = seed_demo(hub.aws, hub.template, hub.api_url, slug="mine")
     seed_demo(hub.aws, hub.template, hub.api_url, slug="theirs")
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{hub.api_url}/app/mine/login")
-    page.fill("input[name=login]", mine["employees"][0]["login"])
-    page.fill("input[name=password]", mine["employees"][0]["password"])
-    page.click("form.stack button[type=submit]")
-    expect(page).to_have_url(f"{hub.api_url}/app/mine/callbacks")
+    mine_url = f"{hub.api_url}/app/mine"
+    page = signed_in_tab(browser, f"{mine_url}/login", mine["employees"][0], lands=f"{mine_url}/callbacks")
     started = time.monotonic()
     page.goto(f"{hub.api_url}/app/theirs/callbacks")
     assert "/app/theirs/login" in page.url and time.monotonic() - started < 15
-    context.close()
+    page.context.close()
 
 
 class CountingDialer:
@@ -442,14 +437,8 @@ def test_campaign_progress_bar_moves_while_the_page_is_open(hub: LocalHub, brows
 
     ivan = demo["employees"][0]
     base = f"{hub.api_url}/app/campaigns"
-    browser_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ru-RU")
-    page = browser_context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base}/campaigns")
-    page.fill("input[name=login]", ivan["login"])
-    page.fill("input[name=password]", ivan["password"])
-    page.click("form.stack button[type=submit]")
-    expect(page).to_have_url(f"{base}/campaigns")
+    phone = {"viewport": {"width": 390, "height": 844}, "locale": "ru-RU"}
+    page = signed_in_tab(browser, f"{base}/campaigns", ivan, **phone)
     expect(page.locator(f'li[data-batch="{batch.id}"]')).to_have_count(1)
     no_violations(page)
     shot(page, "flow-5-campaigns")
@@ -474,4 +463,4 @@ def test_campaign_progress_bar_moves_while_the_page_is_open(hub: LocalHub, brows
     assert time.monotonic() - started < 20
     no_violations(page)
     shot(page, "flow-6-campaign")
-    browser_context.close()
+    page.context.close()

@@ -30,19 +30,26 @@ def api(demo: dict[str, Any]) -> requests.Session:
     return session
 
 
-def sync_once(hub: LocalHub, session: requests.Session, source: str = "phonet_calls") -> dict[str, Any]:
-    """POST /sync/{source}, then GET /sync until a run started after the request has finished."""
-    queued = session.post(f"{hub.api_url}/api/v1/sync/{source}", timeout=30)
+def sync_once(
+    hub: LocalHub,
+    session: requests.Session,
+    source: str = "phonet_calls",
+    answer_timeout: float = 30,
+    wait: float = 45,
+) -> dict[str, Any]:
+    """POST /sync/{source}, then GET /sync until a run started after the request has finished
+    (within `wait` seconds; each request within `answer_timeout`)."""
+    queued = session.post(f"{hub.api_url}/api/v1/sync/{source}", timeout=answer_timeout)
     assert queued.status_code == 202, queued.text
     requested_at = queued.json()["requested_at"]
-    deadline = time.monotonic() + 45
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        items = session.get(f"{hub.api_url}/api/v1/sync", timeout=30).json()["items"]
+        items = session.get(f"{hub.api_url}/api/v1/sync", timeout=answer_timeout).json()["items"]
         run = next(item for item in items if item["source"] == source)["last_run"]
         if run and run["started_at"] >= requested_at and run.get("finished_at"):
             return run
         time.sleep(0.3)
-    raise AssertionError(f"no {source} run finished within 45 s")
+    raise AssertionError(f"no {source} run finished within {wait:g} s")
 
 
 def get_call(hub: LocalHub, session: requests.Session, uuid: str) -> dict[str, Any]:

@@ -28,9 +28,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ from hubtools.local.lambdas import InvocationError, Worker, function_specs
 from hubtools.template import TEMPLATE_PATH, Template
 from tests.integration.test_campaigns import Clock, Queue, campaign_service
 from tests.integration.test_dial_batches_api import ALL_WEEK, midday_zone
+from tests.resilience import local_hub
 
 CHUNKS = int(os.environ.get("CAMPAIGN_FAULT_CHUNKS", "40"))
 RECORDS = CHUNKS * CHUNK_RECORDS[Provider.AVTODIALER]
@@ -113,11 +115,8 @@ def uuids_of(hit: Hit) -> list[str]:
     return [str(record["UUID"]) for record in hit.body["query"]["data"]]
 
 
-def wait_until(done: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting: {what}"
-        time.sleep(0.02)
+# the shared wait, polled often: the kill test waits for a hold of a few seconds
+wait_until = partial(local_hub.wait_until, timeout=WAIT_S, every=0.02)
 
 
 @dataclass

@@ -21,6 +21,7 @@ import requests
 
 from hubtools.local import lambdas
 from hubtools.local.runner import LocalHub
+from tests.e2e.test_sync_history_http import sync_once as e2e_sync_once
 
 INIT_TIMEOUT_UNDER_LOAD_S = 60.0
 # How long a test waits for one answer: a cold function's init and its invocation, on that machine.
@@ -58,16 +59,5 @@ def all_pages(session: requests.Session, url: str, **params: Any) -> list[dict[s
 
 
 def sync_once(hub: LocalHub, session: requests.Session, source: str = "phonet_calls") -> dict[str, Any]:
-    """POST /sync/{source}, then GET /sync until a run started after the request has finished (as
-    tests/e2e's, with this machine's waits)."""
-    queued = session.post(f"{hub.api_url}/api/v1/sync/{source}", timeout=ANSWER_TIMEOUT_S)
-    assert queued.status_code == 202, queued.text
-    requested_at = queued.json()["requested_at"]
-    deadline = time.monotonic() + 5 * ANSWER_TIMEOUT_S
-    while time.monotonic() < deadline:
-        items = session.get(f"{hub.api_url}/api/v1/sync", timeout=ANSWER_TIMEOUT_S).json()["items"]
-        run = next(item for item in items if item["source"] == source)["last_run"]
-        if run and run["started_at"] >= requested_at and run.get("finished_at"):
-            return run
-        time.sleep(0.3)
-    raise AssertionError(f"no {source} run finished within {5 * ANSWER_TIMEOUT_S:g} s")
+    """tests/e2e's sync_once with this machine's waits."""
+    return e2e_sync_once(hub, session, source, answer_timeout=ANSWER_TIMEOUT_S, wait=5 * ANSWER_TIMEOUT_S)

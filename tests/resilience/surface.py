@@ -18,18 +18,17 @@ from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from unittest.mock import patch
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 import requests
 
 from hubtools.fakes import PhonetFake
-from hubtools.local import lambdas
 from hubtools.local.demo import DEMO_EMPLOYEES, seed_credentials, seed_demo
 from hubtools.local.runner import LocalHub
 from hubtools.template import Template
 from tests.integration.test_dial_batches_api import ALL_WEEK, midday_zone
+from tests.resilience.local_hub import local_hub as shared_local_hub
 from tests.support import load_event, load_function
 
 # What each function answers in; the others speak JSON.
@@ -393,12 +392,7 @@ def local_hub(log_dir: Path) -> Iterator[LocalHub]:
     every HTTP function is started before the tests (see `warm`). A worker's init may take a minute
     here, not Lambda's 10 s: on a machine busy with other suites a cold import overruns 10 s, and
     what these tests judge is the answer to the input, not the machine's load."""
-    with (
-        patch.object(lambdas, "INIT_TIMEOUT_S", 60.0),
-        LocalHub(
-            api_port=0, aws_port=0, stack_name="resilience", background=False, log_dir=log_dir
-        ) as running,
-    ):
+    with shared_local_hub("resilience", log_dir, background=False) as running:
         warm(running)
         yield running
 
