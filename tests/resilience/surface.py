@@ -279,6 +279,15 @@ class Browser:
 # -- what the tables hold --------------------------------------------------------------------------
 
 
+def signed_in(hub: LocalHub, tenant: SeededTenant, employee: int = 0) -> Browser:
+    """A Browser signed in at `tenant` as its `employee`-th seeded employee."""
+    browser = Browser(hub, tenant.slug)
+    person = tenant.employees[employee]
+    signed = browser.sign_in(person["login"], person["password"])
+    assert signed.status_code == 303, signed.text
+    return browser
+
+
 def table_names(hub: LocalHub) -> list[str]:
     return [hub.template.table_name(name) for name in hub.template.of_type("AWS::DynamoDB::Table")]
 

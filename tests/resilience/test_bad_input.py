@@ -42,6 +42,7 @@ from tests.resilience.surface import (
     public_routes,
     refused,
     seed_tenant,
+    signed_in,
     snapshot,
 )
 
@@ -175,13 +176,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalHub]:
 def tenant(hub: LocalHub) -> Iterator[SeededTenant]:
     with demo_pbx() as pbx:
         yield seed_tenant(hub, "hostile", pbx)
-
-
-def signed_in(hub: LocalHub, tenant: SeededTenant) -> Browser:
-    browser = Browser(hub, tenant.slug)
-    employee = tenant.employees[0]
-    assert browser.sign_in(employee["login"], employee["password"]).status_code == 303
-    return browser
 
 
 @pytest.fixture(scope="module")

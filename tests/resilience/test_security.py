@@ -36,6 +36,7 @@ from tests.resilience.surface import (
     public_routes,
     rest,
     seed_tenant,
+    signed_in,
     snapshot,
 )
 from tests.support import load_event
@@ -131,14 +132,6 @@ def own(hub: LocalHub, pbx: PhonetFake) -> SeededTenant:
 @pytest.fixture(scope="module")
 def other(hub: LocalHub, pbx: PhonetFake) -> SeededTenant:
     return seed_tenant(hub, "other", pbx)
-
-
-def signed_in(hub: LocalHub, tenant: SeededTenant, employee: int = 0) -> Browser:
-    browser = Browser(hub, tenant.slug)
-    person = tenant.employees[employee]
-    signed = browser.sign_in(person["login"], person["password"])
-    assert signed.status_code == 303, signed.text
-    return browser
 
 
 def items_of(hub: LocalHub, tenant: SeededTenant) -> dict[str, set[str]]:
