@@ -378,13 +378,13 @@ def add_figures(figures: Figures, run: Run) -> None:
     write_calls, write_items = run.tally.dynamodb_writes()
     figures.add(
         f"campaign of {size}: DynamoDB requests per 1,000 records",
-        run.tally.dynamodb_requests() * 1000 / run.size,
+        per_1000(run.tally.dynamodb_requests(), run.size),
         "requests",
         per="1,000 records",
-        note=f"{write_items * 1000 / run.size:.1f} item writes"
-        f" in {write_calls * 1000 / run.size:.1f} write calls;"
-        f" {run.tally.sqs_sent()[1] * 1000 / run.size:.1f} SQS messages,"
-        f" {run.tally.vendor_calls * 1000 / run.size:.1f} vendor requests",
+        note=f"{per_1000(write_items, run.size):.1f} item writes"
+        f" in {per_1000(write_calls, run.size):.1f} write calls;"
+        f" {per_1000(run.tally.sqs_sent()[1], run.size):.1f} SQS messages,"
+        f" {per_1000(run.tally.vendor_calls, run.size):.1f} vendor requests",
     )
 
 

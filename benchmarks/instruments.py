@@ -193,19 +193,6 @@ def stored_bytes(*table_names: str) -> int:
     return total
 
 
-def stored_items(*table_names: str) -> int:
-    """The items the mocked tables hold (every table when none is named)."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.dynamodb.models import dynamodb_backends
-
-    return sum(
-        sum(1 for _ in table.all_items())
-        for backend in dynamodb_backends[DEFAULT_ACCOUNT_ID].values()
-        for name, table in backend.tables.items()
-        if not table_names or name in table_names
-    )
-
-
 def parse_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
     """The script's own arguments and every benchmark's two: --moto-as-is and --json."""
     parser.add_argument(

@@ -183,15 +183,20 @@ def cmd_tenant_rotate_token(hub: Hub, args: argparse.Namespace) -> dict[str, Any
     }
 
 
-def cmd_apikey_list(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
-    context = hub.context(args.tenant)
+def _api_keys(hub: Hub, slug: str) -> list[dict[str, Any]]:
+    """Every API key of the tenant's, revoked ones too, page after page."""
     keys, start = [], None
     while True:
-        page = hub.tenants.api_key_page(context.slug, 100, start)
+        page = hub.tenants.api_key_page(slug, 100, start)
         keys += [key.model_dump(mode="json") for key in page.items]
         if not page.next_start:
-            return {"tenant": context.slug, "keys": keys}
+            return keys
         start = page.next_start
+
+
+def cmd_apikey_list(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
+    context = hub.context(args.tenant)
+    return {"tenant": context.slug, "keys": _api_keys(hub, context.slug)}
 
 
 def _revoke(hub: Hub, slug: str, key_id: str) -> dict[str, Any]:
@@ -211,7 +216,7 @@ def cmd_apikey_rotate(hub: Hub, args: argparse.Namespace) -> dict[str, Any]:
     """A new key under the old one's name, then the old one revoked. For an overlap, `apikey create`
     now and `apikey revoke` once the integration uses the new key."""
     context = hub.context(args.tenant)
-    listed = {key["key_id"]: key for key in cmd_apikey_list(hub, args)["keys"]}
+    listed = {key["key_id"]: key for key in _api_keys(hub, context.slug)}
     old = listed.get(args.key_id)
     if old is None or old.get("revoked_at"):
         raise NotFound(f"tenant {context.slug!r} has no live API key {args.key_id!r}", code="unknown_api_key")

@@ -101,7 +101,7 @@ def render(template: str, tenant: Tenant, lang: str, **context: Any) -> str:
             navigation=NAVIGATION,
             tenant=tenant.slug,
             tenant_name=tenant.name,
-            **{i18n.ZONE_VARIABLE: tenant.timezone},
+            **{i18n.ZONE_VARIABLE: tenant.timezone, formats.COUNTRY_VARIABLE: tenant.default_country},
             **context,
         )
     )

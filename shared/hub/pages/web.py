@@ -117,7 +117,6 @@ class Page:
             self.lang,
             employee=self.employee,
             csrf=self.csrf,
-            tenant_country=self.tenant.default_country,  # the `phone` filter's home country
             **context,
         )
 
@@ -155,6 +154,12 @@ class Page:
 
     def _csrf_cookie(self) -> Cookie:
         return self.cookie(pages.CSRF_COOKIE, self.csrf, SESSION_SECONDS, SameSite.STRICT_MODE)
+
+
+def posted_version(form: dict[str, str]) -> int:
+    """The record version a form was filled from; -1 (matches none, so a conflict) when it has none."""
+    version = form.get("version", "")
+    return int(version) if version.isdigit() else -1
 
 
 def request_cookies(event: Any) -> dict[str, str]:

@@ -91,9 +91,7 @@ def close_callback(tenant: str) -> Response:
     # NotFound: closed meanwhile, by a call or a colleague; the list shows the truth either way.
     with contextlib.suppress(NotFound):
         page.services.calls.close_callback(page.context, page.form.get("phone", ""), employee.ext)
-    target = page.form.get("next", "")
-    back = pages.safe_next(page.base, target) if target else None
-    return page.redirect(back or f"{page.base}/callbacks")
+    return page.redirect(pages.safe_next(page.base, page.form.get("next", "")) or f"{page.base}/callbacks")
 
 
 @router.post("/app/<tenant>/callbacks/assign")

@@ -26,7 +26,7 @@ from hub.http import http_status
 from hub.models.contact import DESCRIPTION_LENGTH, MAX_PHONES, Contact, ContactType
 from hub.models.do_not_call import ListedBy
 from hub.pages import formats
-from hub.pages.web import Page
+from hub.pages.web import Page, posted_version
 
 logger = Logger()
 router = Router()
@@ -264,7 +264,7 @@ class ContactForm:
             if number and not form.get(f"remove_{row}"):
                 phones.append((raw_of.get(number, number), form.get(f"remark_{row}", "").strip()))
         # A form without its version cannot know what it overwrites: a conflict.
-        version = int(form["version"]) if form.get("version", "").isdigit() else -1
+        version = posted_version(form)
         return cls({name: form.get(name, "").strip() for name in EDITED}, phones, version)
 
     def changes(self) -> dict[str, Any]:
@@ -363,7 +363,7 @@ def convert_lead(tenant: str, contact_id: str) -> Response:
     name = page.form.get("name", "").strip()
     if not name:
         return card_page(page, contact_id, 400, name=name, error=page.labels["name_required"])
-    version = int(page.form["version"]) if page.form.get("version", "").isdigit() else -1
+    version = posted_version(page.form)
     changes = {"type": ContactType.CONTACT.value, "name": name}
     try:
         page.services.contacts.update(page.context, contact_id, changes, expected_version=version)
@@ -398,7 +398,7 @@ def call_contact(tenant: str, contact_id: str) -> Response:
     except HubError as exc:
         logger.info("call from the card refused", extra={"code": exc.code})
         notice = pages.call_notice(exc.code, http_status(exc))
-    return page.redirect(f"{page.base}/contacts/{quote(contact_id, safe='')}?notice={notice}")
+    return page.redirect(card_path(page, contact_id, notice))
 
 
 @router.post("/app/<tenant>/contacts/<contact_id>/do-not-call")
@@ -422,4 +422,4 @@ def contact_do_not_call(tenant: str, contact_id: str) -> Response:
         page.services.do_not_call.remove(page.context, phone)
     logger.info("do-not-call set from the card", extra={"listed": wanted == "1"})
     notice = "dnc_listed" if wanted == "1" else "dnc_unlisted"
-    return page.redirect(f"{page.base}/contacts/{quote(contact_id, safe='')}?notice={notice}")
+    return page.redirect(card_path(page, contact_id, notice))
